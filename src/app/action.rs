@@ -1,0 +1,122 @@
+//! The vocabulary of keys, help and the command palette: one enum, bindable from config.
+
+use serde::{Deserialize, Serialize};
+
+/// Which screen a binding or a help page belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ViewId {
+    Gateways,
+    Routes,
+    Frontends,
+    Mesh,
+    Certs,
+}
+
+impl ViewId {
+    pub const ALL: [ViewId; 5] = [
+        ViewId::Gateways,
+        ViewId::Routes,
+        ViewId::Frontends,
+        ViewId::Mesh,
+        ViewId::Certs,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            ViewId::Gateways => "Gateways",
+            ViewId::Routes => "Routes",
+            ViewId::Frontends => "Frontends",
+            ViewId::Mesh => "Mesh",
+            ViewId::Certs => "Certificates",
+        }
+    }
+
+    /// `:` command names (first is canonical), k9s style.
+    pub fn commands(self) -> &'static [&'static str] {
+        match self {
+            ViewId::Gateways => &["gateways", "gw", "gateway"],
+            ViewId::Routes => &["routes", "rt", "httproutes", "grpcroutes"],
+            ViewId::Frontends => &["frontends", "fe", "alb"],
+            ViewId::Mesh => &["mesh", "ns-mesh", "namespaces-mesh"],
+            ViewId::Certs => &["certs", "certificates", "cert"],
+        }
+    }
+}
+
+/// Everything a key can do. Config files name these in snake_case (`"q" = "quit"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Quit,
+    Help,
+    CommandPalette,
+    Filter,
+    Back,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Enter,
+    Left,
+    Right,
+    ExpandAll,
+    CollapseAll,
+    ShowGateways,
+    ShowRoutes,
+    ShowFrontends,
+    ShowMesh,
+    ShowCerts,
+    ToggleAllNamespaces,
+    /// Explicitly unbinds a key in a user config.
+    None,
+}
+
+impl Action {
+    /// Short text for help and the footer.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Help => "help for this view",
+            Action::CommandPalette => "command palette (:gw :routes :fe :mesh :certs :ns :ctx)",
+            Action::Filter => "filter rows",
+            Action::Back => "back / close / clear filter",
+            Action::Up => "move up",
+            Action::Down => "move down",
+            Action::PageUp => "page up",
+            Action::PageDown => "page down",
+            Action::Top => "go to top",
+            Action::Bottom => "go to bottom",
+            Action::Enter => "drill in / expand",
+            Action::Left => "collapse / go to parent",
+            Action::Right => "expand",
+            Action::ExpandAll => "expand all",
+            Action::CollapseAll => "collapse all",
+            Action::ShowGateways => "Gateways view",
+            Action::ShowRoutes => "Routes view",
+            Action::ShowFrontends => "Frontends view",
+            Action::ShowMesh => "Mesh view",
+            Action::ShowCerts => "Certificates view",
+            Action::ToggleAllNamespaces => "toggle all namespaces / last namespace",
+            Action::None => "(unbound)",
+        }
+    }
+
+    /// Short label for the footer hints.
+    pub fn short(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Help => "help",
+            Action::CommandPalette => "cmd",
+            Action::Filter => "filter",
+            Action::Back => "back",
+            Action::Enter => "open",
+            Action::ExpandAll => "expand all",
+            Action::CollapseAll => "collapse all",
+            Action::ToggleAllNamespaces => "all ns",
+            _ => self.describe(),
+        }
+    }
+}

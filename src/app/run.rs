@@ -1,0 +1,193 @@
+//! The loop: owns the state, merges keyboard and watch messages, performs effects, and draws
+//! only when something changed.
+
+use std::io;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, EventStream};
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use tokio::task::JoinHandle;
+
+use crate::app::msg::{Effect, Msg};
+use crate::app::update::update;
+use crate::cluster::connect::{Connection, Target, connect};
+use crate::cluster::watch::spawn_all;
+use crate::config::Keymap;
+use crate::demo::DemoCluster;
+use crate::state::{AppState, ConnInfo, Level};
+use crate::ui::theme::Theme;
+use crate::ui::view_state::ViewState;
+use crate::ui::{Ctx, draw};
+
+/// At most one frame per this interval while watch events stream in.
+const FRAME_BUDGET: Duration = Duration::from_millis(33);
+
+pub struct Session {
+    pub target: Target,
+    pub demo: Option<DemoCluster>,
+    pub client: Option<kube::Client>,
+    watchers: Vec<JoinHandle<()>>,
+}
+
+impl Session {
+    pub fn new(target: Target, demo: Option<DemoCluster>) -> Self {
+        Session { target, demo, client: None, watchers: Vec::new() }
+    }
+
+    fn stop_watchers(&mut self) {
+        for h in self.watchers.drain(..) {
+            h.abort();
+        }
+    }
+
+    /// (Re)starts the watchers for the state's namespace scope and generation.
+    pub fn watch(&mut self, state: &AppState, tx: &UnboundedSender<Msg>) {
+        self.stop_watchers();
+        if let Some(c) = &self.client {
+            self.watchers = spawn_all(c, state.namespace.as_deref(), state.generation, tx.clone());
+        }
+    }
+
+    pub async fn connect(&mut self, context: Option<String>) -> Result<ConnInfo, String> {
+        self.stop_watchers();
+        if let (Target::Kubeconfig { context: c, .. }, Some(ctx)) = (&mut self.target, context) {
+            *c = Some(ctx);
+        }
+        match connect(&self.target, self.demo.as_ref()).await {
+            Ok(Connection { client, context, cluster, user, contexts, .. }) => {
+                self.client = Some(client);
+                Ok(ConnInfo { context, cluster, user, contexts, error: None })
+            }
+            Err(e) => {
+                self.client = None;
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.stop_watchers();
+    }
+}
+
+fn spawn_input(tx: UnboundedSender<Msg>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(ev) = events.next().await {
+            let msg = match ev {
+                Ok(Event::Key(k)) => Msg::Key(k),
+                Ok(Event::Resize(_, _)) => Msg::Resize,
+                Ok(_) => continue,
+                Err(_) => break,
+            };
+            if tx.send(msg).is_err() {
+                break;
+            }
+        }
+    })
+}
+
+/// A coarse clock: once a minute is enough for ages shown in minutes.
+fn spawn_clock(tx: UnboundedSender<Msg>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            if tx.send(Msg::Tick(jiff::Timestamp::now())).is_err() {
+                break;
+            }
+        }
+    })
+}
+
+pub struct Ui<'a> {
+    pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
+}
+
+/// Runs until quit. `input` = false leaves the keyboard to the caller (tests send keys as
+/// messages through the returned sender instead).
+pub async fn run<B: Backend>(
+    terminal: &mut Terminal<B>,
+    mut state: AppState,
+    mut session: Session,
+    ui_cfg: Ui<'_>,
+    channel: Option<(UnboundedSender<Msg>, UnboundedReceiver<Msg>)>,
+) -> io::Result<AppState>
+where
+    B::Error: Into<io::Error>,
+{
+    let external = channel.is_some();
+    let (tx, mut rx) = channel.unwrap_or_else(mpsc::unbounded_channel);
+    let mut background = vec![spawn_clock(tx.clone())];
+    if !external {
+        background.push(spawn_input(tx.clone()));
+    }
+    match session.connect(None).await {
+        Ok(conn) => state.conn = conn,
+        Err(e) => {
+            state.flash(e.clone(), Level::Error);
+            state.conn.error = Some(e);
+        }
+    }
+    session.watch(&state, &tx);
+    let mut view = ViewState::default();
+    let ctx = Ctx { theme: ui_cfg.theme, keymap: ui_cfg.keymap };
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - FRAME_BUDGET;
+    loop {
+        if dirty {
+            let wait = FRAME_BUDGET.saturating_sub(last_draw.elapsed());
+            if wait.is_zero() {
+                state.refresh();
+                terminal.draw(|f| draw(f, &state, &mut view, &ctx)).map_err(Into::into)?;
+                last_draw = Instant::now();
+                dirty = false;
+            } else if let Ok(Some(msg)) = tokio::time::timeout(wait, rx.recv()).await {
+                dirty |= handle(&mut state, &mut view, &mut session, ui_cfg.keymap, &tx, msg).await;
+                continue;
+            } else {
+                continue;
+            }
+        }
+        let Some(msg) = rx.recv().await else { break };
+        dirty |= handle(&mut state, &mut view, &mut session, ui_cfg.keymap, &tx, msg).await;
+        // Drain what is already queued before drawing once.
+        while let Ok(msg) = rx.try_recv() {
+            dirty |= handle(&mut state, &mut view, &mut session, ui_cfg.keymap, &tx, msg).await;
+        }
+        if state.quit {
+            break;
+        }
+    }
+    for h in background {
+        h.abort();
+    }
+    Ok(state)
+}
+
+/// Returns whether the screen must be redrawn.
+async fn handle(state: &mut AppState, view: &mut ViewState, session: &mut Session, keymap: &Keymap, tx: &UnboundedSender<Msg>, msg: Msg) -> bool {
+    let redraw = !matches!(msg, Msg::Tick(_));
+    let effects = update(state, view, keymap, msg);
+    for e in effects {
+        match e {
+            Effect::Quit => state.quit = true,
+            Effect::Rewatch { .. } => session.watch(state, tx),
+            Effect::Connect { context, generation } => {
+                let result = session.connect(context).await;
+                let ok = result.is_ok();
+                update(state, view, keymap, Msg::Connected { generation, result });
+                if ok {
+                    session.watch(state, tx);
+                }
+            }
+        }
+    }
+    redraw
+}

@@ -1,0 +1,411 @@
+//! The reducer: `update(state, view, keymap, msg) -> effects`. Pure state transitions; the
+//! loop performs the effects.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use crate::app::action::{Action, ViewId};
+use crate::app::msg::{Effect, Msg};
+use crate::app::palette::{self, Command};
+use crate::cluster::kinds::{Kind, WatchState};
+use crate::cluster::watch::{WatchEvent, WatchMsg};
+use crate::config::Keymap;
+use crate::model::tree::Node;
+use crate::state::input::TextInput;
+use crate::state::{AppState, Detail, Level, Modal};
+use crate::ui::view_state::ViewState;
+
+pub fn update(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => on_key(state, ui, keymap, key),
+        Msg::Resize => vec![],
+        Msg::Tick(now) => {
+            state.now = now;
+            vec![]
+        }
+        Msg::Watch(w) => {
+            on_watch(state, w);
+            vec![]
+        }
+        Msg::Connected { generation, result } => {
+            if generation != state.generation {
+                return vec![];
+            }
+            match result {
+                Ok(conn) => {
+                    state.flash(format!("switched to context {}", conn.context), Level::Info);
+                    state.conn = conn;
+                }
+                Err(e) => {
+                    state.flash(e.clone(), Level::Error);
+                    state.conn.error = Some(e);
+                }
+            }
+            vec![]
+        }
+    }
+}
+
+fn on_watch(state: &mut AppState, w: WatchMsg) {
+    if w.generation != state.generation {
+        return; // from watchers of a previous context or namespace scope
+    }
+    match w.event {
+        WatchEvent::Reset(objs) => state.cache.reset(w.kind, objs),
+        WatchEvent::Apply(o) => state.cache.apply(o),
+        WatchEvent::Delete(key) => state.cache.delete(w.kind, &key),
+        WatchEvent::State(s) => {
+            state.watch.insert(w.kind, s);
+        }
+    }
+    state.stale = true;
+}
+
+/// Restarts the world for a new context or namespace scope.
+fn new_generation(state: &mut AppState) -> u64 {
+    state.generation += 1;
+    state.cache = Default::default();
+    for s in state.watch.values_mut() {
+        *s = WatchState::Syncing;
+    }
+    state.details.clear();
+    state.stale = true;
+    state.generation
+}
+
+fn set_namespace(state: &mut AppState, ns: Option<String>) -> Vec<Effect> {
+    if ns == state.namespace {
+        return vec![];
+    }
+    if state.namespace.is_some() {
+        state.last_namespace = state.namespace.clone();
+    }
+    state.namespace = ns;
+    let generation = new_generation(state);
+    state.flash(format!("namespace: {}", state.namespace.as_deref().unwrap_or("all")), Level::Info);
+    vec![Effect::Rewatch { generation }]
+}
+
+fn on_key(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, key: KeyEvent) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        return vec![];
+    }
+    state.flash = None;
+    match state.modals.last_mut() {
+        Some(Modal::Palette(_)) => return palette_key(state, key),
+        Some(Modal::Filter(_)) => {
+            filter_key(state, key);
+            return vec![];
+        }
+        Some(Modal::Help { scroll }) => {
+            match keymap.action(state.view, &key) {
+                Some(Action::Down) => *scroll = scroll.saturating_add(1),
+                Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+                Some(Action::Quit) if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    state.quit = true;
+                    return vec![Effect::Quit];
+                }
+                Some(Action::Back | Action::Help | Action::Quit) => {
+                    state.modals.pop();
+                }
+                _ => {}
+            }
+            return vec![];
+        }
+        None => {}
+    }
+    match keymap.action(state.view, &key) {
+        Some(a) => act(state, ui, a),
+        None => vec![],
+    }
+}
+
+/// Applies one action outside any modal. Public so tests and the palette can drive it.
+pub fn act(state: &mut AppState, ui: &mut ViewState, action: Action) -> Vec<Effect> {
+    let view = state.view;
+    let in_detail = state.detail().is_some();
+    match action {
+        Action::Quit => {
+            state.quit = true;
+            return vec![Effect::Quit];
+        }
+        Action::Help => state.modals.push(Modal::Help { scroll: 0 }),
+        Action::CommandPalette => state.modals.push(Modal::Palette(TextInput::default())),
+        Action::Filter => state.modals.push(Modal::Filter(TextInput::with(state.filter(view)))),
+        Action::Back => {
+            if state.details.remove(&view).is_some() {
+                state.stale = true;
+            } else if state.filters.remove(&view).is_some() {
+                state.stale = true;
+            }
+        }
+        Action::ShowGateways => show(state, ViewId::Gateways),
+        Action::ShowRoutes => show(state, ViewId::Routes),
+        Action::ShowFrontends => show(state, ViewId::Frontends),
+        Action::ShowMesh => show(state, ViewId::Mesh),
+        Action::ShowCerts => show(state, ViewId::Certs),
+        Action::ToggleAllNamespaces => {
+            let next = if state.namespace.is_some() { None } else { state.last_namespace.clone() };
+            if next.is_none() && state.namespace.is_none() {
+                state.flash("showing all namespaces; pick one with :ns <name>", Level::Info);
+                return vec![];
+            }
+            return set_namespace(state, next);
+        }
+        Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom if in_detail => {
+            let page = ui.page.max(1);
+            let s = ui.detail_scroll.entry(view).or_default();
+            *s = match action {
+                Action::Up => s.saturating_sub(1),
+                Action::Down => s.saturating_add(1),
+                Action::PageUp => s.saturating_sub(page),
+                Action::PageDown => s.saturating_add(page),
+                Action::Top => 0,
+                _ => u16::MAX / 2,
+            };
+        }
+        Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom | Action::Left | Action::Right
+            if view == ViewId::Gateways =>
+        {
+            tree_move(ui, action)
+        }
+        Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+            let len = rows_len(state);
+            let page = usize::from(ui.page.max(1));
+            let t = ui.table(view);
+            let cur = t.selected().unwrap_or(0);
+            let last = len.saturating_sub(1);
+            let next = match action {
+                Action::Up => cur.saturating_sub(1),
+                Action::Down => (cur + 1).min(last),
+                Action::PageUp => cur.saturating_sub(page),
+                Action::PageDown => (cur + page).min(last),
+                Action::Top => 0,
+                _ => last,
+            };
+            t.select(Some(next));
+        }
+        Action::Enter => enter(state, ui),
+        Action::ExpandAll if view == ViewId::Gateways => {
+            let mut paths = Vec::new();
+            collect_paths(&state.derived.gateway_tree, &mut Vec::new(), &mut paths);
+            for p in paths {
+                ui.tree.open(p);
+            }
+        }
+        Action::CollapseAll if view == ViewId::Gateways => {
+            ui.tree.close_all();
+        }
+        Action::Left | Action::Right | Action::ExpandAll | Action::CollapseAll | Action::None => {}
+    }
+    vec![]
+}
+
+fn show(state: &mut AppState, view: ViewId) {
+    if state.view != view {
+        state.view = view;
+        state.stale = true;
+    }
+}
+
+fn tree_move(ui: &mut ViewState, action: Action) {
+    let t = &mut ui.tree;
+    match action {
+        Action::Up => {
+            t.key_up();
+        }
+        Action::Down => {
+            t.key_down();
+        }
+        Action::Left => {
+            t.key_left();
+        }
+        Action::Right => {
+            t.key_right();
+        }
+        Action::Top => {
+            t.select_first();
+        }
+        Action::Bottom => {
+            t.select_last();
+        }
+        Action::PageUp => {
+            let page = usize::from(ui.page.max(1));
+            t.select_relative(|c| c.map_or(0, |c| c.saturating_sub(page)));
+        }
+        Action::PageDown => {
+            let page = usize::from(ui.page.max(1));
+            t.select_relative(|c| c.map_or(0, |c| c.saturating_add(page)));
+        }
+        _ => {}
+    }
+}
+
+fn collect_paths(nodes: &[Node], prefix: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+    for n in nodes {
+        prefix.push(n.id.clone());
+        if !n.children.is_empty() {
+            out.push(prefix.clone());
+            collect_paths(&n.children, prefix, out);
+        }
+        prefix.pop();
+    }
+}
+
+fn rows_len(state: &AppState) -> usize {
+    match state.view {
+        ViewId::Routes => state.derived.routes.len(),
+        ViewId::Frontends => state.derived.albs.len() + state.derived.frontends.len(),
+        ViewId::Mesh => state.derived.mesh.len(),
+        ViewId::Gateways | ViewId::Certs => 0,
+    }
+}
+
+fn enter(state: &mut AppState, ui: &mut ViewState) {
+    let view = state.view;
+    if state.detail().is_some() {
+        return;
+    }
+    let i = ui.selected(view);
+    let detail = match view {
+        ViewId::Gateways => {
+            ui.tree.toggle_selected();
+            None
+        }
+        ViewId::Routes => state.derived.routes.get(i).map(|r| Detail::Route { kind: r.kind, key: r.key.clone() }),
+        ViewId::Mesh => state.derived.mesh.get(i).map(|r| Detail::Namespace(r.namespace.clone())),
+        ViewId::Frontends => {
+            let albs = state.derived.albs.len();
+            if i < albs {
+                state.derived.albs.get(i).map(|a| Detail::Alb(a.alb.key.clone()))
+            } else {
+                state.derived.frontends.get(i - albs).map(|f| Detail::Gateway(f.gateway.clone()))
+            }
+        }
+        ViewId::Certs => None,
+    };
+    if let Some(d) = detail {
+        ui.detail_scroll.insert(view, 0);
+        state.details.insert(view, d);
+    }
+}
+
+fn palette_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let Some(Modal::Palette(input)) = state.modals.last_mut() else { return vec![] };
+    match key.code {
+        KeyCode::Esc => {
+            state.modals.pop();
+        }
+        KeyCode::Enter => {
+            let text = input.text.trim().to_string();
+            state.modals.pop();
+            if text.is_empty() {
+                return vec![];
+            }
+            return run_command(state, &text);
+        }
+        KeyCode::Tab => {
+            let cands = palette_candidates(state);
+            if let Some(Modal::Palette(input)) = state.modals.last_mut() {
+                let done = palette::complete(&input.text, &cands);
+                input.set(&done);
+            }
+        }
+        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            state.modals.pop();
+        }
+        _ => edit(input, key),
+    }
+    vec![]
+}
+
+pub fn palette_candidates(state: &AppState) -> Vec<String> {
+    let Some(Modal::Palette(input)) = state.modals.last() else { return vec![] };
+    let ns: Vec<&str> = state.cache.namespaces.keys().map(String::as_str).collect();
+    palette::candidates(&input.text, &ns, &state.conn.contexts)
+}
+
+fn run_command(state: &mut AppState, text: &str) -> Vec<Effect> {
+    match palette::parse(text) {
+        Err(e) => {
+            state.flash(e, Level::Error);
+            vec![]
+        }
+        Ok(Command::Show(v)) => {
+            show(state, v);
+            vec![]
+        }
+        Ok(Command::Help) => {
+            state.modals.push(Modal::Help { scroll: 0 });
+            vec![]
+        }
+        Ok(Command::Quit) => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+        Ok(Command::Namespace(None)) => {
+            let names: Vec<&str> = state.cache.namespaces.keys().map(String::as_str).take(12).collect();
+            state.flash(format!("namespaces: {} … (type :ns <name> or :ns all; Tab completes)", names.join(" ")), Level::Info);
+            vec![]
+        }
+        Ok(Command::Namespace(Some(ns))) => {
+            if let Some(n) = &ns
+                && state.is_live(Kind::Namespaces)
+                && !state.cache.namespaces.contains_key(n)
+            {
+                state.flash(format!("namespace {n:?} not found"), Level::Error);
+                return vec![];
+            }
+            set_namespace(state, ns)
+        }
+        Ok(Command::Context(None)) => {
+            let list = if state.conn.contexts.is_empty() { "(none)".to_string() } else { state.conn.contexts.join(" ") };
+            state.flash(format!("contexts: {list} (current: {})", state.conn.context), Level::Info);
+            vec![]
+        }
+        Ok(Command::Context(Some(ctx))) => {
+            if !state.conn.contexts.contains(&ctx) {
+                state.flash(format!("context {ctx:?} not in kubeconfig"), Level::Error);
+                return vec![];
+            }
+            let generation = new_generation(state);
+            state.conn.error = None;
+            state.flash(format!("connecting to {ctx}…"), Level::Info);
+            vec![Effect::Connect { context: Some(ctx), generation }]
+        }
+    }
+}
+
+fn filter_key(state: &mut AppState, key: KeyEvent) {
+    let view = state.view;
+    let Some(Modal::Filter(input)) = state.modals.last_mut() else { return };
+    match key.code {
+        KeyCode::Esc => {
+            state.modals.pop();
+            state.filters.remove(&view);
+        }
+        KeyCode::Enter => {
+            let text = input.text.clone();
+            state.modals.pop();
+            if text.is_empty() {
+                state.filters.remove(&view);
+            } else {
+                state.filters.insert(view, text);
+            }
+        }
+        _ => edit(input, key),
+    }
+    state.stale = true;
+}
+
+fn edit(input: &mut TextInput, key: KeyEvent) {
+    match key.code {
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => input.insert(c),
+        KeyCode::Backspace => input.backspace(),
+        KeyCode::Delete => input.delete(),
+        KeyCode::Left => input.left(),
+        KeyCode::Right => input.right(),
+        KeyCode::Home => input.cursor = 0,
+        KeyCode::End => input.cursor = input.text.chars().count(),
+        _ => {}
+    }
+}

@@ -1,0 +1,92 @@
+//! The kinds the console watches, and how each one is described to the user.
+
+/// One watched resource kind. Each has exactly one watcher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Namespaces,
+    Pods,
+    Services,
+    Deployments,
+    StatefulSets,
+    DaemonSets,
+    GatewayClasses,
+    Gateways,
+    HttpRoutes,
+    GrpcRoutes,
+    PeerAuthentications,
+    ApplicationLoadBalancers,
+    FrontendTlsPolicies,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 13] = [
+        Kind::Namespaces,
+        Kind::Pods,
+        Kind::Services,
+        Kind::Deployments,
+        Kind::StatefulSets,
+        Kind::DaemonSets,
+        Kind::GatewayClasses,
+        Kind::Gateways,
+        Kind::HttpRoutes,
+        Kind::GrpcRoutes,
+        Kind::PeerAuthentications,
+        Kind::ApplicationLoadBalancers,
+        Kind::FrontendTlsPolicies,
+    ];
+
+    /// `resource.group` as kubectl prints it, e.g. `httproutes.gateway.networking.k8s.io`.
+    pub fn resource(self) -> &'static str {
+        match self {
+            Kind::Namespaces => "namespaces",
+            Kind::Pods => "pods",
+            Kind::Services => "services",
+            Kind::Deployments => "deployments.apps",
+            Kind::StatefulSets => "statefulsets.apps",
+            Kind::DaemonSets => "daemonsets.apps",
+            Kind::GatewayClasses => "gatewayclasses.gateway.networking.k8s.io",
+            Kind::Gateways => "gateways.gateway.networking.k8s.io",
+            Kind::HttpRoutes => "httproutes.gateway.networking.k8s.io",
+            Kind::GrpcRoutes => "grpcroutes.gateway.networking.k8s.io",
+            Kind::PeerAuthentications => "peerauthentications.security.istio.io",
+            Kind::ApplicationLoadBalancers => "applicationloadbalancer.alb.networking.azure.io",
+            Kind::FrontendTlsPolicies => "frontendtlspolicies.alb.networking.azure.io",
+        }
+    }
+
+    /// What is missing when the API answers 404 for this kind.
+    pub fn missing_what(self) -> &'static str {
+        match self {
+            Kind::GatewayClasses | Kind::Gateways | Kind::HttpRoutes | Kind::GrpcRoutes => "Gateway API CRDs",
+            Kind::PeerAuthentications => "Istio CRDs",
+            Kind::ApplicationLoadBalancers | Kind::FrontendTlsPolicies => "Application Gateway for Containers (ALB controller) CRDs",
+            _ => "API",
+        }
+    }
+
+    /// Kinds that are cluster-scoped: their watchers ignore the namespace scope.
+    pub fn cluster_scoped(self) -> bool {
+        matches!(self, Kind::Namespaces | Kind::GatewayClasses)
+    }
+
+    /// Kinds watched in every namespace whatever the scope: small, and needed to judge the
+    /// mesh (control planes live in istio namespaces, the mesh-wide policy in the root one).
+    pub fn always_all_namespaces(self) -> bool {
+        matches!(self, Kind::PeerAuthentications)
+    }
+}
+
+/// Where a watcher stands. Shown in the header and, per view, when data is missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WatchState {
+    /// Listing for the first time (or again after a reconnect).
+    Syncing,
+    /// Listed and watching.
+    Live,
+    /// The API answered 404: the CRD (or API group) is not installed.
+    NotInstalled,
+    /// RBAC forbids list/watch; the server's message.
+    Forbidden(String),
+    /// Connection or server trouble; the watcher retries by itself with backoff.
+    Failing(String),
+}

@@ -1,0 +1,16 @@
+//! Lean projections of the Kubernetes objects the views use.
+//!
+//! Watchers convert every object into one of these before it reaches the app loop, so the
+//! cache holds only what a view shows (no managedFields, no pod specs, no Secret data).
+
+mod common;
+mod gateway;
+mod mesh;
+mod route;
+mod workload;
+
+pub use common::{Cond, ObjKey, find_cond};
+pub use gateway::{AlbInfo, CertRef, FrontendTlsPolicyInfo, GatewayClassInfo, GatewayInfo, ListenerInfo};
+pub use mesh::{MtlsMode, NamespaceInfo, PeerAuthInfo};
+pub use route::{BackendInfo, ParentRef, ParentStatus, RouteInfo, RouteKind, RuleInfo};
+pub use workload::{PodInfo, ServiceInfo, ServicePort, SidecarInfo, WorkloadInfo, WorkloadKind};

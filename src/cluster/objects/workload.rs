@@ -1,0 +1,302 @@
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+use k8s_openapi::api::core::v1::{Pod, PodTemplateSpec, Service};
+
+use super::common::{Cond, ObjKey, created};
+
+pub const PROXY_CONTAINER: &str = "istio-proxy";
+
+/// The Istio sidecar of a pod: its revision and proxy version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SidecarInfo {
+    pub revision: Option<String>,
+    pub image_tag: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodInfo {
+    pub key: ObjKey,
+    pub labels: BTreeMap<String, String>,
+    /// Kind and name of the controlling owner (ReplicaSet, StatefulSet, ...).
+    pub owner: Option<(String, String)>,
+    pub phase: String,
+    pub ready: u16,
+    pub containers: u16,
+    pub restarts: u32,
+    pub sidecar: Option<SidecarInfo>,
+    /// Explicit opt-out/opt-in from the pod (`sidecar.istio.io/inject` label or annotation).
+    pub inject_override: Option<bool>,
+    pub ambient: bool,
+    pub node: Option<String>,
+    pub created: Option<Timestamp>,
+    pub deleting: bool,
+}
+
+fn image_tag(image: &str) -> Option<String> {
+    let last = image.rsplit('/').next()?;
+    last.split_once(':').map(|(_, t)| t.to_string())
+}
+
+fn inject_override(labels: Option<&BTreeMap<String, String>>, annotations: Option<&BTreeMap<String, String>>) -> Option<bool> {
+    let v = labels
+        .and_then(|l| l.get("sidecar.istio.io/inject"))
+        .or_else(|| annotations.and_then(|a| a.get("sidecar.istio.io/inject")))?;
+    match v.as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
+impl From<&Pod> for PodInfo {
+    fn from(p: &Pod) -> Self {
+        let meta = &p.metadata;
+        let spec = p.spec.as_ref();
+        let status = p.status.as_ref();
+        // Native sidecars (Istio >= 1.27 default) put istio-proxy among the init containers.
+        let proxy = spec.and_then(|s| {
+            s.containers
+                .iter()
+                .chain(s.init_containers.iter().flatten())
+                .find(|c| c.name == PROXY_CONTAINER)
+        });
+        let sidecar = proxy.map(|c| {
+            let from_status = meta
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get("sidecar.istio.io/status"))
+                .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+                .and_then(|v| v["revision"].as_str().map(String::from));
+            let from_label = meta.labels.as_ref().and_then(|l| l.get("istio.io/rev")).cloned();
+            SidecarInfo {
+                revision: from_status.or(from_label),
+                image_tag: c.image.as_deref().and_then(image_tag),
+            }
+        });
+        let statuses = status.and_then(|s| s.container_statuses.as_ref());
+        let owner = meta
+            .owner_references
+            .iter()
+            .flatten()
+            .find(|o| o.controller == Some(true))
+            .map(|o| (o.kind.clone(), o.name.clone()));
+        PodInfo {
+            key: ObjKey::of(meta),
+            labels: meta.labels.clone().unwrap_or_default(),
+            owner,
+            phase: status.and_then(|s| s.phase.clone()).unwrap_or_else(|| "Unknown".into()),
+            ready: statuses.map_or(0, |s| s.iter().filter(|c| c.ready).count() as u16),
+            containers: spec.map_or(0, |s| s.containers.len() as u16),
+            restarts: statuses.map_or(0, |s| s.iter().map(|c| c.restart_count.max(0) as u32).sum()),
+            sidecar,
+            inject_override: inject_override(meta.labels.as_ref(), meta.annotations.as_ref()),
+            ambient: meta
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get("ambient.istio.io/redirection"))
+                .is_some_and(|v| v == "enabled"),
+            node: spec.and_then(|s| s.node_name.clone()),
+            created: created(meta),
+            deleting: meta.deletion_timestamp.is_some(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServicePort {
+    pub name: Option<String>,
+    pub port: i32,
+    pub protocol: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceInfo {
+    pub key: ObjKey,
+    pub type_: String,
+    pub selector: BTreeMap<String, String>,
+    pub ports: Vec<ServicePort>,
+    pub cluster_ip: Option<String>,
+    pub external: Vec<String>,
+}
+
+impl From<&Service> for ServiceInfo {
+    fn from(s: &Service) -> Self {
+        let spec = s.spec.as_ref();
+        ServiceInfo {
+            key: ObjKey::of(&s.metadata),
+            type_: spec.and_then(|s| s.type_.clone()).unwrap_or_else(|| "ClusterIP".into()),
+            selector: spec.and_then(|s| s.selector.clone()).unwrap_or_default(),
+            ports: spec
+                .and_then(|s| s.ports.as_ref())
+                .map(|ports| {
+                    ports
+                        .iter()
+                        .map(|p| ServicePort {
+                            name: p.name.clone(),
+                            port: p.port,
+                            protocol: p.protocol.clone().unwrap_or_else(|| "TCP".into()),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            cluster_ip: spec.and_then(|s| s.cluster_ip.clone()),
+            external: s
+                .status
+                .as_ref()
+                .and_then(|st| st.load_balancer.as_ref())
+                .and_then(|lb| lb.ingress.as_ref())
+                .map(|i| i.iter().filter_map(|x| x.ip.clone().or_else(|| x.hostname.clone())).collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+impl ServiceInfo {
+    /// A Service with an empty selector selects no pods (its endpoints are managed by hand).
+    pub fn selects(&self, pod: &PodInfo) -> bool {
+        !self.selector.is_empty()
+            && pod.key.ns == self.key.ns
+            && self.selector.iter().all(|(k, v)| pod.labels.get(k) == Some(v))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WorkloadKind {
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+}
+
+impl WorkloadKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "Deployment",
+            WorkloadKind::StatefulSet => "StatefulSet",
+            WorkloadKind::DaemonSet => "DaemonSet",
+        }
+    }
+}
+
+/// Deployments, StatefulSets and DaemonSets: enough to group pods, find control planes and
+/// (later) show rollout progress.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadInfo {
+    pub kind: WorkloadKind,
+    pub key: ObjKey,
+    pub labels: BTreeMap<String, String>,
+    pub selector: BTreeMap<String, String>,
+    pub template_inject: Option<bool>,
+    pub template_rev: Option<String>,
+    pub images: Vec<String>,
+    pub desired: i32,
+    pub updated: i32,
+    pub ready: i32,
+    pub available: i32,
+    pub generation: Option<i64>,
+    pub observed_generation: Option<i64>,
+    pub conditions: Vec<Cond>,
+    pub created: Option<Timestamp>,
+}
+
+impl WorkloadInfo {
+    fn base(kind: WorkloadKind, meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta, template: &PodTemplateSpec, selector: Option<&BTreeMap<String, String>>) -> Self {
+        let tmeta = template.metadata.as_ref();
+        WorkloadInfo {
+            kind,
+            key: ObjKey::of(meta),
+            labels: meta.labels.clone().unwrap_or_default(),
+            selector: selector.cloned().unwrap_or_default(),
+            template_inject: inject_override(tmeta.and_then(|m| m.labels.as_ref()), tmeta.and_then(|m| m.annotations.as_ref())),
+            template_rev: tmeta.and_then(|m| m.labels.as_ref()).and_then(|l| l.get("istio.io/rev")).cloned(),
+            images: template
+                .spec
+                .as_ref()
+                .map(|s| s.containers.iter().filter_map(|c| c.image.clone()).collect())
+                .unwrap_or_default(),
+            desired: 0,
+            updated: 0,
+            ready: 0,
+            available: 0,
+            generation: meta.generation,
+            observed_generation: None,
+            conditions: Vec::new(),
+            created: created(meta),
+        }
+    }
+
+    /// Whether a pod belongs to this workload (same namespace, selector matches).
+    pub fn selects(&self, pod: &PodInfo) -> bool {
+        !self.selector.is_empty()
+            && pod.key.ns == self.key.ns
+            && self.selector.iter().all(|(k, v)| pod.labels.get(k) == Some(v))
+    }
+
+    /// The Istio revision of an istiod control plane (`app=istiod`), if this is one.
+    pub fn control_plane_revision(&self) -> Option<String> {
+        if self.labels.get("app").map(String::as_str) != Some("istiod") {
+            return None;
+        }
+        Some(self.labels.get("istio.io/rev").cloned().unwrap_or_else(|| "default".into()))
+    }
+}
+
+impl From<&Deployment> for WorkloadInfo {
+    fn from(d: &Deployment) -> Self {
+        let spec = d.spec.as_ref();
+        let template = spec.map(|s| s.template.clone()).unwrap_or_default();
+        let mut w = WorkloadInfo::base(WorkloadKind::Deployment, &d.metadata, &template, spec.and_then(|s| s.selector.match_labels.as_ref()));
+        let st = d.status.as_ref();
+        w.desired = spec.and_then(|s| s.replicas).unwrap_or(1);
+        w.updated = st.and_then(|s| s.updated_replicas).unwrap_or(0);
+        w.ready = st.and_then(|s| s.ready_replicas).unwrap_or(0);
+        w.available = st.and_then(|s| s.available_replicas).unwrap_or(0);
+        w.observed_generation = st.and_then(|s| s.observed_generation);
+        w.conditions = st
+            .and_then(|s| s.conditions.as_ref())
+            .map(|c| {
+                c.iter()
+                    .map(|c| Cond {
+                        type_: c.type_.clone(),
+                        status: c.status.clone(),
+                        reason: c.reason.clone().unwrap_or_default(),
+                        message: c.message.clone().unwrap_or_default(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        w
+    }
+}
+
+impl From<&StatefulSet> for WorkloadInfo {
+    fn from(d: &StatefulSet) -> Self {
+        let spec = d.spec.as_ref();
+        let template = spec.map(|s| s.template.clone()).unwrap_or_default();
+        let mut w = WorkloadInfo::base(WorkloadKind::StatefulSet, &d.metadata, &template, spec.and_then(|s| s.selector.match_labels.as_ref()));
+        let st = d.status.as_ref();
+        w.desired = spec.and_then(|s| s.replicas).unwrap_or(1);
+        w.updated = st.and_then(|s| s.updated_replicas).unwrap_or(0);
+        w.ready = st.and_then(|s| s.ready_replicas).unwrap_or(0);
+        w.available = st.and_then(|s| s.available_replicas).unwrap_or(0);
+        w.observed_generation = st.and_then(|s| s.observed_generation);
+        w
+    }
+}
+
+impl From<&DaemonSet> for WorkloadInfo {
+    fn from(d: &DaemonSet) -> Self {
+        let spec = d.spec.as_ref();
+        let template = spec.map(|s| s.template.clone()).unwrap_or_default();
+        let mut w = WorkloadInfo::base(WorkloadKind::DaemonSet, &d.metadata, &template, spec.and_then(|s| s.selector.match_labels.as_ref()));
+        if let Some(st) = d.status.as_ref() {
+            w.desired = st.desired_number_scheduled;
+            w.updated = st.updated_number_scheduled.unwrap_or(0);
+            w.ready = st.number_ready;
+            w.available = st.number_available.unwrap_or(0);
+            w.observed_generation = st.observed_generation;
+        }
+        w
+    }
+}

@@ -1,0 +1,253 @@
+//! One watcher per kind, each projecting objects into lean `Obj`s and sending them to the
+//! app loop. Watch, never poll: after the initial list only watch events arrive; errors are
+//! retried with kube-runtime's backoff.
+
+use std::fmt::Debug;
+
+use futures::StreamExt;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+use k8s_openapi::api::core::v1::{Namespace, Pod, Service};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::api::{ApiResource, DynamicObject, GroupVersionKind, PartialObjectMeta};
+use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher::{self, Event};
+use kube::{Api, Client, Resource};
+use serde::de::DeserializeOwned;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+use super::kinds::{Kind, WatchState};
+use super::objects::*;
+use crate::state::cache::Obj;
+
+/// What a watcher tells the app loop. `generation` tags the connection/scope it belongs to,
+/// so messages from watchers of a previous context are dropped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WatchMsg {
+    pub generation: u64,
+    pub kind: Kind,
+    pub event: WatchEvent,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum WatchEvent {
+    /// A complete fresh list (after start or a re-list).
+    Reset(Vec<Obj>),
+    Apply(Obj),
+    Delete(ObjKey),
+    State(WatchState),
+}
+
+/// Spawns every watcher. Namespaced kinds honour `namespace` (None = all namespaces).
+pub fn spawn_all<M: From<WatchMsg> + Send + 'static>(
+    client: &Client,
+    namespace: Option<&str>,
+    generation: u64,
+    tx: UnboundedSender<M>,
+) -> Vec<JoinHandle<()>> {
+    Kind::ALL.iter().map(|k| spawn_one(client.clone(), *k, namespace.map(String::from), generation, tx.clone())).collect()
+}
+
+fn api_for<K>(client: Client, kind: Kind, ns: Option<&str>, _: &()) -> Api<K>
+where
+    K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
+{
+    match ns {
+        Some(ns) if !kind.always_all_namespaces() => Api::namespaced(client, ns),
+        _ => Api::all(client),
+    }
+}
+
+fn api_dyn(client: Client, kind: Kind, ns: Option<&str>, ar: &ApiResource) -> Api<DynamicObject> {
+    match ns {
+        Some(ns) if !kind.always_all_namespaces() => Api::namespaced_with(client, ns, ar),
+        _ => Api::all_with(client, ar),
+    }
+}
+
+fn gvk(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
+    ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural)
+}
+
+/// Reads a dynamic object into a typed one; a failure keeps the object visible as unreadable.
+fn typed<T: DeserializeOwned>(o: &DynamicObject) -> Result<T, String> {
+    serde_json::to_value(o).and_then(serde_json::from_value).map_err(|e| e.to_string())
+}
+
+fn spawn_one<M: From<WatchMsg> + Send + 'static>(client: Client, kind: Kind, ns: Option<String>, generation: u64, tx: UnboundedSender<M>) -> JoinHandle<()> {
+    let ns = ns.as_deref();
+    let w = Watch { kind, generation, tx, client: client.clone() };
+    match kind {
+        Kind::Namespaces => tokio::spawn(w.run(Api::<Namespace>::all(client), |n| Obj::Namespace(NamespaceInfo::from(n)))),
+        Kind::Pods => tokio::spawn(w.run(api_for::<Pod>(client, kind, ns, &()), |p| Obj::Pod(PodInfo::from(p)))),
+        Kind::Services => tokio::spawn(w.run(api_for::<Service>(client, kind, ns, &()), |s| Obj::Service(ServiceInfo::from(s)))),
+        Kind::Deployments => tokio::spawn(w.run(api_for::<Deployment>(client, kind, ns, &()), |d| Obj::Workload(WorkloadInfo::from(d)))),
+        Kind::StatefulSets => tokio::spawn(w.run(api_for::<StatefulSet>(client, kind, ns, &()), |d| Obj::Workload(WorkloadInfo::from(d)))),
+        Kind::DaemonSets => tokio::spawn(w.run(api_for::<DaemonSet>(client, kind, ns, &()), |d| Obj::Workload(WorkloadInfo::from(d)))),
+        Kind::GatewayClasses => {
+            let ar = gvk("gateway.networking.k8s.io", "v1", "GatewayClass", "gatewayclasses");
+            tokio::spawn(w.run(Api::<DynamicObject>::all_with(client, &ar), |o| match typed::<gateway_api::gatewayclasses::GatewayClass>(o) {
+                Ok(g) => Obj::GatewayClass(GatewayClassInfo::from(&g)),
+                Err(error) => Obj::Unreadable { kind: Kind::GatewayClasses, key: ObjKey::of(&o.metadata), error },
+            }))
+        }
+        Kind::Gateways => {
+            let ar = gvk("gateway.networking.k8s.io", "v1", "Gateway", "gateways");
+            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| match typed::<gateway_api::gateways::Gateway>(o) {
+                Ok(g) => Obj::Gateway(GatewayInfo::from(&g)),
+                Err(error) => Obj::Unreadable { kind: Kind::Gateways, key: ObjKey::of(&o.metadata), error },
+            }))
+        }
+        Kind::HttpRoutes => {
+            let ar = gvk("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes");
+            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| match typed::<gateway_api::httproutes::HttpRoute>(o) {
+                Ok(r) => Obj::Route(RouteInfo::from(&r)),
+                Err(error) => Obj::Unreadable { kind: Kind::HttpRoutes, key: ObjKey::of(&o.metadata), error },
+            }))
+        }
+        Kind::GrpcRoutes => {
+            let ar = gvk("gateway.networking.k8s.io", "v1", "GRPCRoute", "grpcroutes");
+            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| match typed::<gateway_api::grpcroutes::GrpcRoute>(o) {
+                Ok(r) => Obj::Route(RouteInfo::from(&r)),
+                Err(error) => Obj::Unreadable { kind: Kind::GrpcRoutes, key: ObjKey::of(&o.metadata), error },
+            }))
+        }
+        Kind::PeerAuthentications => {
+            let ar = gvk("security.istio.io", "v1", "PeerAuthentication", "peerauthentications");
+            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| Obj::PeerAuth(PeerAuthInfo::from(o))))
+        }
+        Kind::ApplicationLoadBalancers => {
+            // AGC uses the singular word as its plural.
+            let ar = gvk("alb.networking.azure.io", "v1", "ApplicationLoadBalancer", "applicationloadbalancer");
+            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| Obj::Alb(AlbInfo::from(o))))
+        }
+        Kind::FrontendTlsPolicies => {
+            let ar = gvk("alb.networking.azure.io", "v1", "FrontendTLSPolicy", "frontendtlspolicies");
+            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| Obj::FrontendTls(FrontendTlsPolicyInfo::from(o))))
+        }
+    }
+}
+
+struct Watch<M> {
+    kind: Kind,
+    generation: u64,
+    tx: UnboundedSender<M>,
+    client: Client,
+}
+
+/// How a watcher error reads to the user.
+fn classify(err: &watcher::Error) -> WatchState {
+    let api_error = match err {
+        watcher::Error::InitialListFailed(e) | watcher::Error::WatchStartFailed(e) | watcher::Error::WatchFailed(e) => match e {
+            kube::Error::Api(s) => Some((s.code, s.message.clone())),
+            other => return WatchState::Failing(short(&other.to_string())),
+        },
+        watcher::Error::WatchError(s) => Some((s.code, s.message.clone())),
+        watcher::Error::NoResourceVersion => None,
+    };
+    match api_error {
+        Some((404, _)) => WatchState::NotInstalled,
+        Some((403, msg)) => WatchState::Forbidden(msg),
+        Some((code, msg)) => WatchState::Failing(format!("{code}: {}", short(&msg))),
+        None => WatchState::Failing(short(&err.to_string())),
+    }
+}
+
+fn short(s: &str) -> String {
+    s.chars().take(200).collect()
+}
+
+impl<M: From<WatchMsg> + Send + 'static> Watch<M> {
+    fn send(&self, event: WatchEvent) -> bool {
+        self.tx.send(M::from(WatchMsg { generation: self.generation, kind: self.kind, event })).is_ok()
+    }
+
+    async fn run<K, F>(self, api: Api<K>, project: F)
+    where
+        K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+        F: Fn(&K) -> Obj + Send + 'static,
+    {
+        loop {
+            self.send(WatchEvent::State(WatchState::Syncing));
+            let mut stream = watcher::watcher(api.clone(), watcher::Config::default()).default_backoff().boxed();
+            let mut buffer: Vec<Obj> = Vec::new();
+            let mut last_state = WatchState::Syncing;
+            let mut missing = false;
+            while let Some(ev) = stream.next().await {
+                let ok = match ev {
+                    Ok(Event::Init) => {
+                        buffer.clear();
+                        true
+                    }
+                    Ok(Event::InitApply(k)) => {
+                        buffer.push(project(&k));
+                        true
+                    }
+                    Ok(Event::InitDone) => {
+                        let objs = std::mem::take(&mut buffer);
+                        let sent = self.send(WatchEvent::Reset(objs));
+                        if last_state != WatchState::Live {
+                            last_state = WatchState::Live;
+                            self.send(WatchEvent::State(WatchState::Live));
+                        }
+                        sent
+                    }
+                    Ok(Event::Apply(k)) => self.send(WatchEvent::Apply(project(&k))),
+                    Ok(Event::Delete(k)) => {
+                        let meta = k.meta();
+                        self.send(WatchEvent::Delete(ObjKey::new(meta.namespace.clone().unwrap_or_default(), meta.name.clone().unwrap_or_default())))
+                    }
+                    Err(e) => {
+                        let state = classify(&e);
+                        if state == WatchState::NotInstalled {
+                            missing = true;
+                        }
+                        let changed = state != last_state;
+                        last_state = state.clone();
+                        if missing {
+                            self.send(WatchEvent::Reset(Vec::new()));
+                        }
+                        !changed || self.send(WatchEvent::State(state))
+                    }
+                };
+                if !ok {
+                    return; // the app loop is gone (or moved to another context)
+                }
+                if missing {
+                    break;
+                }
+            }
+            if !missing {
+                return;
+            }
+            self.send(WatchEvent::State(WatchState::NotInstalled));
+            // Don't re-list a kind that does not exist: wait for its CRD to appear.
+            if !wait_for_crd(&self.client, self.kind).await {
+                return;
+            }
+        }
+    }
+}
+
+/// Blocks until the CRD of `kind` exists, by watching that one CRD by name. Returns false if
+/// the CRD can't be watched (then a slow retry loop stands in, once a minute).
+async fn wait_for_crd(client: &Client, kind: Kind) -> bool {
+    let api: Api<PartialObjectMeta<CustomResourceDefinition>> = Api::all(client.clone());
+    let cfg = watcher::Config::default().fields(&format!("metadata.name={}", kind.resource()));
+    let mut stream = watcher::watcher(api, cfg).default_backoff().boxed();
+    let mut seen = false;
+    while let Some(ev) = stream.next().await {
+        match ev {
+            Ok(Event::InitApply(_)) | Ok(Event::Apply(_)) => seen = true,
+            Ok(Event::InitDone) | Ok(Event::Init) | Ok(Event::Delete(_)) => {}
+            Err(_) => {
+                tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                return true;
+            }
+        }
+        if seen {
+            return true;
+        }
+    }
+    false
+}

@@ -1,0 +1,284 @@
+//! Pod admission: API-server defaults plus Istio's sidecar injection webhook, with
+//! Istio's selection rules (namespace `istio-injection` beats `istio.io/rev`; pod
+//! `sidecar.istio.io/inject` opts out, or opts in together with a revision label).
+
+use serde_json::{Value, json};
+
+use crate::demo::meta;
+use crate::demo::store::Store;
+
+const DEFAULT_PROXY_VERSION: &str = "1.22.5";
+const DEFAULT_PROXY_REPO: &str = "mcr.microsoft.com/oss/istio/proxyv2";
+const INJECT: &str = "sidecar.istio.io/inject";
+const REV: &str = "istio.io/rev";
+
+/// An installed Istio control plane: a Deployment labelled `app=istiod`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ControlPlane {
+    pub revision: String,
+    /// The sidecar image matching the control plane's version.
+    pub proxy_image: String,
+}
+
+pub fn control_planes(s: &Store) -> Vec<ControlPlane> {
+    s.list("deployments.apps", None)
+        .filter(|d| meta::label(d, "app") == Some("istiod"))
+        .map(|d| {
+            let revision = meta::label(d, REV).unwrap_or("default").to_string();
+            let image = d["spec"]["template"]["spec"]["containers"][0]["image"]
+                .as_str()
+                .unwrap_or_default();
+            ControlPlane {
+                revision,
+                proxy_image: proxy_image_for(image),
+            }
+        })
+        .collect()
+}
+
+/// `.../pilot:1.23.2` → `.../proxyv2:1.23.2`; otherwise the default repository.
+fn proxy_image_for(istiod_image: &str) -> String {
+    let (repo, tag) = match istiod_image.rsplit_once(':') {
+        Some((r, t)) if !t.contains('/') => (r, t),
+        _ => (istiod_image, ""),
+    };
+    let tag = if tag.is_empty() { DEFAULT_PROXY_VERSION } else { tag };
+    match repo.strip_suffix("/pilot") {
+        Some(registry) => format!("{registry}/proxyv2:{tag}"),
+        None => format!("{DEFAULT_PROXY_REPO}:{tag}"),
+    }
+}
+
+fn find<'a>(cps: &'a [ControlPlane], rev: &str) -> Option<&'a ControlPlane> {
+    cps.iter().find(|cp| cp.revision == rev)
+}
+
+/// The revision named `default`, or the only control plane there is.
+fn default_plane(cps: &[ControlPlane]) -> Option<&ControlPlane> {
+    find(cps, "default").or(if cps.len() == 1 { cps.first() } else { None })
+}
+
+/// Which control plane injects this pod, if any.
+pub fn injecting_plane(s: &Store, pod: &Value) -> Option<ControlPlane> {
+    let has_proxy = pod["spec"]["containers"]
+        .as_array()
+        .is_some_and(|cs| cs.iter().any(|c| c["name"] == "istio-proxy"));
+    if has_proxy {
+        return None;
+    }
+    let pod_inject = meta::label(pod, INJECT).or_else(|| meta::annotation(pod, INJECT));
+    if pod_inject == Some("false") {
+        return None;
+    }
+    let ns = s.get("namespaces", "", meta::namespace(pod))?;
+    let cps = control_planes(s);
+    match meta::label(ns, "istio-injection") {
+        Some("enabled") => default_plane(&cps).cloned(),
+        Some(_) => None,
+        None => match meta::label(ns, REV) {
+            Some(rev) => find(&cps, rev).cloned(),
+            None if pod_inject == Some("true") => match meta::label(pod, REV) {
+                Some(rev) => find(&cps, rev).cloned(),
+                None => default_plane(&cps).cloned(),
+            },
+            None => None,
+        },
+    }
+}
+
+/// Defaults the API server applies to every new pod, then sidecar injection.
+pub fn admit_pod(s: &Store, pod: &mut Value) {
+    let spec = meta::map_at(pod, &["spec"]);
+    spec.entry("restartPolicy").or_insert("Always".into());
+    spec.entry("dnsPolicy").or_insert("ClusterFirst".into());
+    spec.entry("schedulerName").or_insert("default-scheduler".into());
+    spec.entry("serviceAccountName").or_insert("default".into());
+    spec.entry("terminationGracePeriodSeconds").or_insert(30.into());
+    meta::as_map(pod).insert("status".into(), json!({"phase": "Pending", "qosClass": "Burstable"}));
+    if let Some(cp) = injecting_plane(s, pod) {
+        inject(pod, &cp);
+    }
+}
+
+/// The workload name Istio derives for telemetry when no label names it.
+fn canonical_name(pod: &Value) -> String {
+    for key in ["service.istio.io/canonical-name", "app.kubernetes.io/name", "app"] {
+        if let Some(v) = meta::label(pod, key) {
+            return v.to_string();
+        }
+    }
+    let base = meta::str_at(pod, &["metadata", "generateName"])
+        .map(|g| g.trim_end_matches('-'))
+        .unwrap_or_else(|| meta::name(pod));
+    match meta::label(pod, "pod-template-hash") {
+        Some(hash) => base.trim_end_matches(hash).trim_end_matches('-').to_string(),
+        None => base.to_string(),
+    }
+}
+
+fn canonical_revision(pod: &Value) -> String {
+    ["service.istio.io/canonical-revision", "app.kubernetes.io/version", "version"]
+        .iter()
+        .find_map(|k| meta::label(pod, k))
+        .unwrap_or("latest")
+        .to_string()
+}
+
+const VOLUMES: [&str; 8] = [
+    "workload-socket",
+    "credential-socket",
+    "workload-certs",
+    "istio-envoy",
+    "istio-data",
+    "istio-podinfo",
+    "istio-token",
+    "istiod-ca-cert",
+];
+
+fn volumes() -> Vec<Value> {
+    VOLUMES
+        .iter()
+        .map(|name| match *name {
+            "istio-envoy" => json!({"name": name, "emptyDir": {"medium": "Memory"}}),
+            "istio-podinfo" => json!({"name": name, "downwardAPI": {"items": [
+                {"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}},
+                {"path": "annotations", "fieldRef": {"fieldPath": "metadata.annotations"}}]}}),
+            "istio-token" => json!({"name": name, "projected": {"sources": [{"serviceAccountToken":
+                {"audience": "istio-ca", "expirationSeconds": 43200, "path": "istio-token"}}]}}),
+            "istiod-ca-cert" => json!({"name": name, "configMap": {"name": "istio-ca-root-cert"}}),
+            _ => json!({"name": name, "emptyDir": {}}),
+        })
+        .collect()
+}
+
+fn proxy_container(image: &str) -> Value {
+    json!({
+        "name": "istio-proxy",
+        "image": image,
+        "args": ["proxy", "sidecar", "--domain", "$(POD_NAMESPACE).svc.cluster.local",
+                 "--proxyLogLevel=warning", "--proxyComponentLogLevel=misc:error",
+                 "--log_output_level=default:info"],
+        "env": [
+            {"name": "PILOT_CERT_PROVIDER", "value": "istiod"},
+            {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+            {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
+            {"name": "ISTIO_META_CLUSTER_ID", "value": "Kubernetes"}
+        ],
+        "ports": [{"containerPort": 15090, "name": "http-envoy-prom", "protocol": "TCP"}],
+        "readinessProbe": {"httpGet": {"path": "/healthz/ready", "port": 15021},
+                           "periodSeconds": 15, "timeoutSeconds": 3, "failureThreshold": 4},
+        "resources": {"limits": {"cpu": "2", "memory": "1Gi"},
+                      "requests": {"cpu": "100m", "memory": "128Mi"}},
+        "securityContext": {"allowPrivilegeEscalation": false, "privileged": false,
+                            "readOnlyRootFilesystem": true, "runAsGroup": 1337,
+                            "runAsNonRoot": true, "runAsUser": 1337,
+                            "capabilities": {"drop": ["ALL"]}},
+        "volumeMounts": [
+            {"mountPath": "/var/run/secrets/workload-spiffe-uds", "name": "workload-socket"},
+            {"mountPath": "/var/run/secrets/credential-uds", "name": "credential-socket"},
+            {"mountPath": "/var/run/secrets/workload-spiffe-credentials", "name": "workload-certs"},
+            {"mountPath": "/var/run/secrets/istio", "name": "istiod-ca-cert"},
+            {"mountPath": "/var/lib/istio/data", "name": "istio-data"},
+            {"mountPath": "/etc/istio/proxy", "name": "istio-envoy"},
+            {"mountPath": "/var/run/secrets/tokens", "name": "istio-token"},
+            {"mountPath": "/etc/istio/pod", "name": "istio-podinfo"}
+        ]
+    })
+}
+
+fn init_container(image: &str) -> Value {
+    json!({
+        "name": "istio-init",
+        "image": image,
+        "args": ["istio-iptables", "-p", "15001", "-z", "15006", "-u", "1337", "-m", "REDIRECT",
+                 "-i", "*", "-x", "", "-b", "*", "-d", "15090,15021,15020",
+                 "--log_output_level=default:info"],
+        "resources": {"limits": {"cpu": "2", "memory": "1Gi"},
+                      "requests": {"cpu": "100m", "memory": "128Mi"}},
+        "securityContext": {"allowPrivilegeEscalation": false, "privileged": false,
+                            "readOnlyRootFilesystem": false, "runAsGroup": 0,
+                            "runAsNonRoot": false, "runAsUser": 0,
+                            "capabilities": {"add": ["NET_ADMIN", "NET_RAW"], "drop": ["ALL"]}}
+    })
+}
+
+/// `sidecar.istio.io/status`, with the key order real Istio writes.
+fn status_annotation(revision: &str) -> String {
+    let volumes = serde_json::to_string(&VOLUMES).unwrap_or_default();
+    let revision = serde_json::to_string(revision).unwrap_or_default();
+    format!(
+        r#"{{"initContainers":["istio-init"],"containers":["istio-proxy"],"volumes":{volumes},"imagePullSecrets":null,"revision":{revision}}}"#
+    )
+}
+
+/// Mutates the pod the way istio-sidecar-injector does.
+pub fn inject(pod: &mut Value, cp: &ControlPlane) {
+    let first_container = pod["spec"]["containers"][0]["name"]
+        .as_str()
+        .map(String::from);
+    let (name, revision) = (canonical_name(pod), canonical_revision(pod));
+    meta::set_label(pod, REV, &cp.revision);
+    meta::set_label(pod, "security.istio.io/tlsMode", "istio");
+    meta::set_label(pod, "service.istio.io/canonical-name", &name);
+    meta::set_label(pod, "service.istio.io/canonical-revision", &revision);
+    meta::set_annotation(pod, REV, &cp.revision);
+    meta::set_annotation(pod, "sidecar.istio.io/status", &status_annotation(&cp.revision));
+    meta::set_annotation(pod, "prometheus.io/path", "/stats/prometheus");
+    meta::set_annotation(pod, "prometheus.io/port", "15020");
+    meta::set_annotation(pod, "prometheus.io/scrape", "true");
+    if let Some(c) = first_container {
+        meta::set_annotation(pod, "kubectl.kubernetes.io/default-container", &c);
+        meta::set_annotation(pod, "kubectl.kubernetes.io/default-logs-container", &c);
+    }
+    let spec = meta::map_at(pod, &["spec"]);
+    push_all(spec, "containers", vec![proxy_container(&cp.proxy_image)], false);
+    push_all(spec, "initContainers", vec![init_container(&cp.proxy_image)], true);
+    push_all(spec, "volumes", volumes(), false);
+}
+
+fn push_all(spec: &mut serde_json::Map<String, Value>, key: &str, items: Vec<Value>, front: bool) {
+    let list = spec.entry(key).or_insert(json!([]));
+    if !list.is_array() {
+        *list = json!([]);
+    }
+    if let Value::Array(a) = list {
+        if front {
+            a.splice(0..0, items);
+        } else {
+            a.extend(items);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_image_follows_istiod() {
+        assert_eq!(
+            proxy_image_for("mcr.microsoft.com/oss/istio/pilot:1.23.2"),
+            "mcr.microsoft.com/oss/istio/proxyv2:1.23.2"
+        );
+        assert_eq!(proxy_image_for("istiod"), "mcr.microsoft.com/oss/istio/proxyv2:1.22.5");
+        assert_eq!(
+            proxy_image_for("registry:5000/x/istiod:1.20.0"),
+            "mcr.microsoft.com/oss/istio/proxyv2:1.20.0"
+        );
+    }
+
+    #[test]
+    fn status_annotation_is_json() {
+        let v: Value = serde_json::from_str(&status_annotation("asm-1-22")).unwrap();
+        assert_eq!(v["revision"], "asm-1-22");
+        assert_eq!(v["containers"], json!(["istio-proxy"]));
+    }
+
+    #[test]
+    fn canonical_names() {
+        let pod = json!({"metadata": {"generateName": "reviews-v1-7d9c8b6f5-",
+            "labels": {"pod-template-hash": "7d9c8b6f5", "version": "v1"}}});
+        assert_eq!(canonical_name(&pod), "reviews-v1");
+        assert_eq!(canonical_revision(&pod), "v1");
+    }
+}

@@ -1,0 +1,10 @@
+//! meshctl-tui: a terminal operations console for service mesh and Gateway API ingress.
+pub mod app;
+pub mod cli;
+pub mod cluster;
+pub mod config;
+pub mod demo;
+pub mod model;
+pub mod state;
+pub mod tui;
+pub mod ui;

@@ -1,0 +1,7 @@
+//! Pure derivations from the cache to what the views show. No I/O, heavily unit-tested.
+pub mod frontends;
+pub mod mesh;
+pub mod routes;
+pub mod tree;
+pub mod topology;
+pub mod weights;

@@ -1,0 +1,202 @@
+//! Route health: what is wrong with an HTTPRoute/GRPCRoute, as far as the API shows it.
+
+use crate::cluster::objects::{BackendInfo, ParentRef, RouteInfo, find_cond};
+use crate::state::cache::ClusterCache;
+
+use super::weights::shares;
+
+/// Problems are judged only against kinds whose watch is live: a missing Service is not a
+/// problem while Services are still syncing or forbidden.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Known {
+    pub gateways: bool,
+    pub services: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteProblem {
+    ParentGatewayMissing(ParentRef),
+    NotAccepted { parent: String, reason: String, message: String },
+    RefsNotResolved { parent: String, reason: String, message: String },
+    NoStatus { parent: String },
+    BackendServiceMissing(BackendInfo),
+    BackendPortMissing(BackendInfo),
+    AllWeightsZero { rule: usize },
+}
+
+impl RouteProblem {
+    pub fn describe(&self) -> String {
+        match self {
+            RouteProblem::ParentGatewayMissing(p) => format!("parent Gateway {} not found", p.key),
+            RouteProblem::NotAccepted { parent, reason, message } => format!("not Accepted by {parent}: {reason} {message}").trim().to_string(),
+            RouteProblem::RefsNotResolved { parent, reason, message } => format!("ResolvedRefs=False on {parent}: {reason} {message}").trim().to_string(),
+            RouteProblem::NoStatus { parent } => format!("no controller has reported status for {parent}"),
+            RouteProblem::BackendServiceMissing(b) => format!("backend Service {} not found", b.key),
+            RouteProblem::BackendPortMissing(b) => format!("backend Service {} has no port {}", b.key, b.port.unwrap_or_default()),
+            RouteProblem::AllWeightsZero { rule } => format!("rule {} has all backend weights 0: no traffic", rule + 1),
+        }
+    }
+}
+
+fn parent_label(p: &ParentRef) -> String {
+    match &p.section {
+        Some(s) => format!("{}#{s}", p.key),
+        None => p.key.to_string(),
+    }
+}
+
+pub fn route_problems(cache: &ClusterCache, known: Known, route: &RouteInfo) -> Vec<RouteProblem> {
+    let mut out = Vec::new();
+    for p in &route.parents {
+        if p.is_gateway() && known.gateways && !cache.gateways.contains_key(&p.key) {
+            out.push(RouteProblem::ParentGatewayMissing(p.clone()));
+            continue;
+        }
+        let statuses: Vec<_> = route.status.iter().filter(|s| s.parent.matches(p)).collect();
+        if statuses.is_empty() {
+            out.push(RouteProblem::NoStatus { parent: parent_label(p) });
+        }
+        for s in statuses {
+            if let Some(c) = find_cond(&s.conditions, "Accepted").filter(|c| c.status == "False") {
+                out.push(RouteProblem::NotAccepted { parent: parent_label(p), reason: c.reason.clone(), message: c.message.clone() });
+            }
+            if let Some(c) = find_cond(&s.conditions, "ResolvedRefs").filter(|c| c.status == "False") {
+                out.push(RouteProblem::RefsNotResolved { parent: parent_label(p), reason: c.reason.clone(), message: c.message.clone() });
+            }
+        }
+    }
+    for (i, rule) in route.rules.iter().enumerate() {
+        if shares(&rule.backends.iter().map(|b| b.weight).collect::<Vec<_>>()).all_zero {
+            out.push(RouteProblem::AllWeightsZero { rule: i });
+        }
+        if !known.services {
+            continue;
+        }
+        for b in rule.backends.iter().filter(|b| b.is_service()) {
+            match cache.services.get(&b.key) {
+                None => out.push(RouteProblem::BackendServiceMissing(b.clone())),
+                Some(svc) => {
+                    if let Some(port) = b.port
+                        && !svc.ports.iter().any(|p| p.port == port)
+                    {
+                        out.push(RouteProblem::BackendPortMissing(b.clone()));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Overall condition of a route across its parents, for a one-word status column.
+pub fn route_status_word(route: &RouteInfo) -> &'static str {
+    if route.status.is_empty() {
+        return "Pending";
+    }
+    let all = |t: &str| route.status.iter().all(|s| find_cond(&s.conditions, t).is_some_and(|c| c.is_true()));
+    match (all("Accepted"), all("ResolvedRefs")) {
+        (true, true) => "Accepted",
+        (true, false) => "RefsNotResolved",
+        _ => "NotAccepted",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::objects::{Cond, GatewayInfo, ObjKey, ParentStatus, RouteKind, RuleInfo, ServiceInfo, ServicePort};
+
+    fn gw_ref(ns: &str, name: &str) -> ParentRef {
+        ParentRef { group: "gateway.networking.k8s.io".into(), kind: "Gateway".into(), key: ObjKey::new(ns, name), section: None, port: None }
+    }
+
+    fn backend(ns: &str, name: &str, port: Option<i32>, weight: i64) -> BackendInfo {
+        BackendInfo { group: String::new(), kind: "Service".into(), key: ObjKey::new(ns, name), port, weight }
+    }
+
+    fn cond(t: &str, s: &str, reason: &str) -> Cond {
+        Cond { type_: t.into(), status: s.into(), reason: reason.into(), message: String::new() }
+    }
+
+    fn route(parents: Vec<ParentRef>, backends: Vec<BackendInfo>, status: Vec<ParentStatus>) -> RouteInfo {
+        RouteInfo {
+            kind: RouteKind::Http,
+            key: ObjKey::new("app", "r"),
+            generation: Some(1),
+            hostnames: vec![],
+            parents,
+            rules: vec![RuleInfo { name: None, matches: vec![], backends }],
+            status,
+            created: None,
+        }
+    }
+
+    fn cache_with(gw: &str, svc: &str, port: i32) -> ClusterCache {
+        let mut c = ClusterCache::default();
+        let key = ObjKey::new("infra", gw);
+        c.gateways.insert(
+            key.clone(),
+            GatewayInfo {
+                key,
+                class: "x".into(),
+                alb_annotations: Default::default(),
+                spec_addresses: vec![],
+                listeners: vec![],
+                status_addresses: vec![],
+                conditions: vec![],
+                created: None,
+            },
+        );
+        let key = ObjKey::new("app", svc);
+        c.services.insert(
+            key.clone(),
+            ServiceInfo { key, type_: "ClusterIP".into(), selector: Default::default(), ports: vec![ServicePort { name: None, port, protocol: "TCP".into() }], cluster_ip: None, external: vec![] },
+        );
+        c
+    }
+
+    const KNOWN: Known = Known { gateways: true, services: true };
+
+    #[test]
+    fn healthy_route_has_no_problems() {
+        let c = cache_with("gw", "svc", 80);
+        let st = ParentStatus { parent: gw_ref("infra", "gw"), controller: "c".into(), conditions: vec![cond("Accepted", "True", "Accepted"), cond("ResolvedRefs", "True", "ResolvedRefs")] };
+        let r = route(vec![gw_ref("infra", "gw")], vec![backend("app", "svc", Some(80), 1)], vec![st]);
+        assert_eq!(route_problems(&c, KNOWN, &r), vec![]);
+        assert_eq!(route_status_word(&r), "Accepted");
+    }
+
+    #[test]
+    fn missing_parent_service_port_and_zero_weights() {
+        let c = cache_with("gw", "svc", 80);
+        let r = route(
+            vec![gw_ref("infra", "nope")],
+            vec![backend("app", "gone", None, 0), backend("app", "svc", Some(8080), 0)],
+            vec![],
+        );
+        let p = route_problems(&c, KNOWN, &r);
+        assert!(p.contains(&RouteProblem::ParentGatewayMissing(gw_ref("infra", "nope"))));
+        assert!(p.contains(&RouteProblem::BackendServiceMissing(backend("app", "gone", None, 0))));
+        assert!(p.contains(&RouteProblem::BackendPortMissing(backend("app", "svc", Some(8080), 0))));
+        assert!(p.contains(&RouteProblem::AllWeightsZero { rule: 0 }));
+    }
+
+    #[test]
+    fn nothing_is_judged_missing_while_unknown() {
+        let c = ClusterCache::default();
+        let r = route(vec![gw_ref("infra", "nope")], vec![backend("app", "gone", None, 1)], vec![]);
+        let p = route_problems(&c, Known::default(), &r);
+        assert_eq!(p, vec![RouteProblem::NoStatus { parent: "infra/nope".into() }]);
+    }
+
+    #[test]
+    fn status_conditions_false_are_reported() {
+        let c = cache_with("gw", "svc", 80);
+        let st = ParentStatus { parent: gw_ref("infra", "gw"), controller: "c".into(), conditions: vec![cond("Accepted", "False", "NotAllowedByListeners"), cond("ResolvedRefs", "False", "BackendNotFound")] };
+        let r = route(vec![gw_ref("infra", "gw")], vec![backend("app", "svc", None, 1)], vec![st]);
+        let p = route_problems(&c, KNOWN, &r);
+        assert_eq!(p.len(), 2);
+        assert_eq!(route_status_word(&r), "NotAccepted");
+        assert!(p[1].describe().contains("BackendNotFound"));
+    }
+}

@@ -1,0 +1,124 @@
+//! Drawing: pure functions of the state (plus widget interaction state). No I/O.
+pub mod chrome;
+pub mod detail;
+pub mod modals;
+pub mod tables;
+pub mod theme;
+pub mod tree_view;
+pub mod view_state;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use crate::app::action::ViewId;
+use crate::cluster::kinds::{Kind, WatchState};
+use crate::config::Keymap;
+use crate::model::tree::Tone;
+use crate::state::AppState;
+use theme::{Role, Theme};
+use view_state::ViewState;
+
+/// Everything `draw` reads besides the state.
+pub struct Ctx<'a> {
+    pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
+}
+
+pub fn tone_role(t: Tone) -> Role {
+    match t {
+        Tone::Normal => Role::Text,
+        Tone::Muted => Role::Muted,
+        Tone::Accent => Role::Accent,
+        Tone::Ok => Role::Ok,
+        Tone::Warn => Role::Warn,
+        Tone::Error => Role::Error,
+    }
+}
+
+pub fn draw(f: &mut Frame, state: &AppState, ui: &mut ViewState, ctx: &Ctx) {
+    let [header, body, footer] = Layout::vertical([Constraint::Length(2), Constraint::Min(1), Constraint::Length(1)]).areas(f.area());
+    chrome::header(f, header, state, ctx);
+    chrome::footer(f, footer, state, ctx);
+    body_view(f, body, state, ui, ctx);
+    modals::draw(f, f.area(), state, ctx);
+}
+
+/// Kinds a view needs, to explain missing data instead of showing an empty screen.
+fn needs(view: ViewId) -> &'static [Kind] {
+    match view {
+        ViewId::Gateways => &[Kind::GatewayClasses, Kind::Gateways, Kind::HttpRoutes, Kind::GrpcRoutes, Kind::Services, Kind::Pods],
+        ViewId::Routes => &[Kind::HttpRoutes, Kind::GrpcRoutes, Kind::Gateways, Kind::Services],
+        ViewId::Frontends => &[Kind::ApplicationLoadBalancers, Kind::FrontendTlsPolicies, Kind::Gateways, Kind::GatewayClasses],
+        ViewId::Mesh => &[Kind::Namespaces, Kind::Pods, Kind::Deployments, Kind::PeerAuthentications],
+        ViewId::Certs => &[],
+    }
+}
+
+/// One line per kind of this view that is not live.
+pub fn banners(state: &AppState, view: ViewId) -> Vec<(Role, String)> {
+    let mut lines = Vec::new();
+    for k in needs(view) {
+        match state.watch.get(k) {
+            Some(WatchState::NotInstalled) => {
+                lines.push((Role::Warn, format!("{} not installed: {} (the API answered 404)", k.missing_what(), k.resource())));
+            }
+            Some(WatchState::Forbidden(msg)) => lines.push((Role::Error, format!("forbidden: {}: {msg}", k.resource()))),
+            Some(WatchState::Failing(msg)) => lines.push((Role::Error, format!("{}: {msg} (retrying)", k.resource()))),
+            Some(WatchState::Syncing) => lines.push((Role::Muted, format!("syncing {}…", k.resource()))),
+            _ => {}
+        }
+    }
+    lines
+}
+
+fn body_view(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx: &Ctx) {
+    let th = ctx.theme;
+    let view = state.view;
+    let mut title = format!(" {} ", view.title());
+    if let Some(ns) = &state.namespace {
+        title.push_str(&format!("[{ns}] "));
+    } else {
+        title.push_str("[all] ");
+    }
+    let filter = state.active_filter();
+    if !filter.is_empty() {
+        title.push_str(&format!("/{filter} "));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(th.style(Role::Border))
+        .title(Span::styled(title, th.style(Role::Title)))
+        .style(th.style(Role::Text));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+
+    let banner_lines: Vec<Line> = banners(state, view).into_iter().map(|(role, text)| Line::styled(text, th.style(role))).collect();
+    let n = (banner_lines.len() as u16).min(inner.height / 2);
+    let [top, rest] = Layout::vertical([Constraint::Length(n), Constraint::Min(0)]).areas(inner);
+    if n > 0 {
+        f.render_widget(Paragraph::new(banner_lines).wrap(Wrap { trim: true }), top);
+    }
+    ui.page = rest.height.saturating_sub(1);
+    if state.detail().is_some() {
+        detail::draw(f, rest, state, ui, ctx);
+        return;
+    }
+    match view {
+        ViewId::Gateways => tree_view::draw(f, rest, state, ui, ctx),
+        ViewId::Routes => tables::routes(f, rest, state, ui, ctx),
+        ViewId::Frontends => tables::frontends(f, rest, state, ui, ctx),
+        ViewId::Mesh => tables::mesh(f, rest, state, ui, ctx),
+        ViewId::Certs => {
+            let text = vec![
+                Line::styled("Certificate inventory: not built yet.", th.style(Role::Warn)),
+                Line::raw(""),
+                Line::raw("Issue #4 fills this view: kubernetes.io/tls Secrets, the Istio CA (cacerts,"),
+                Line::raw("istio-ca-secret), CA bundles in ConfigMaps and cert-manager Certificates,"),
+                Line::raw("with days left, chain position and which listener uses each certificate."),
+            ];
+            f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), rest);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! Interaction state of widgets (selection, scroll) — separate from the domain state so
+//! `draw` can update offsets while the domain state stays read-only there.
+
+use std::collections::BTreeMap;
+
+use ratatui::widgets::TableState;
+use tui_tree_widget::TreeState;
+
+use crate::app::action::ViewId;
+
+#[derive(Debug, Default)]
+pub struct ViewState {
+    pub tree: TreeState<String>,
+    pub tables: BTreeMap<ViewId, TableState>,
+    pub detail_scroll: BTreeMap<ViewId, u16>,
+    /// Rows of the body at the last render, for page up/down.
+    pub page: u16,
+    /// Tree items built from `derived.gateway_tree`, and the derived version they came from.
+    pub tree_items: Vec<tui_tree_widget::TreeItem<'static, String>>,
+    pub tree_version: u64,
+}
+
+impl ViewState {
+    pub fn table(&mut self, view: ViewId) -> &mut TableState {
+        self.tables.entry(view).or_insert_with(|| TableState::default().with_selected(Some(0)))
+    }
+
+    pub fn selected(&self, view: ViewId) -> usize {
+        self.tables.get(&view).and_then(|t| t.selected()).unwrap_or(0)
+    }
+}
