@@ -5,14 +5,23 @@ use std::path::PathBuf;
 use clap::Parser;
 
 #[derive(Debug, Clone, Parser, PartialEq, Eq)]
-#[command(name = "meshctl-tui", version, about = "Terminal operations console for Istio service mesh and Gateway API ingress")]
+#[command(
+    name = "meshctl-tui",
+    version,
+    about = "Terminal operations console for Istio service mesh and Gateway API ingress"
+)]
 pub struct Cli {
     /// Run on the embedded demo cluster (no kubeconfig, no network).
     #[arg(long)]
     pub demo: bool,
     /// Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config; in a pod, the
     /// service account).
-    #[arg(long, env = "KUBECONFIG", hide_env_values = true, conflicts_with = "demo")]
+    #[arg(
+        long,
+        env = "KUBECONFIG",
+        hide_env_values = true,
+        conflicts_with = "demo"
+    )]
     pub kubeconfig: Option<PathBuf>,
     /// The kubeconfig context to use (default: current-context).
     #[arg(long, conflicts_with = "demo")]
@@ -40,7 +49,15 @@ mod tests {
 
     #[test]
     fn kubectl_like_flags() {
-        let c = Cli::try_parse_from(["meshctl-tui", "--context", "aks", "-n", "bookinfo", "--read-only"]).unwrap();
+        let c = Cli::try_parse_from([
+            "meshctl-tui",
+            "--context",
+            "aks",
+            "-n",
+            "bookinfo",
+            "--read-only",
+        ])
+        .unwrap();
         assert_eq!(c.context.as_deref(), Some("aks"));
         assert_eq!(c.namespace.as_deref(), Some("bookinfo"));
         assert!(c.read_only);

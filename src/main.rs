@@ -17,23 +17,52 @@ async fn main() -> Result<()> {
     let (keymap, w) = cfg.keymap();
     warnings.extend(w);
     let config_dir = config::config_dir();
-    let (theme, w) = Theme::resolve(cli.theme.as_deref().or(cfg.theme.as_deref()), no_color_from_env(), config_dir.as_deref());
+    let (theme, w) = Theme::resolve(
+        cli.theme.as_deref().or(cfg.theme.as_deref()),
+        no_color_from_env(),
+        config_dir.as_deref(),
+    );
     warnings.extend(w);
 
     let (target, demo) = if cli.demo {
         let demo = DemoCluster::start().map_err(|e| eyre!("demo cluster: {e}"))?;
         (Target::Demo, Some(demo))
     } else {
-        (Target::Kubeconfig { path: cli.kubeconfig.clone(), context: cli.context.clone() }, None)
+        (
+            Target::Kubeconfig {
+                path: cli.kubeconfig.clone(),
+                context: cli.context.clone(),
+            },
+            None,
+        )
     };
-    let namespace = if cli.all_namespaces { None } else { cli.namespace.clone() };
-    let mut state = AppState::new(ConnInfo::default(), namespace, cli.read_only || cfg.read_only, jiff::Timestamp::now());
+    let namespace = if cli.all_namespaces {
+        None
+    } else {
+        cli.namespace.clone()
+    };
+    let mut state = AppState::new(
+        ConnInfo::default(),
+        namespace,
+        cli.read_only || cfg.read_only,
+        jiff::Timestamp::now(),
+    );
     if !warnings.is_empty() {
         state.flash(warnings.join("; "), Level::Warn);
     }
     let session = Session::new(target, demo);
     let mut terminal = tui::enter();
-    let result = run(&mut terminal, state, session, Ui { theme: &theme, keymap: &keymap }, None).await;
+    let result = run(
+        &mut terminal,
+        state,
+        session,
+        Ui {
+            theme: &theme,
+            keymap: &keymap,
+        },
+        None,
+    )
+    .await;
     tui::restore();
     result?;
     Ok(())

@@ -106,7 +106,10 @@ async fn real_apiserver_with_crds_gateway_objects_and_controller_manager() {
 
     // The server really is the 1.20 build.
     let version = client.apiserver_version().await.expect("server version");
-    assert_eq!((version.major.as_str(), version.minor.as_str()), ("1", "20"));
+    assert_eq!(
+        (version.major.as_str(), version.minor.as_str()),
+        ("1", "20")
+    );
 
     // All CRDs of all shared bundles.
     let crds = env.install_shared_crds().await;
@@ -135,16 +138,25 @@ async fn real_apiserver_with_crds_gateway_objects_and_controller_manager() {
 
     let gateways: Api<DynamicObject> =
         Api::namespaced_with(client.clone(), "smoke", &gateway_api("Gateway", "gateways"));
-    let gw_list = gateways.list(&ListParams::default()).await.expect("list gateways");
+    let gw_list = gateways
+        .list(&ListParams::default())
+        .await
+        .expect("list gateways");
     assert_eq!(gw_list.items.len(), 1);
     let gw = &gw_list.items[0];
     assert_eq!(gw.metadata.name.as_deref(), Some("edge"));
     assert_eq!(gw.data["spec"]["gatewayClassName"], "smoke-class");
     assert_eq!(gw.data["spec"]["listeners"][0]["port"], 80);
-    assert_eq!(gw.data["spec"]["listeners"][0]["hostname"], "shop.example.com");
+    assert_eq!(
+        gw.data["spec"]["listeners"][0]["hostname"],
+        "shop.example.com"
+    );
 
-    let routes: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), "smoke", &gateway_api("HTTPRoute", "httproutes"));
+    let routes: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        "smoke",
+        &gateway_api("HTTPRoute", "httproutes"),
+    );
     let route = routes.get("shop").await.expect("get httproute");
     assert_eq!(route.data["spec"]["parentRefs"][0]["name"], "edge");
     assert_eq!(route.data["spec"]["hostnames"][0], "shop.example.com");

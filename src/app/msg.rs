@@ -14,7 +14,10 @@ pub enum Msg {
     Tick(Timestamp),
     Watch(WatchMsg),
     /// The result of an `Effect::Connect`.
-    Connected { generation: u64, result: Result<ConnInfo, String> },
+    Connected {
+        generation: u64,
+        result: Result<ConnInfo, String>,
+    },
 }
 
 impl From<WatchMsg> for Msg {
@@ -27,8 +30,13 @@ impl From<WatchMsg> for Msg {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// Connect to another kubeconfig context (None = the current one again).
-    Connect { context: Option<String>, generation: u64 },
+    Connect {
+        context: Option<String>,
+        generation: u64,
+    },
     /// Restart the watchers for the current namespace scope.
-    Rewatch { generation: u64 },
+    Rewatch {
+        generation: u64,
+    },
     Quit,
 }

@@ -18,24 +18,33 @@ pub const VERBS: [&str; 5] = ["ns", "ctx", "help", "quit", "q"];
 
 pub fn parse(input: &str) -> Result<Command, String> {
     let mut words = input.split_whitespace();
-    let Some(verb) = words.next() else { return Err("empty command".into()) };
+    let Some(verb) = words.next() else {
+        return Err("empty command".into());
+    };
     let arg = words.next().map(String::from);
     if words.next().is_some() {
         return Err(format!("too many words in {input:?}"));
     }
     let verb_l = verb.to_lowercase();
-    if let Some(v) = ViewId::ALL.iter().find(|v| v.commands().contains(&verb_l.as_str())) {
+    if let Some(v) = ViewId::ALL
+        .iter()
+        .find(|v| v.commands().contains(&verb_l.as_str()))
+    {
         return Ok(Command::Show(*v));
     }
     match verb_l.as_str() {
-        "ns" | "namespace" | "namespaces" => Ok(Command::Namespace(arg.map(|a| match a.as_str() {
-            "all" | "-A" | "*" => None,
-            _ => Some(a),
-        }))),
+        "ns" | "namespace" | "namespaces" => {
+            Ok(Command::Namespace(arg.map(|a| match a.as_str() {
+                "all" | "-A" | "*" => None,
+                _ => Some(a),
+            })))
+        }
         "ctx" | "context" | "contexts" => Ok(Command::Context(arg)),
         "help" | "?" => Ok(Command::Help),
         "q" | "quit" | "q!" | "exit" => Ok(Command::Quit),
-        _ => Err(format!("unknown command :{verb} (try :gw :routes :fe :mesh :certs :ns :ctx :q)")),
+        _ => Err(format!(
+            "unknown command :{verb} (try :gw :routes :fe :mesh :certs :ns :ctx :q)"
+        )),
     }
 }
 
@@ -47,7 +56,10 @@ pub fn candidates(input: &str, namespaces: &[&str], contexts: &[String]) -> Vec<
     };
     match rest {
         None => {
-            let mut all: Vec<String> = ViewId::ALL.iter().flat_map(|v| v.commands().iter().map(|c| c.to_string())).collect();
+            let mut all: Vec<String> = ViewId::ALL
+                .iter()
+                .flat_map(|v| v.commands().iter().map(|c| c.to_string()))
+                .collect();
             all.extend(VERBS.iter().map(|s| s.to_string()));
             all.retain(|c| c.starts_with(&verb.to_lowercase()));
             all.dedup();
@@ -55,27 +67,42 @@ pub fn candidates(input: &str, namespaces: &[&str], contexts: &[String]) -> Vec<
         }
         Some(arg) => {
             let pool: Vec<String> = match verb {
-                "ns" | "namespace" => std::iter::once("all".to_string()).chain(namespaces.iter().map(|s| s.to_string())).collect(),
+                "ns" | "namespace" => std::iter::once("all".to_string())
+                    .chain(namespaces.iter().map(|s| s.to_string()))
+                    .collect(),
                 "ctx" | "context" => contexts.to_vec(),
                 _ => vec![],
             };
-            pool.into_iter().filter(|c| c.starts_with(arg)).map(|c| format!("{verb} {c}")).collect()
+            pool.into_iter()
+                .filter(|c| c.starts_with(arg))
+                .map(|c| format!("{verb} {c}"))
+                .collect()
         }
     }
 }
 
 /// Tab: the longest common prefix of the candidates (the whole one when it is unique).
 pub fn complete(input: &str, cands: &[String]) -> String {
-    let Some(first) = cands.first() else { return input.to_string() };
+    let Some(first) = cands.first() else {
+        return input.to_string();
+    };
     let mut prefix = first.clone();
     for c in &cands[1..] {
-        let common = prefix.chars().zip(c.chars()).take_while(|(a, b)| a == b).count();
+        let common = prefix
+            .chars()
+            .zip(c.chars())
+            .take_while(|(a, b)| a == b)
+            .count();
         prefix = prefix.chars().take(common).collect();
     }
     if cands.len() == 1 && !prefix.contains(' ') && (prefix == "ns" || prefix == "ctx") {
         prefix.push(' ');
     }
-    if prefix.len() >= input.len() { prefix } else { input.to_string() }
+    if prefix.len() >= input.len() {
+        prefix
+    } else {
+        input.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -94,7 +121,10 @@ mod tests {
 
     #[test]
     fn parses_ns_ctx_quit() {
-        assert_eq!(parse("ns bookinfo"), Ok(Command::Namespace(Some(Some("bookinfo".into())))));
+        assert_eq!(
+            parse("ns bookinfo"),
+            Ok(Command::Namespace(Some(Some("bookinfo".into()))))
+        );
         assert_eq!(parse("ns all"), Ok(Command::Namespace(Some(None))));
         assert_eq!(parse("ns -A"), Ok(Command::Namespace(Some(None))));
         assert_eq!(parse("ns"), Ok(Command::Namespace(None)));

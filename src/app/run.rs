@@ -34,7 +34,12 @@ pub struct Session {
 
 impl Session {
     pub fn new(target: Target, demo: Option<DemoCluster>) -> Self {
-        Session { target, demo, client: None, watchers: Vec::new() }
+        Session {
+            target,
+            demo,
+            client: None,
+            watchers: Vec::new(),
+        }
     }
 
     fn stop_watchers(&mut self) {
@@ -57,9 +62,22 @@ impl Session {
             *c = Some(ctx);
         }
         match connect(&self.target, self.demo.as_ref()).await {
-            Ok(Connection { client, context, cluster, user, contexts, .. }) => {
+            Ok(Connection {
+                client,
+                context,
+                cluster,
+                user,
+                contexts,
+                ..
+            }) => {
                 self.client = Some(client);
-                Ok(ConnInfo { context, cluster, user, contexts, error: None })
+                Ok(ConnInfo {
+                    context,
+                    cluster,
+                    user,
+                    contexts,
+                    error: None,
+                })
             }
             Err(e) => {
                 self.client = None;
@@ -137,7 +155,10 @@ where
     }
     session.watch(&state, &tx);
     let mut view = ViewState::default();
-    let ctx = Ctx { theme: ui_cfg.theme, keymap: ui_cfg.keymap };
+    let ctx = Ctx {
+        theme: ui_cfg.theme,
+        keymap: ui_cfg.keymap,
+    };
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME_BUDGET;
     loop {
@@ -145,7 +166,9 @@ where
             let wait = FRAME_BUDGET.saturating_sub(last_draw.elapsed());
             if wait.is_zero() {
                 state.refresh();
-                terminal.draw(|f| draw(f, &state, &mut view, &ctx)).map_err(Into::into)?;
+                terminal
+                    .draw(|f| draw(f, &state, &mut view, &ctx))
+                    .map_err(Into::into)?;
                 last_draw = Instant::now();
                 dirty = false;
             } else if let Ok(Some(msg)) = tokio::time::timeout(wait, rx.recv()).await {
@@ -172,14 +195,24 @@ where
 }
 
 /// Returns whether the screen must be redrawn.
-async fn handle(state: &mut AppState, view: &mut ViewState, session: &mut Session, keymap: &Keymap, tx: &UnboundedSender<Msg>, msg: Msg) -> bool {
+async fn handle(
+    state: &mut AppState,
+    view: &mut ViewState,
+    session: &mut Session,
+    keymap: &Keymap,
+    tx: &UnboundedSender<Msg>,
+    msg: Msg,
+) -> bool {
     let redraw = !matches!(msg, Msg::Tick(_));
     let effects = update(state, view, keymap, msg);
     for e in effects {
         match e {
             Effect::Quit => state.quit = true,
             Effect::Rewatch { .. } => session.watch(state, tx),
-            Effect::Connect { context, generation } => {
+            Effect::Connect {
+                context,
+                generation,
+            } => {
                 let result = session.connect(context).await;
                 let ok = result.is_ok();
                 update(state, view, keymap, Msg::Connected { generation, result });

@@ -81,7 +81,10 @@ fn set_namespace(state: &mut AppState, ns: Option<String>) -> Vec<Effect> {
     }
     state.namespace = ns;
     let generation = new_generation(state);
-    state.flash(format!("namespace: {}", state.namespace.as_deref().unwrap_or("all")), Level::Info);
+    state.flash(
+        format!("namespace: {}", state.namespace.as_deref().unwrap_or("all")),
+        Level::Info,
+    );
     vec![Effect::Rewatch { generation }]
 }
 
@@ -130,7 +133,9 @@ pub fn act(state: &mut AppState, ui: &mut ViewState, action: Action) -> Vec<Effe
         }
         Action::Help => state.modals.push(Modal::Help { scroll: 0 }),
         Action::CommandPalette => state.modals.push(Modal::Palette(TextInput::default())),
-        Action::Filter => state.modals.push(Modal::Filter(TextInput::with(state.filter(view)))),
+        Action::Filter => state
+            .modals
+            .push(Modal::Filter(TextInput::with(state.filter(view)))),
         Action::Back => {
             if state.details.remove(&view).is_some() {
                 state.stale = true;
@@ -144,14 +149,28 @@ pub fn act(state: &mut AppState, ui: &mut ViewState, action: Action) -> Vec<Effe
         Action::ShowMesh => show(state, ViewId::Mesh),
         Action::ShowCerts => show(state, ViewId::Certs),
         Action::ToggleAllNamespaces => {
-            let next = if state.namespace.is_some() { None } else { state.last_namespace.clone() };
+            let next = if state.namespace.is_some() {
+                None
+            } else {
+                state.last_namespace.clone()
+            };
             if next.is_none() && state.namespace.is_none() {
-                state.flash("showing all namespaces; pick one with :ns <name>", Level::Info);
+                state.flash(
+                    "showing all namespaces; pick one with :ns <name>",
+                    Level::Info,
+                );
                 return vec![];
             }
             return set_namespace(state, next);
         }
-        Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom if in_detail => {
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom
+            if in_detail =>
+        {
             let page = ui.page.max(1);
             let s = ui.detail_scroll.entry(view).or_default();
             *s = match action {
@@ -163,12 +182,24 @@ pub fn act(state: &mut AppState, ui: &mut ViewState, action: Action) -> Vec<Effe
                 _ => u16::MAX / 2,
             };
         }
-        Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom | Action::Left | Action::Right
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom
+        | Action::Left
+        | Action::Right
             if view == ViewId::Gateways =>
         {
             tree_move(ui, action)
         }
-        Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom => {
             let len = rows_len(state);
             let page = usize::from(ui.page.max(1));
             let t = ui.table(view);
@@ -271,14 +302,29 @@ fn enter(state: &mut AppState, ui: &mut ViewState) {
             ui.tree.toggle_selected();
             None
         }
-        ViewId::Routes => state.derived.routes.get(i).map(|r| Detail::Route { kind: r.kind, key: r.key.clone() }),
-        ViewId::Mesh => state.derived.mesh.get(i).map(|r| Detail::Namespace(r.namespace.clone())),
+        ViewId::Routes => state.derived.routes.get(i).map(|r| Detail::Route {
+            kind: r.kind,
+            key: r.key.clone(),
+        }),
+        ViewId::Mesh => state
+            .derived
+            .mesh
+            .get(i)
+            .map(|r| Detail::Namespace(r.namespace.clone())),
         ViewId::Frontends => {
             let albs = state.derived.albs.len();
             if i < albs {
-                state.derived.albs.get(i).map(|a| Detail::Alb(a.alb.key.clone()))
+                state
+                    .derived
+                    .albs
+                    .get(i)
+                    .map(|a| Detail::Alb(a.alb.key.clone()))
             } else {
-                state.derived.frontends.get(i - albs).map(|f| Detail::Gateway(f.gateway.clone()))
+                state
+                    .derived
+                    .frontends
+                    .get(i - albs)
+                    .map(|f| Detail::Gateway(f.gateway.clone()))
             }
         }
         ViewId::Certs => None,
@@ -290,7 +336,9 @@ fn enter(state: &mut AppState, ui: &mut ViewState) {
 }
 
 fn palette_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
-    let Some(Modal::Palette(input)) = state.modals.last_mut() else { return vec![] };
+    let Some(Modal::Palette(input)) = state.modals.last_mut() else {
+        return vec![];
+    };
     match key.code {
         KeyCode::Esc => {
             state.modals.pop();
@@ -319,7 +367,9 @@ fn palette_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
 }
 
 pub fn palette_candidates(state: &AppState) -> Vec<String> {
-    let Some(Modal::Palette(input)) = state.modals.last() else { return vec![] };
+    let Some(Modal::Palette(input)) = state.modals.last() else {
+        return vec![];
+    };
     let ns: Vec<&str> = state.cache.namespaces.keys().map(String::as_str).collect();
     palette::candidates(&input.text, &ns, &state.conn.contexts)
 }
@@ -343,8 +393,20 @@ fn run_command(state: &mut AppState, text: &str) -> Vec<Effect> {
             vec![Effect::Quit]
         }
         Ok(Command::Namespace(None)) => {
-            let names: Vec<&str> = state.cache.namespaces.keys().map(String::as_str).take(12).collect();
-            state.flash(format!("namespaces: {} … (type :ns <name> or :ns all; Tab completes)", names.join(" ")), Level::Info);
+            let names: Vec<&str> = state
+                .cache
+                .namespaces
+                .keys()
+                .map(String::as_str)
+                .take(12)
+                .collect();
+            state.flash(
+                format!(
+                    "namespaces: {} … (type :ns <name> or :ns all; Tab completes)",
+                    names.join(" ")
+                ),
+                Level::Info,
+            );
             vec![]
         }
         Ok(Command::Namespace(Some(ns))) => {
@@ -358,8 +420,15 @@ fn run_command(state: &mut AppState, text: &str) -> Vec<Effect> {
             set_namespace(state, ns)
         }
         Ok(Command::Context(None)) => {
-            let list = if state.conn.contexts.is_empty() { "(none)".to_string() } else { state.conn.contexts.join(" ") };
-            state.flash(format!("contexts: {list} (current: {})", state.conn.context), Level::Info);
+            let list = if state.conn.contexts.is_empty() {
+                "(none)".to_string()
+            } else {
+                state.conn.contexts.join(" ")
+            };
+            state.flash(
+                format!("contexts: {list} (current: {})", state.conn.context),
+                Level::Info,
+            );
             vec![]
         }
         Ok(Command::Context(Some(ctx))) => {
@@ -370,14 +439,19 @@ fn run_command(state: &mut AppState, text: &str) -> Vec<Effect> {
             let generation = new_generation(state);
             state.conn.error = None;
             state.flash(format!("connecting to {ctx}…"), Level::Info);
-            vec![Effect::Connect { context: Some(ctx), generation }]
+            vec![Effect::Connect {
+                context: Some(ctx),
+                generation,
+            }]
         }
     }
 }
 
 fn filter_key(state: &mut AppState, key: KeyEvent) {
     let view = state.view;
-    let Some(Modal::Filter(input)) = state.modals.last_mut() else { return };
+    let Some(Modal::Filter(input)) = state.modals.last_mut() else {
+        return;
+    };
     match key.code {
         KeyCode::Esc => {
             state.modals.pop();

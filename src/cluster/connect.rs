@@ -11,7 +11,10 @@ use crate::demo::DemoCluster;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     Demo,
-    Kubeconfig { path: Option<PathBuf>, context: Option<String> },
+    Kubeconfig {
+        path: Option<PathBuf>,
+        context: Option<String>,
+    },
 }
 
 /// A live connection and the names the header shows.
@@ -29,7 +32,10 @@ pub struct Connection {
 
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Connection").field("context", &self.context).field("cluster", &self.cluster).finish()
+        f.debug_struct("Connection")
+            .field("context", &self.context)
+            .field("cluster", &self.cluster)
+            .finish()
     }
 }
 
@@ -59,18 +65,40 @@ pub async fn connect(target: &Target, demo: Option<&DemoCluster>) -> Result<Conn
             let kc = match read_kubeconfig(path) {
                 Ok(kc) => kc,
                 // No kubeconfig at all: inside a pod, use the service account like kubectl.
-                Err(e) if path.is_none() && context.is_none() => return in_cluster().map_err(|ic| format!("{e}; in-cluster: {ic}")),
+                Err(e) if path.is_none() && context.is_none() => {
+                    return in_cluster().map_err(|ic| format!("{e}; in-cluster: {ic}"));
+                }
                 Err(e) => return Err(e),
             };
             let contexts: Vec<String> = kc.contexts.iter().map(|c| c.name.clone()).collect();
-            let ctx_name = context.clone().or_else(|| kc.current_context.clone()).ok_or("kubeconfig has no current-context; pass --context")?;
-            let named = kc.contexts.iter().find(|c| c.name == ctx_name).ok_or_else(|| format!("context {ctx_name:?} not found in kubeconfig"))?;
+            let ctx_name = context
+                .clone()
+                .or_else(|| kc.current_context.clone())
+                .ok_or("kubeconfig has no current-context; pass --context")?;
+            let named = kc
+                .contexts
+                .iter()
+                .find(|c| c.name == ctx_name)
+                .ok_or_else(|| format!("context {ctx_name:?} not found in kubeconfig"))?;
             let ctx = named.context.clone().unwrap_or_default();
-            let opts = KubeConfigOptions { context: Some(ctx_name.clone()), ..Default::default() };
-            let config = Config::from_custom_kubeconfig(kc.clone(), &opts).await.map_err(|e| format!("context {ctx_name}: {e}"))?;
+            let opts = KubeConfigOptions {
+                context: Some(ctx_name.clone()),
+                ..Default::default()
+            };
+            let config = Config::from_custom_kubeconfig(kc.clone(), &opts)
+                .await
+                .map_err(|e| format!("context {ctx_name}: {e}"))?;
             let default_namespace = config.default_namespace.clone();
-            let client = Client::try_from(config).map_err(|e| format!("client for {ctx_name}: {e}"))?;
-            Ok(Connection { client, context: ctx_name, cluster: ctx.cluster, user: ctx.user, default_namespace, contexts })
+            let client =
+                Client::try_from(config).map_err(|e| format!("client for {ctx_name}: {e}"))?;
+            Ok(Connection {
+                client,
+                context: ctx_name,
+                cluster: ctx.cluster,
+                user: ctx.user,
+                default_namespace,
+                contexts,
+            })
         }
     }
 }

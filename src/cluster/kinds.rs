@@ -57,9 +57,13 @@ impl Kind {
     /// What is missing when the API answers 404 for this kind.
     pub fn missing_what(self) -> &'static str {
         match self {
-            Kind::GatewayClasses | Kind::Gateways | Kind::HttpRoutes | Kind::GrpcRoutes => "Gateway API CRDs",
+            Kind::GatewayClasses | Kind::Gateways | Kind::HttpRoutes | Kind::GrpcRoutes => {
+                "Gateway API CRDs"
+            }
             Kind::PeerAuthentications => "Istio CRDs",
-            Kind::ApplicationLoadBalancers | Kind::FrontendTlsPolicies => "Application Gateway for Containers (ALB controller) CRDs",
+            Kind::ApplicationLoadBalancers | Kind::FrontendTlsPolicies => {
+                "Application Gateway for Containers (ALB controller) CRDs"
+            }
             _ => "API",
         }
     }

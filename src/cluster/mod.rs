@@ -1,5 +1,5 @@
 //! Everything that talks to Kubernetes.
+pub mod connect;
 pub mod kinds;
 pub mod objects;
-pub mod connect;
 pub mod watch;

@@ -45,7 +45,18 @@ pub fn spawn_all<M: From<WatchMsg> + Send + 'static>(
     generation: u64,
     tx: UnboundedSender<M>,
 ) -> Vec<JoinHandle<()>> {
-    Kind::ALL.iter().map(|k| spawn_one(client.clone(), *k, namespace.map(String::from), generation, tx.clone())).collect()
+    Kind::ALL
+        .iter()
+        .map(|k| {
+            spawn_one(
+                client.clone(),
+                *k,
+                namespace.map(String::from),
+                generation,
+                tx.clone(),
+            )
+        })
+        .collect()
 }
 
 fn api_for<K>(client: Client, kind: Kind, ns: Option<&str>, _: &()) -> Api<K>
@@ -71,59 +82,139 @@ fn gvk(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
 
 /// Reads a dynamic object into a typed one; a failure keeps the object visible as unreadable.
 fn typed<T: DeserializeOwned>(o: &DynamicObject) -> Result<T, String> {
-    serde_json::to_value(o).and_then(serde_json::from_value).map_err(|e| e.to_string())
+    serde_json::to_value(o)
+        .and_then(serde_json::from_value)
+        .map_err(|e| e.to_string())
 }
 
-fn spawn_one<M: From<WatchMsg> + Send + 'static>(client: Client, kind: Kind, ns: Option<String>, generation: u64, tx: UnboundedSender<M>) -> JoinHandle<()> {
+fn spawn_one<M: From<WatchMsg> + Send + 'static>(
+    client: Client,
+    kind: Kind,
+    ns: Option<String>,
+    generation: u64,
+    tx: UnboundedSender<M>,
+) -> JoinHandle<()> {
     let ns = ns.as_deref();
-    let w = Watch { kind, generation, tx, client: client.clone() };
+    let w = Watch {
+        kind,
+        generation,
+        tx,
+        client: client.clone(),
+    };
     match kind {
-        Kind::Namespaces => tokio::spawn(w.run(Api::<Namespace>::all(client), |n| Obj::Namespace(NamespaceInfo::from(n)))),
-        Kind::Pods => tokio::spawn(w.run(api_for::<Pod>(client, kind, ns, &()), |p| Obj::Pod(PodInfo::from(p)))),
-        Kind::Services => tokio::spawn(w.run(api_for::<Service>(client, kind, ns, &()), |s| Obj::Service(ServiceInfo::from(s)))),
-        Kind::Deployments => tokio::spawn(w.run(api_for::<Deployment>(client, kind, ns, &()), |d| Obj::Workload(WorkloadInfo::from(d)))),
-        Kind::StatefulSets => tokio::spawn(w.run(api_for::<StatefulSet>(client, kind, ns, &()), |d| Obj::Workload(WorkloadInfo::from(d)))),
-        Kind::DaemonSets => tokio::spawn(w.run(api_for::<DaemonSet>(client, kind, ns, &()), |d| Obj::Workload(WorkloadInfo::from(d)))),
-        Kind::GatewayClasses => {
-            let ar = gvk("gateway.networking.k8s.io", "v1", "GatewayClass", "gatewayclasses");
-            tokio::spawn(w.run(Api::<DynamicObject>::all_with(client, &ar), |o| match typed::<gateway_api::gatewayclasses::GatewayClass>(o) {
-                Ok(g) => Obj::GatewayClass(GatewayClassInfo::from(&g)),
-                Err(error) => Obj::Unreadable { kind: Kind::GatewayClasses, key: ObjKey::of(&o.metadata), error },
+        Kind::Namespaces => tokio::spawn(w.run(Api::<Namespace>::all(client), |n| {
+            Obj::Namespace(NamespaceInfo::from(n))
+        })),
+        Kind::Pods => tokio::spawn(w.run(api_for::<Pod>(client, kind, ns, &()), |p| {
+            Obj::Pod(PodInfo::from(p))
+        })),
+        Kind::Services => tokio::spawn(w.run(api_for::<Service>(client, kind, ns, &()), |s| {
+            Obj::Service(ServiceInfo::from(s))
+        })),
+        Kind::Deployments => {
+            tokio::spawn(w.run(api_for::<Deployment>(client, kind, ns, &()), |d| {
+                Obj::Workload(WorkloadInfo::from(d))
             }))
+        }
+        Kind::StatefulSets => {
+            tokio::spawn(w.run(api_for::<StatefulSet>(client, kind, ns, &()), |d| {
+                Obj::Workload(WorkloadInfo::from(d))
+            }))
+        }
+        Kind::DaemonSets => tokio::spawn(w.run(api_for::<DaemonSet>(client, kind, ns, &()), |d| {
+            Obj::Workload(WorkloadInfo::from(d))
+        })),
+        Kind::GatewayClasses => {
+            let ar = gvk(
+                "gateway.networking.k8s.io",
+                "v1",
+                "GatewayClass",
+                "gatewayclasses",
+            );
+            tokio::spawn(w.run(
+                Api::<DynamicObject>::all_with(client, &ar),
+                |o| match typed::<gateway_api::gatewayclasses::GatewayClass>(o) {
+                    Ok(g) => Obj::GatewayClass(GatewayClassInfo::from(&g)),
+                    Err(error) => Obj::Unreadable {
+                        kind: Kind::GatewayClasses,
+                        key: ObjKey::of(&o.metadata),
+                        error,
+                    },
+                },
+            ))
         }
         Kind::Gateways => {
             let ar = gvk("gateway.networking.k8s.io", "v1", "Gateway", "gateways");
-            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| match typed::<gateway_api::gateways::Gateway>(o) {
-                Ok(g) => Obj::Gateway(GatewayInfo::from(&g)),
-                Err(error) => Obj::Unreadable { kind: Kind::Gateways, key: ObjKey::of(&o.metadata), error },
+            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| {
+                match typed::<gateway_api::gateways::Gateway>(o) {
+                    Ok(g) => Obj::Gateway(GatewayInfo::from(&g)),
+                    Err(error) => Obj::Unreadable {
+                        kind: Kind::Gateways,
+                        key: ObjKey::of(&o.metadata),
+                        error,
+                    },
+                }
             }))
         }
         Kind::HttpRoutes => {
             let ar = gvk("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes");
-            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| match typed::<gateway_api::httproutes::HttpRoute>(o) {
-                Ok(r) => Obj::Route(RouteInfo::from(&r)),
-                Err(error) => Obj::Unreadable { kind: Kind::HttpRoutes, key: ObjKey::of(&o.metadata), error },
+            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| {
+                match typed::<gateway_api::httproutes::HttpRoute>(o) {
+                    Ok(r) => Obj::Route(RouteInfo::from(&r)),
+                    Err(error) => Obj::Unreadable {
+                        kind: Kind::HttpRoutes,
+                        key: ObjKey::of(&o.metadata),
+                        error,
+                    },
+                }
             }))
         }
         Kind::GrpcRoutes => {
             let ar = gvk("gateway.networking.k8s.io", "v1", "GRPCRoute", "grpcroutes");
-            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| match typed::<gateway_api::grpcroutes::GrpcRoute>(o) {
-                Ok(r) => Obj::Route(RouteInfo::from(&r)),
-                Err(error) => Obj::Unreadable { kind: Kind::GrpcRoutes, key: ObjKey::of(&o.metadata), error },
+            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| {
+                match typed::<gateway_api::grpcroutes::GrpcRoute>(o) {
+                    Ok(r) => Obj::Route(RouteInfo::from(&r)),
+                    Err(error) => Obj::Unreadable {
+                        kind: Kind::GrpcRoutes,
+                        key: ObjKey::of(&o.metadata),
+                        error,
+                    },
+                }
             }))
         }
         Kind::PeerAuthentications => {
-            let ar = gvk("security.istio.io", "v1", "PeerAuthentication", "peerauthentications");
-            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| Obj::PeerAuth(PeerAuthInfo::from(o))))
+            let ar = gvk(
+                "security.istio.io",
+                "v1",
+                "PeerAuthentication",
+                "peerauthentications",
+            );
+            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| {
+                Obj::PeerAuth(PeerAuthInfo::from(o))
+            }))
         }
         Kind::ApplicationLoadBalancers => {
             // AGC uses the singular word as its plural.
-            let ar = gvk("alb.networking.azure.io", "v1", "ApplicationLoadBalancer", "applicationloadbalancer");
-            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| Obj::Alb(AlbInfo::from(o))))
+            let ar = gvk(
+                "alb.networking.azure.io",
+                "v1",
+                "ApplicationLoadBalancer",
+                "applicationloadbalancer",
+            );
+            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| {
+                Obj::Alb(AlbInfo::from(o))
+            }))
         }
         Kind::FrontendTlsPolicies => {
-            let ar = gvk("alb.networking.azure.io", "v1", "FrontendTLSPolicy", "frontendtlspolicies");
-            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| Obj::FrontendTls(FrontendTlsPolicyInfo::from(o))))
+            let ar = gvk(
+                "alb.networking.azure.io",
+                "v1",
+                "FrontendTLSPolicy",
+                "frontendtlspolicies",
+            );
+            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| {
+                Obj::FrontendTls(FrontendTlsPolicyInfo::from(o))
+            }))
         }
     }
 }
@@ -138,7 +229,9 @@ struct Watch<M> {
 /// How a watcher error reads to the user.
 fn classify(err: &watcher::Error) -> WatchState {
     let api_error = match err {
-        watcher::Error::InitialListFailed(e) | watcher::Error::WatchStartFailed(e) | watcher::Error::WatchFailed(e) => match e {
+        watcher::Error::InitialListFailed(e)
+        | watcher::Error::WatchStartFailed(e)
+        | watcher::Error::WatchFailed(e) => match e {
             kube::Error::Api(s) => Some((s.code, s.message.clone())),
             other => return WatchState::Failing(short(&other.to_string())),
         },
@@ -159,7 +252,13 @@ fn short(s: &str) -> String {
 
 impl<M: From<WatchMsg> + Send + 'static> Watch<M> {
     fn send(&self, event: WatchEvent) -> bool {
-        self.tx.send(M::from(WatchMsg { generation: self.generation, kind: self.kind, event })).is_ok()
+        self.tx
+            .send(M::from(WatchMsg {
+                generation: self.generation,
+                kind: self.kind,
+                event,
+            }))
+            .is_ok()
     }
 
     async fn run<K, F>(self, api: Api<K>, project: F)
@@ -169,7 +268,9 @@ impl<M: From<WatchMsg> + Send + 'static> Watch<M> {
     {
         loop {
             self.send(WatchEvent::State(WatchState::Syncing));
-            let mut stream = watcher::watcher(api.clone(), watcher::Config::default()).default_backoff().boxed();
+            let mut stream = watcher::watcher(api.clone(), watcher::Config::default())
+                .default_backoff()
+                .boxed();
             let mut buffer: Vec<Obj> = Vec::new();
             let mut last_state = WatchState::Syncing;
             let mut missing = false;
@@ -195,7 +296,10 @@ impl<M: From<WatchMsg> + Send + 'static> Watch<M> {
                     Ok(Event::Apply(k)) => self.send(WatchEvent::Apply(project(&k))),
                     Ok(Event::Delete(k)) => {
                         let meta = k.meta();
-                        self.send(WatchEvent::Delete(ObjKey::new(meta.namespace.clone().unwrap_or_default(), meta.name.clone().unwrap_or_default())))
+                        self.send(WatchEvent::Delete(ObjKey::new(
+                            meta.namespace.clone().unwrap_or_default(),
+                            meta.name.clone().unwrap_or_default(),
+                        )))
                     }
                     Err(e) => {
                         let state = classify(&e);

@@ -26,7 +26,8 @@ use super::store::Store;
 pub const CERT_ANNOTATION: &str = "demo.meshctl.dev/cert";
 pub const BUNDLE_ANNOTATION: &str = "demo.meshctl.dev/bundle";
 /// What `tls.key` holds: the app never needs key material.
-pub const PLACEHOLDER_KEY: &str = "demo placeholder: meshctl-tui demo secrets carry no private key\n";
+pub const PLACEHOLDER_KEY: &str =
+    "demo placeholder: meshctl-tui demo secrets carry no private key\n";
 
 #[derive(Debug, Default, PartialEq)]
 struct CertSpec {
@@ -41,19 +42,41 @@ fn parse_pairs(text: &str) -> impl Iterator<Item = (&str, &str)> {
     text.split(';')
         .map(str::trim)
         .filter(|p| !p.is_empty())
-        .map(|p| p.split_once('=').map(|(k, v)| (k.trim(), v.trim())).unwrap_or((p, "")))
+        .map(|p| {
+            p.split_once('=')
+                .map(|(k, v)| (k.trim(), v.trim()))
+                .unwrap_or((p, ""))
+        })
 }
 
 fn parse_spec(text: &str) -> Result<CertSpec, String> {
-    let mut spec = CertSpec { days: 365, ..Default::default() };
+    let mut spec = CertSpec {
+        days: 365,
+        ..Default::default()
+    };
     for (k, v) in parse_pairs(text) {
         match k {
-            "days" => spec.days = v.parse().map_err(|_| format!("days={v} is not an integer"))?,
+            "days" => {
+                spec.days = v
+                    .parse()
+                    .map_err(|_| format!("days={v} is not an integer"))?
+            }
             "cn" => spec.cn = Some(v.to_string()),
-            "sans" => spec.sans = v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+            "sans" => {
+                spec.sans = v
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect()
+            }
             "ca" => spec.ca = Some(v.to_string()),
             "is-ca" => spec.is_ca = v == "true",
-            other => return Err(format!("unknown key {other:?} (known: days, cn, sans, ca, is-ca)")),
+            other => {
+                return Err(format!(
+                    "unknown key {other:?} (known: days, cn, sans, ca, is-ca)"
+                ));
+            }
         }
     }
     Ok(spec)
@@ -87,7 +110,12 @@ impl Generator<'_> {
         if chain.contains(key) {
             return Err(err(key, "ca= references form a cycle"));
         }
-        let secret = self.specs.get(key).ok_or_else(|| err(key, "no such secret with a demo.meshctl.dev/cert annotation"))?;
+        let secret = self.specs.get(key).ok_or_else(|| {
+            err(
+                key,
+                "no such secret with a demo.meshctl.dev/cert annotation",
+            )
+        })?;
         let text = meta::annotation(secret, CERT_ANNOTATION).unwrap_or_default();
         let spec = parse_spec(text).map_err(|e| err(key, e))?;
         let ca_key = spec.ca.as_ref().map(|ca| (key.0.clone(), ca.clone()));
@@ -96,10 +124,17 @@ impl Generator<'_> {
             self.issue(ca, chain)?;
             chain.pop();
         }
-        let cn = spec.cn.clone().or_else(|| spec.sans.first().cloned()).unwrap_or_else(|| key.1.clone());
-        let mut params = CertificateParams::new(spec.sans.clone()).map_err(|e| err(key, e.to_string()))?;
+        let cn = spec
+            .cn
+            .clone()
+            .or_else(|| spec.sans.first().cloned())
+            .unwrap_or_else(|| key.1.clone());
+        let mut params =
+            CertificateParams::new(spec.sans.clone()).map_err(|e| err(key, e.to_string()))?;
         params.distinguished_name.push(DnType::CommonName, cn);
-        params.distinguished_name.push(DnType::OrganizationName, "meshctl demo");
+        params
+            .distinguished_name
+            .push(DnType::OrganizationName, "meshctl demo");
         let now = OffsetDateTime::now_utc();
         params.not_after = now + Duration::days(spec.days);
         params.not_before = now - Duration::days(1);
@@ -110,10 +145,20 @@ impl Generator<'_> {
         params.serial_number = Some(SerialNumber::from_slice(&fastrand::u64(1..).to_be_bytes()));
         if spec.is_ca {
             params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-            params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+            params.key_usages = vec![
+                KeyUsagePurpose::KeyCertSign,
+                KeyUsagePurpose::CrlSign,
+                KeyUsagePurpose::DigitalSignature,
+            ];
         } else {
-            params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
-            params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
+            params.key_usages = vec![
+                KeyUsagePurpose::DigitalSignature,
+                KeyUsagePurpose::KeyEncipherment,
+            ];
+            params.extended_key_usages = vec![
+                ExtendedKeyUsagePurpose::ServerAuth,
+                ExtendedKeyUsagePurpose::ClientAuth,
+            ];
         }
         let key_pair = KeyPair::generate().map_err(|e| err(key, e.to_string()))?;
         let cert = match ca_key.as_ref().and_then(|ca| self.issued.get(ca)) {
@@ -122,7 +167,14 @@ impl Generator<'_> {
         }
         .map_err(|e| err(key, e.to_string()))?;
         let pem = cert.pem();
-        self.issued.insert(key.clone(), Issued { params, key: key_pair, pem });
+        self.issued.insert(
+            key.clone(),
+            Issued {
+                params,
+                key: key_pair,
+                pem,
+            },
+        );
         Ok(())
     }
 }
@@ -134,7 +186,12 @@ pub fn generate(s: &mut Store) -> Result<(), DemoError> {
         specs: secrets
             .iter()
             .filter(|o| meta::annotation(o, CERT_ANNOTATION).is_some())
-            .map(|o| ((meta::namespace(o).to_string(), meta::name(o).to_string()), &**o))
+            .map(|o| {
+                (
+                    (meta::namespace(o).to_string(), meta::name(o).to_string()),
+                    &**o,
+                )
+            })
             .collect(),
         issued: HashMap::new(),
     };
@@ -144,7 +201,9 @@ pub fn generate(s: &mut Store) -> Result<(), DemoError> {
         g.issue(key, &mut Vec::new())?;
     }
     for key in &keys {
-        let Some(issued) = g.issued.get(key) else { continue };
+        let Some(issued) = g.issued.get(key) else {
+            continue;
+        };
         let secret = g.specs[key];
         let ca_pem = parse_spec(meta::annotation(secret, CERT_ANNOTATION).unwrap_or_default())
             .ok()
@@ -166,15 +225,27 @@ pub fn generate(s: &mut Store) -> Result<(), DemoError> {
 
 fn fill_bundles(s: &mut Store, issued: &HashMap<Key, Issued>) -> Result<(), DemoError> {
     for cm in s.snapshot("configmaps", None) {
-        let Some(text) = meta::annotation(&cm, BUNDLE_ANNOTATION) else { continue };
+        let Some(text) = meta::annotation(&cm, BUNDLE_ANNOTATION) else {
+            continue;
+        };
         let ns = meta::namespace(&cm).to_string();
         let object = format!("configmap {ns}/{}", meta::name(&cm));
-        let fail = |message: String| DemoError::Cert { object: object.clone(), message };
+        let fail = |message: String| DemoError::Cert {
+            object: object.clone(),
+            message,
+        };
         let (mut data_key, mut certs) = (None, Vec::new());
         for (k, v) in parse_pairs(text) {
             match k {
                 "key" => data_key = Some(v.to_string()),
-                "certs" => certs = v.split(',').map(str::trim).filter(|c| !c.is_empty()).map(String::from).collect(),
+                "certs" => {
+                    certs = v
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|c| !c.is_empty())
+                        .map(String::from)
+                        .collect()
+                }
                 other => return Err(fail(format!("unknown key {other:?} (known: key, certs)"))),
             }
         }
@@ -185,10 +256,12 @@ fn fill_bundles(s: &mut Store, issued: &HashMap<Key, Issued>) -> Result<(), Demo
                 Some((n, name)) => (n.to_string(), name.to_string()),
                 None => (ns.clone(), c.clone()),
             };
-            let pem = issued
-                .get(&key)
-                .map(|i| i.pem.clone())
-                .ok_or_else(|| fail(format!("secret {}/{} has no demo.meshctl.dev/cert annotation", key.0, key.1)))?;
+            let pem = issued.get(&key).map(|i| i.pem.clone()).ok_or_else(|| {
+                fail(format!(
+                    "secret {}/{} has no demo.meshctl.dev/cert annotation",
+                    key.0, key.1
+                ))
+            })?;
             pems.push_str(&pem);
         }
         ops::mutate(s, "configmaps", &ns, meta::name(&cm), |o| {
@@ -204,7 +277,8 @@ mod tests {
 
     #[test]
     fn spec_parsing() {
-        let s = parse_spec("days=-3; cn=web; sans=a.example, b.example; ca=root; is-ca=true").unwrap();
+        let s =
+            parse_spec("days=-3; cn=web; sans=a.example, b.example; ca=root; is-ca=true").unwrap();
         assert_eq!(s.days, -3);
         assert_eq!(s.sans, ["a.example", "b.example"]);
         assert_eq!(s.ca.as_deref(), Some("root"));

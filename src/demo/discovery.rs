@@ -57,7 +57,11 @@ pub fn api_group(reg: &Registry, group: &str) -> Option<Value> {
     Some(g)
 }
 
-fn served_in<'a>(reg: &'a Registry, group: &'a str, version: &'a str) -> impl Iterator<Item = &'a std::sync::Arc<ResourceType>> {
+fn served_in<'a>(
+    reg: &'a Registry,
+    group: &'a str,
+    version: &'a str,
+) -> impl Iterator<Item = &'a std::sync::Arc<ResourceType>> {
     reg.all()
         .filter(move |rt| rt.group == group && rt.versions.iter().any(|v| v == version))
 }
@@ -66,10 +70,22 @@ fn served_in<'a>(reg: &'a Registry, group: &'a str, version: &'a str) -> impl It
 fn subresources(rt: &ResourceType) -> Vec<(&'static str, &str, &str, &str, Vec<&'static str>)> {
     let mut subs = Vec::new();
     if rt.status_subresource {
-        subs.push(("status", "", "", rt.kind.as_str(), vec!["get", "patch", "update"]));
+        subs.push((
+            "status",
+            "",
+            "",
+            rt.kind.as_str(),
+            vec!["get", "patch", "update"],
+        ));
     }
     if rt.scale_subresource {
-        subs.push(("scale", "autoscaling", "v1", "Scale", vec!["get", "patch", "update"]));
+        subs.push((
+            "scale",
+            "autoscaling",
+            "v1",
+            "Scale",
+            vec!["get", "patch", "update"],
+        ));
     }
     subs
 }
@@ -105,8 +121,14 @@ pub fn resource_list(reg: &Registry, group: &str, version: &str) -> Option<Value
     if resources.is_empty() {
         return None;
     }
-    let group_version = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
-    Some(json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": resources}))
+    let group_version = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
+    Some(
+        json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": resources}),
+    )
 }
 
 /// Aggregated discovery (`apidiscovery.k8s.io/v2`) for core (`/api`) or groups (`/apis`).

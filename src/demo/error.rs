@@ -52,8 +52,12 @@ impl ApiError {
 
     /// Path that matches no resource (also used for uninstalled CRDs).
     pub fn unknown_path() -> Self {
-        Self::new(404, "NotFound", "the server could not find the requested resource")
-            .details_empty()
+        Self::new(
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        )
+        .details_empty()
     }
 
     fn details_empty(mut self) -> Self {
@@ -62,8 +66,12 @@ impl ApiError {
     }
 
     pub fn not_found(rt: &ResourceType, name: &str) -> Self {
-        Self::new(404, "NotFound", format!("{} \"{name}\" not found", rt.group_resource()))
-            .with_details(rt, name)
+        Self::new(
+            404,
+            "NotFound",
+            format!("{} \"{name}\" not found", rt.group_resource()),
+        )
+        .with_details(rt, name)
     }
 
     pub fn already_exists(rt: &ResourceType, name: &str) -> Self {

@@ -30,26 +30,42 @@ impl Doc {
         } else {
             format!("{kind} {ns}/{}", meta::name(&self.obj))
         };
-        DemoError::Object { file: self.file.clone(), object, message: message.into() }
+        DemoError::Object {
+            file: self.file.clone(),
+            object,
+            message: message.into(),
+        }
     }
 }
 
 fn parse(files: &[(String, &str)]) -> Result<Vec<Doc>, DemoError> {
     let mut docs = Vec::new();
     for (file, text) in files {
-        let values: Vec<Value> = serde_saphyr::from_multiple(text)
-            .map_err(|e| DemoError::Yaml { file: file.clone(), message: e.to_string() })?;
+        let values: Vec<Value> =
+            serde_saphyr::from_multiple(text).map_err(|e| DemoError::Yaml {
+                file: file.clone(),
+                message: e.to_string(),
+            })?;
         for v in values {
             match v {
                 Value::Null => {}
                 Value::Object(_) if v["kind"] == "List" => {
                     for item in v["items"].as_array().into_iter().flatten() {
-                        docs.push(Doc { file: file.clone(), obj: item.clone() });
+                        docs.push(Doc {
+                            file: file.clone(),
+                            obj: item.clone(),
+                        });
                     }
                 }
-                Value::Object(_) => docs.push(Doc { file: file.clone(), obj: v }),
+                Value::Object(_) => docs.push(Doc {
+                    file: file.clone(),
+                    obj: v,
+                }),
                 _ => {
-                    return Err(DemoError::Yaml { file: file.clone(), message: "a document is not a mapping".into() });
+                    return Err(DemoError::Yaml {
+                        file: file.clone(),
+                        message: "a document is not a mapping".into(),
+                    });
                 }
             }
         }
@@ -79,7 +95,10 @@ fn parse_age(text: &str) -> Option<i64> {
 }
 
 fn insert(s: &mut Store, doc: Doc) -> Result<(), DemoError> {
-    let api_version = doc.obj["apiVersion"].as_str().unwrap_or_default().to_string();
+    let api_version = doc.obj["apiVersion"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let kind = doc.obj["kind"].as_str().unwrap_or_default().to_string();
     let rt = s.registry.by_kind(&api_version, &kind).ok_or_else(|| {
         doc.fail(format!(
@@ -109,8 +128,14 @@ fn insert(s: &mut Store, doc: Doc) -> Result<(), DemoError> {
     let age = meta::annotation(&obj, AGE_ANNOTATION).map(|a| (a.to_string(), parse_age(a)));
     let created = match age {
         Some((_, Some(secs))) => meta::timestamp_from_now(-secs),
-        Some((a, None)) => return Err(doc.fail(format!("{AGE_ANNOTATION}: cannot parse {a:?} (use e.g. 3d, 5h30m)"))),
-        None => meta::str_at(&obj, &["metadata", "creationTimestamp"]).map(String::from).unwrap_or_else(meta::now),
+        Some((a, None)) => {
+            return Err(doc.fail(format!(
+                "{AGE_ANNOTATION}: cannot parse {a:?} (use e.g. 3d, 5h30m)"
+            )));
+        }
+        None => meta::str_at(&obj, &["metadata", "creationTimestamp"])
+            .map(String::from)
+            .unwrap_or_else(meta::now),
     };
     let o = meta::as_map(&mut obj);
     o.insert("apiVersion".into(), rt.storage_api_version().into());
@@ -129,7 +154,9 @@ fn insert(s: &mut Store, doc: Doc) -> Result<(), DemoError> {
     match rt.group_resource().as_str() {
         "namespaces" => {
             meta::set_label(&mut obj, "kubernetes.io/metadata.name", &name);
-            meta::map_at(&mut obj, &["status"]).entry("phase").or_insert("Active".into());
+            meta::map_at(&mut obj, &["status"])
+                .entry("phase")
+                .or_insert("Active".into());
         }
         "secrets" => ops::normalize_secret(&mut obj),
         CRDS => {
@@ -149,14 +176,21 @@ fn link_owners(s: &mut Store) {
     let mut uids: HashMap<(String, String, String), String> = HashMap::new();
     for rt in s.registry.all() {
         for o in s.list(&rt.group_resource(), None) {
-            let k = (rt.kind.clone(), meta::namespace(o).to_string(), meta::name(o).to_string());
+            let k = (
+                rt.kind.clone(),
+                meta::namespace(o).to_string(),
+                meta::name(o).to_string(),
+            );
             uids.insert(k, meta::uid(o).to_string());
         }
     }
     let grs: Vec<String> = s.registry.all().map(|rt| rt.group_resource()).collect();
     for gr in grs {
         for o in s.snapshot(&gr, None) {
-            if o["metadata"]["ownerReferences"].as_array().is_none_or(Vec::is_empty) {
+            if o["metadata"]["ownerReferences"]
+                .as_array()
+                .is_none_or(Vec::is_empty)
+            {
                 continue;
             }
             let ns = meta::namespace(&o).to_string();
@@ -165,7 +199,9 @@ fn link_owners(s: &mut Store) {
                 for r in refs.into_iter().flatten() {
                     let kind = r["kind"].as_str().unwrap_or_default().to_string();
                     let name = r["name"].as_str().unwrap_or_default().to_string();
-                    let uid = uids.get(&(kind.clone(), ns.clone(), name.clone())).or_else(|| uids.get(&(kind, String::new(), name)));
+                    let uid = uids
+                        .get(&(kind.clone(), ns.clone(), name.clone()))
+                        .or_else(|| uids.get(&(kind, String::new(), name)));
                     if let Some(uid) = uid {
                         meta::as_map(r).insert("uid".into(), uid.clone().into());
                     }
@@ -208,14 +244,20 @@ fn ensure_nodes(s: &mut Store) {
 pub fn load(s: &mut Store, files: &[(String, &str)]) -> Result<(), DemoError> {
     let docs = parse(files)?;
     let is = |d: &Doc, kind: &str| d.obj["kind"] == kind;
-    let (crds, rest): (Vec<Doc>, Vec<Doc>) = docs.into_iter().partition(|d| is(d, "CustomResourceDefinition"));
-    let (namespaces, rest): (Vec<Doc>, Vec<Doc>) = rest.into_iter().partition(|d| is(d, "Namespace"));
+    let (crds, rest): (Vec<Doc>, Vec<Doc>) = docs
+        .into_iter()
+        .partition(|d| is(d, "CustomResourceDefinition"));
+    let (namespaces, rest): (Vec<Doc>, Vec<Doc>) =
+        rest.into_iter().partition(|d| is(d, "Namespace"));
     for doc in crds.into_iter().chain(namespaces) {
         insert(s, doc)?;
     }
     for ns in STANDARD_NAMESPACES {
         if s.get("namespaces", "", ns).is_none() {
-            let doc = Doc { file: "(built-in)".into(), obj: json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}) };
+            let doc = Doc {
+                file: "(built-in)".into(),
+                obj: json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}),
+            };
             insert(s, doc)?;
         }
     }
@@ -242,10 +284,26 @@ mod tests {
     #[test]
     fn strict_about_unknown_kinds_and_namespaces() {
         let mut s = Store::default();
-        let e = load(&mut s, &[("a.yaml".into(), "apiVersion: x.io/v1\nkind: Foo\nmetadata: {name: f}\n")]);
-        assert!(e.unwrap_err().to_string().contains("CustomResourceDefinition"));
+        let e = load(
+            &mut s,
+            &[(
+                "a.yaml".into(),
+                "apiVersion: x.io/v1\nkind: Foo\nmetadata: {name: f}\n",
+            )],
+        );
+        assert!(
+            e.unwrap_err()
+                .to_string()
+                .contains("CustomResourceDefinition")
+        );
         let mut s = Store::default();
-        let e = load(&mut s, &[("b.yaml".into(), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: nope}\n")]);
+        let e = load(
+            &mut s,
+            &[(
+                "b.yaml".into(),
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: nope}\n",
+            )],
+        );
         assert!(e.unwrap_err().to_string().contains("nope"));
     }
 

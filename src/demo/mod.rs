@@ -21,6 +21,7 @@ mod router;
 mod scale;
 mod selectors;
 mod store;
+mod view;
 mod watch;
 
 use std::convert::Infallible;
@@ -45,6 +46,8 @@ pub const DEMO_CLUSTER: &str = "meshctl-demo";
 /// Namespace of `DemoCluster::client()`.
 pub const DEMO_DEFAULT_NAMESPACE: &str = "default";
 
+// Edits to embedded files trigger a rebuild; a newly added file is only picked up
+// once this crate recompiles (touch this file).
 static ASSETS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/assets/demo");
 
 fn embedded_files() -> Vec<(String, &'static str)> {
@@ -145,12 +148,19 @@ impl DemoCluster {
     /// An object by group-resource (`pods`, `deployments.apps`), namespace ("" for
     /// cluster-scoped kinds) and name.
     pub fn get(&self, resource: &str, namespace: &str, name: &str) -> Option<Value> {
-        self.engine.lock().get(resource, namespace, name).map(|o| (**o).clone())
+        self.engine
+            .lock()
+            .get(resource, namespace, name)
+            .map(|o| (**o).clone())
     }
 
     /// Objects of a group-resource, in one namespace or all.
     pub fn list(&self, resource: &str, namespace: Option<&str>) -> Vec<Value> {
-        self.engine.lock().list(resource, namespace).map(|o| (**o).clone()).collect()
+        self.engine
+            .lock()
+            .list(resource, namespace)
+            .map(|o| (**o).clone())
+            .collect()
     }
 
     /// Creates or replaces the objects of a YAML file through the API rules

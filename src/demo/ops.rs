@@ -39,7 +39,9 @@ pub fn get(s: &Store, rt: &ResourceType, ns: &str, name: &str) -> Result<Arc<Val
 
 fn require_object(obj: &Value) -> Result<(), ApiError> {
     if !obj.is_object() || !(obj["metadata"].is_object() || obj["metadata"].is_null()) {
-        return Err(ApiError::bad_request("the body of the request must be a JSON object with an object metadata"));
+        return Err(ApiError::bad_request(
+            "the body of the request must be a JSON object with an object metadata",
+        ));
     }
     Ok(())
 }
@@ -82,7 +84,13 @@ fn spec_of(obj: &Value) -> Value {
     v
 }
 
-pub fn create(s: &mut Store, rt: &ResourceType, ns: &str, mut obj: Value, dry_run: bool) -> Result<Arc<Value>, ApiError> {
+pub fn create(
+    s: &mut Store,
+    rt: &ResourceType,
+    ns: &str,
+    mut obj: Value,
+    dry_run: bool,
+) -> Result<Arc<Value>, ApiError> {
     require_object(&obj)?;
     check_type(rt, &obj)?;
     set_type(rt, &mut obj);
@@ -94,16 +102,25 @@ pub fn create(s: &mut Store, rt: &ResourceType, ns: &str, mut obj: Value, dry_ru
             ));
         }
         if s.get("namespaces", "", ns).is_none() {
-            let nsrt = s.registry.get("namespaces").ok_or_else(|| ApiError::internal("no namespaces"))?;
+            let nsrt = s
+                .registry
+                .get("namespaces")
+                .ok_or_else(|| ApiError::internal("no namespaces"))?;
             return Err(ApiError::not_found(&nsrt, ns));
         }
     }
     let gr = rt.group_resource();
     let mut name = meta::name(&obj).to_string();
     if name.is_empty() {
-        let prefix = meta::str_at(&obj, &["metadata", "generateName"]).unwrap_or_default().to_string();
+        let prefix = meta::str_at(&obj, &["metadata", "generateName"])
+            .unwrap_or_default()
+            .to_string();
         if prefix.is_empty() {
-            return Err(ApiError::invalid(rt, "", "metadata.name: Required value: name or generateName is required"));
+            return Err(ApiError::invalid(
+                rt,
+                "",
+                "metadata.name: Required value: name or generateName is required",
+            ));
         }
         name = loop {
             let candidate = format!("{prefix}{}", meta::random_suffix(5));
@@ -112,7 +129,9 @@ pub fn create(s: &mut Store, rt: &ResourceType, ns: &str, mut obj: Value, dry_ru
             }
         };
     }
-    if s.get(&gr, if rt.namespaced { ns } else { "" }, &name).is_some() {
+    if s.get(&gr, if rt.namespaced { ns } else { "" }, &name)
+        .is_some()
+    {
         return Err(ApiError::already_exists(rt, &name));
     }
     let m = meta::map_at(&mut obj, &["metadata"]);
@@ -122,7 +141,12 @@ pub fn create(s: &mut Store, rt: &ResourceType, ns: &str, mut obj: Value, dry_ru
     } else {
         m.remove("namespace");
     }
-    for k in ["resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields"] {
+    for k in [
+        "resourceVersion",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "managedFields",
+    ] {
         m.remove(k);
     }
     m.insert("uid".into(), meta::new_uid().into());
@@ -173,11 +197,18 @@ fn admit(s: &mut Store, rt: &ResourceType, obj: &mut Value, dry_run: bool) -> Re
 pub fn normalize_secret(obj: &mut Value) {
     use base64::Engine as _;
     meta::as_map(obj).entry("type").or_insert("Opaque".into());
-    let Some(Value::Object(plain)) = meta::as_map(obj).remove("stringData") else { return };
+    let Some(Value::Object(plain)) = meta::as_map(obj).remove("stringData") else {
+        return;
+    };
     let data = meta::map_at(obj, &["data"]);
     for (k, v) in plain {
         if let Some(text) = v.as_str() {
-            data.insert(k, base64::engine::general_purpose::STANDARD.encode(text).into());
+            data.insert(
+                k,
+                base64::engine::general_purpose::STANDARD
+                    .encode(text)
+                    .into(),
+            );
         }
     }
 }
@@ -186,23 +217,33 @@ pub fn normalize_secret(obj: &mut Value) {
 pub fn crd_status(crd: &mut Value) {
     let names = crd["spec"]["names"].clone();
     let now = meta::now();
-    let cond = |t: &str, reason: &str, message: &str| {
-        json!({"type": t, "status": "True", "reason": reason, "message": message, "lastTransitionTime": now})
-    };
+    let cond = |t: &str, reason: &str, message: &str| json!({"type": t, "status": "True", "reason": reason, "message": message, "lastTransitionTime": now});
     let status = meta::map_at(crd, &["status"]);
     status.insert("acceptedNames".into(), names);
     status.insert(
         "conditions".into(),
         json!([
             cond("NamesAccepted", "NoConflicts", "no conflicts found"),
-            cond("Established", "InitialNamesAccepted", "the initial names have been accepted")
+            cond(
+                "Established",
+                "InitialNamesAccepted",
+                "the initial names have been accepted"
+            )
         ]),
     );
     status.entry("storedVersions").or_insert(json!([]));
 }
 
 /// PUT: full replacement with an optional resourceVersion precondition.
-pub fn update(s: &mut Store, rt: &ResourceType, ns: &str, name: &str, obj: Value, part: Part, dry_run: bool) -> Result<Arc<Value>, ApiError> {
+pub fn update(
+    s: &mut Store,
+    rt: &ResourceType,
+    ns: &str,
+    name: &str,
+    obj: Value,
+    part: Part,
+    dry_run: bool,
+) -> Result<Arc<Value>, ApiError> {
     require_object(&obj)?;
     check_type(rt, &obj)?;
     let cur = get(s, rt, ns, name)?;
@@ -223,7 +264,9 @@ pub fn update(s: &mut Store, rt: &ResourceType, ns: &str, name: &str, obj: Value
 
 fn check_rv(rt: &ResourceType, cur: &Value, new: &Value) -> Result<(), ApiError> {
     match meta::resource_version(new) {
-        Some(rv) if Some(rv) != meta::resource_version(cur) => Err(ApiError::conflict(rt, meta::name(cur))),
+        Some(rv) if Some(rv) != meta::resource_version(cur) => {
+            Err(ApiError::conflict(rt, meta::name(cur)))
+        }
         _ => Ok(()),
     }
 }
@@ -264,7 +307,14 @@ pub fn patch(
 }
 
 /// Applies the write rules to `new` (replacing `cur`) and stores it unless dry-run.
-pub fn commit_update(s: &mut Store, rt: &ResourceType, cur: &Value, mut new: Value, part: Part, dry_run: bool) -> Result<Arc<Value>, ApiError> {
+pub fn commit_update(
+    s: &mut Store,
+    rt: &ResourceType,
+    cur: &Value,
+    mut new: Value,
+    part: Part,
+    dry_run: bool,
+) -> Result<Arc<Value>, ApiError> {
     if part == Part::Status {
         let status = new.get("status").cloned();
         new = cur.clone();
@@ -287,7 +337,14 @@ pub fn commit_update(s: &mut Store, rt: &ResourceType, cur: &Value, mut new: Val
     let generation = meta::int_at(cur, &["metadata", "generation"]);
     let changed_spec = spec_of(cur) != spec_of(&new);
     let m = meta::map_at(&mut new, &["metadata"]);
-    for k in ["name", "namespace", "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"] {
+    for k in [
+        "name",
+        "namespace",
+        "uid",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+    ] {
         match cur["metadata"].get(k) {
             Some(v) => m.insert(k.into(), v.clone()),
             None => m.remove(k),
@@ -298,7 +355,8 @@ pub fn commit_update(s: &mut Store, rt: &ResourceType, cur: &Value, mut new: Val
         let g = generation.unwrap_or(1) + i64::from(changed_spec);
         m.insert("generation".into(), g.into());
     }
-    if rt.group_resource() == "customresourcedefinitions.apiextensions.k8s.io" && part == Part::Main {
+    if rt.group_resource() == "customresourcedefinitions.apiextensions.k8s.io" && part == Part::Main
+    {
         let mut registry = s.registry.clone();
         registry
             .register_crd(&new)
@@ -311,7 +369,9 @@ pub fn commit_update(s: &mut Store, rt: &ResourceType, cur: &Value, mut new: Val
         return Ok(Arc::new(new));
     }
     // The last finalizer removed from a terminating object completes its deletion.
-    let finalizers_done = new["metadata"]["finalizers"].as_array().is_none_or(Vec::is_empty);
+    let finalizers_done = new["metadata"]["finalizers"]
+        .as_array()
+        .is_none_or(Vec::is_empty);
     if meta::is_terminating(&new) && finalizers_done && !is_graceful_pod(rt, &new) {
         let gone = remove(s, rt, meta::namespace(&new), meta::name(&new));
         return gone.ok_or_else(|| ApiError::not_found(rt, meta::name(cur)));
@@ -321,22 +381,37 @@ pub fn commit_update(s: &mut Store, rt: &ResourceType, cur: &Value, mut new: Val
 
 /// A pod in its grace period is removed by the kubelet, not by the finalizer rule.
 fn is_graceful_pod(rt: &ResourceType, obj: &Value) -> bool {
-    rt.group_resource() == "pods" && obj["metadata"]["deletionGracePeriodSeconds"].as_i64().unwrap_or(0) > 0
+    rt.group_resource() == "pods"
+        && obj["metadata"]["deletionGracePeriodSeconds"]
+            .as_i64()
+            .unwrap_or(0)
+            > 0
 }
 
-pub fn delete(s: &mut Store, rt: &ResourceType, ns: &str, name: &str, opts: &DeleteOptions) -> Result<Arc<Value>, ApiError> {
+pub fn delete(
+    s: &mut Store,
+    rt: &ResourceType,
+    ns: &str,
+    name: &str,
+    opts: &DeleteOptions,
+) -> Result<Arc<Value>, ApiError> {
     let cur = get(s, rt, ns, name)?;
     if let Some(want) = &opts.precondition_uid
         && want != meta::uid(&cur)
     {
-        let what = format!("UID in precondition: {want}, UID in object meta: {}", meta::uid(&cur));
+        let what = format!(
+            "UID in precondition: {want}, UID in object meta: {}",
+            meta::uid(&cur)
+        );
         return Err(ApiError::precondition_failed(rt, name, &what));
     }
     if let Some(want) = &opts.precondition_rv
         && Some(want.as_str()) != meta::resource_version(&cur)
     {
         let have = meta::resource_version(&cur).unwrap_or_default();
-        let what = format!("ResourceVersion in precondition: {want}, ResourceVersion in object meta: {have}");
+        let what = format!(
+            "ResourceVersion in precondition: {want}, ResourceVersion in object meta: {have}"
+        );
         return Err(ApiError::precondition_failed(rt, name, &what));
     }
     if opts.dry_run {
@@ -345,16 +420,27 @@ pub fn delete(s: &mut Store, rt: &ResourceType, ns: &str, name: &str, opts: &Del
     let is_pod = rt.group_resource() == "pods";
     let grace = opts
         .grace_seconds
-        .or_else(|| is_pod.then(|| cur["spec"]["terminationGracePeriodSeconds"].as_i64().unwrap_or(30)))
+        .or_else(|| {
+            is_pod.then(|| {
+                cur["spec"]["terminationGracePeriodSeconds"]
+                    .as_i64()
+                    .unwrap_or(30)
+            })
+        })
         .unwrap_or(0);
-    let has_finalizers = cur["metadata"]["finalizers"].as_array().is_some_and(|f| !f.is_empty());
+    let has_finalizers = cur["metadata"]["finalizers"]
+        .as_array()
+        .is_some_and(|f| !f.is_empty());
     if meta::is_terminating(&cur) && (grace > 0 || has_finalizers) {
         return Ok(cur);
     }
     if (is_pod && grace > 0) || has_finalizers {
         let mut marked = (*cur).clone();
         let m = meta::map_at(&mut marked, &["metadata"]);
-        m.insert("deletionTimestamp".into(), meta::timestamp_from_now(grace).into());
+        m.insert(
+            "deletionTimestamp".into(),
+            meta::timestamp_from_now(grace).into(),
+        );
         m.insert("deletionGracePeriodSeconds".into(), grace.into());
         return Ok(s.replace(&rt.group_resource(), marked));
     }
@@ -389,7 +475,13 @@ fn remove(s: &mut Store, rt: &ResourceType, ns: &str, name: &str) -> Option<Arc<
 
 /// Read-modify-write for controllers: no preconditions, status writable.
 /// Returns `None` when the object is gone (or the write was invalid).
-pub fn mutate(s: &mut Store, gr: &str, ns: &str, name: &str, f: impl FnOnce(&mut Value)) -> Option<Arc<Value>> {
+pub fn mutate(
+    s: &mut Store,
+    gr: &str,
+    ns: &str,
+    name: &str,
+    f: impl FnOnce(&mut Value),
+) -> Option<Arc<Value>> {
     let rt = s.registry.get(gr)?;
     let cur = s.get(gr, ns, name)?.clone();
     let mut new = (*cur).clone();

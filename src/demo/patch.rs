@@ -21,7 +21,9 @@ impl PatchType {
             "application/merge-patch+json" => Some(PatchType::Merge),
             "application/json-patch+json" => Some(PatchType::Json),
             "application/strategic-merge-patch+json" => Some(PatchType::Strategic),
-            "application/apply-patch+yaml" | "application/apply-patch+cbor" => Some(PatchType::Apply),
+            "application/apply-patch+yaml" | "application/apply-patch+cbor" => {
+                Some(PatchType::Apply)
+            }
             _ => None,
         }
     }
@@ -39,14 +41,20 @@ pub fn parse_body(pt: PatchType, body: &[u8]) -> Result<Value, ApiError> {
 }
 
 /// Returns `target` with the patch applied.
-pub fn apply(target: &Value, pt: PatchType, patch: &Value, rt: &ResourceType) -> Result<Value, ApiError> {
+pub fn apply(
+    target: &Value,
+    pt: PatchType,
+    patch: &Value,
+    rt: &ResourceType,
+) -> Result<Value, ApiError> {
     let mut doc = target.clone();
     match pt {
         PatchType::Merge => json_patch::merge(&mut doc, patch),
         PatchType::Json => {
             let ops: json_patch::Patch = serde_json::from_value(patch.clone())
                 .map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?;
-            json_patch::patch(&mut doc, &ops).map_err(|e| ApiError::unprocessable(e.to_string()))?;
+            json_patch::patch(&mut doc, &ops)
+                .map_err(|e| ApiError::unprocessable(e.to_string()))?;
         }
         PatchType::Strategic if rt.custom => {
             return Err(ApiError::unsupported_media_type(format!(

@@ -44,18 +44,21 @@ pub enum Target {
 
 fn object(reg: &Registry, group: &str, version: &str, rest: &[&str]) -> Result<Target, ApiError> {
     let is_namespace_sub = rest.len() == 3 && matches!(rest[2], "status" | "finalize");
-    let (namespace, rest) = if rest.first() == Some(&"namespaces") && rest.len() >= 3 && !is_namespace_sub {
-        (Some(rest[1].to_string()), &rest[2..])
-    } else {
-        (None, rest)
-    };
+    let (namespace, rest) =
+        if rest.first() == Some(&"namespaces") && rest.len() >= 3 && !is_namespace_sub {
+            (Some(rest[1].to_string()), &rest[2..])
+        } else {
+            (None, rest)
+        };
     let (plural, name, sub) = match rest {
         [p] => (*p, None, None),
         [p, n] => (*p, Some(*n), None),
         [p, n, s] => (*p, Some(*n), Some(*s)),
         _ => return Err(ApiError::unknown_path()),
     };
-    let rt = reg.lookup(group, version, plural).ok_or_else(ApiError::unknown_path)?;
+    let rt = reg
+        .lookup(group, version, plural)
+        .ok_or_else(ApiError::unknown_path)?;
     // Namespaced kinds: objects only under /namespaces/{ns}; cluster kinds never there.
     if namespace.is_some() != rt.namespaced && (name.is_some() || namespace.is_some()) {
         return Err(ApiError::unknown_path());
@@ -79,15 +82,25 @@ fn object(reg: &Registry, group: &str, version: &str, rest: &[&str]) -> Result<T
 }
 
 pub fn parse(reg: &Registry, path: &str) -> Result<Target, ApiError> {
-    let segs: Vec<&str> = path.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+    let segs: Vec<&str> = path
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
     match segs.as_slice() {
         [] => Ok(Target::Root),
         ["version"] => Ok(Target::Version),
         ["api"] => Ok(Target::CoreVersions),
-        ["api", v] => Ok(Target::Resources { group: String::new(), version: v.to_string() }),
+        ["api", v] => Ok(Target::Resources {
+            group: String::new(),
+            version: v.to_string(),
+        }),
         ["apis"] => Ok(Target::Groups),
         ["apis", g] => Ok(Target::Group(g.to_string())),
-        ["apis", g, v] => Ok(Target::Resources { group: g.to_string(), version: v.to_string() }),
+        ["apis", g, v] => Ok(Target::Resources {
+            group: g.to_string(),
+            version: v.to_string(),
+        }),
         ["api", v, rest @ ..] => object(reg, "", v, rest),
         ["apis", g, v, rest @ ..] => object(reg, g, v, rest),
         _ => Err(ApiError::unknown_path()),
@@ -108,11 +121,20 @@ mod tests {
     #[test]
     fn object_paths() {
         let o = obj("/api/v1/namespaces/default/pods/web-1/status");
-        assert_eq!((o.rt.plural.as_str(), o.ns(), o.name.as_deref(), o.sub), ("pods", "default", Some("web-1"), Some(Sub::Status)));
+        assert_eq!(
+            (o.rt.plural.as_str(), o.ns(), o.name.as_deref(), o.sub),
+            ("pods", "default", Some("web-1"), Some(Sub::Status))
+        );
         let o = obj("/api/v1/namespaces/demo");
-        assert_eq!((o.rt.plural.as_str(), o.name.as_deref(), o.namespace), ("namespaces", Some("demo"), None));
+        assert_eq!(
+            (o.rt.plural.as_str(), o.name.as_deref(), o.namespace),
+            ("namespaces", Some("demo"), None)
+        );
         let o = obj("/api/v1/namespaces/demo/status");
-        assert_eq!((o.rt.plural.as_str(), o.sub), ("namespaces", Some(Sub::Status)));
+        assert_eq!(
+            (o.rt.plural.as_str(), o.sub),
+            ("namespaces", Some(Sub::Status))
+        );
         let o = obj("/apis/apps/v1/deployments");
         assert!(o.namespace.is_none() && o.name.is_none());
         let o = obj("/apis/apps/v1/namespaces/x/deployments/d/scale");

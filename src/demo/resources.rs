@@ -98,36 +98,43 @@ struct Flags {
     all: bool,
 }
 
-const PLAIN: Flags = Flags { status: false, scale: false, generation: false, all: false };
-const STATUS: Flags = Flags { status: true, ..PLAIN };
-const GEN: Flags = Flags { generation: true, ..PLAIN };
-const GEN_STATUS: Flags = Flags { status: true, generation: true, ..PLAIN };
-const WORKLOAD: Flags = Flags { status: true, scale: true, generation: true, all: true };
+// One row per resource reads better than rustfmt's vertical layout.
+#[rustfmt::skip]
+mod table {
+    use super::{Builtin, Flags};
 
-const BUILTINS: &[Builtin] = &[
-    Builtin("", "v1", "namespaces", "Namespace", &["ns"], false, STATUS),
-    Builtin("", "v1", "pods", "Pod", &["po"], true, Flags { all: true, ..STATUS }),
-    Builtin("", "v1", "services", "Service", &["svc"], true, Flags { all: true, ..STATUS }),
-    Builtin("", "v1", "endpoints", "Endpoints", &["ep"], true, PLAIN),
-    Builtin("", "v1", "configmaps", "ConfigMap", &["cm"], true, PLAIN),
-    Builtin("", "v1", "secrets", "Secret", &[], true, PLAIN),
-    Builtin("", "v1", "serviceaccounts", "ServiceAccount", &["sa"], true, PLAIN),
-    Builtin("", "v1", "events", "Event", &["ev"], true, PLAIN),
-    Builtin("", "v1", "nodes", "Node", &["no"], false, STATUS),
-    Builtin("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", &["pvc"], true, STATUS),
-    Builtin("apps", "v1", "deployments", "Deployment", &["deploy"], true, WORKLOAD),
-    Builtin("apps", "v1", "replicasets", "ReplicaSet", &["rs"], true, WORKLOAD),
-    Builtin("apps", "v1", "statefulsets", "StatefulSet", &["sts"], true, WORKLOAD),
-    Builtin("apps", "v1", "daemonsets", "DaemonSet", &["ds"], true, Flags { scale: false, ..WORKLOAD }),
-    Builtin("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", &[], true, PLAIN),
-    Builtin("networking.k8s.io", "v1", "ingresses", "Ingress", &["ing"], true, GEN_STATUS),
-    Builtin("networking.k8s.io", "v1", "ingressclasses", "IngressClass", &[], false, GEN),
-    Builtin("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", &["netpol"], true, GEN),
-    Builtin("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", &["pdb"], true, GEN_STATUS),
-    Builtin("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", &[], false, GEN),
-    Builtin("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", &[], false, GEN),
-    Builtin("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", &["crd", "crds"], false, GEN_STATUS),
-];
+    const PLAIN: Flags = Flags { status: false, scale: false, generation: false, all: false };
+    const STATUS: Flags = Flags { status: true, ..PLAIN };
+    const GEN: Flags = Flags { generation: true, ..PLAIN };
+    const GEN_STATUS: Flags = Flags { status: true, generation: true, ..PLAIN };
+    const WORKLOAD: Flags = Flags { status: true, scale: true, generation: true, all: true };
+    const LISTED: Flags = Flags { all: true, ..STATUS };
+
+    pub(super) const BUILTINS: &[Builtin] = &[
+        Builtin("", "v1", "namespaces", "Namespace", &["ns"], false, STATUS),
+        Builtin("", "v1", "pods", "Pod", &["po"], true, LISTED),
+        Builtin("", "v1", "services", "Service", &["svc"], true, LISTED),
+        Builtin("", "v1", "endpoints", "Endpoints", &["ep"], true, PLAIN),
+        Builtin("", "v1", "configmaps", "ConfigMap", &["cm"], true, PLAIN),
+        Builtin("", "v1", "secrets", "Secret", &[], true, PLAIN),
+        Builtin("", "v1", "serviceaccounts", "ServiceAccount", &["sa"], true, PLAIN),
+        Builtin("", "v1", "events", "Event", &["ev"], true, PLAIN),
+        Builtin("", "v1", "nodes", "Node", &["no"], false, STATUS),
+        Builtin("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", &["pvc"], true, STATUS),
+        Builtin("apps", "v1", "deployments", "Deployment", &["deploy"], true, WORKLOAD),
+        Builtin("apps", "v1", "replicasets", "ReplicaSet", &["rs"], true, WORKLOAD),
+        Builtin("apps", "v1", "statefulsets", "StatefulSet", &["sts"], true, WORKLOAD),
+        Builtin("apps", "v1", "daemonsets", "DaemonSet", &["ds"], true, Flags { scale: false, ..WORKLOAD }),
+        Builtin("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", &[], true, PLAIN),
+        Builtin("networking.k8s.io", "v1", "ingresses", "Ingress", &["ing"], true, GEN_STATUS),
+        Builtin("networking.k8s.io", "v1", "ingressclasses", "IngressClass", &[], false, GEN),
+        Builtin("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", &["netpol"], true, GEN),
+        Builtin("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", &["pdb"], true, GEN_STATUS),
+        Builtin("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", &[], false, GEN),
+        Builtin("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", &[], false, GEN),
+        Builtin("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", &["crd", "crds"], false, GEN_STATUS),
+    ];
+}
 
 fn builtin(b: &Builtin) -> ResourceType {
     let Builtin(group, version, plural, kind, short, namespaced, f) = b;
@@ -179,7 +186,7 @@ impl Default for Registry {
         let mut r = Registry {
             types: BTreeMap::new(),
         };
-        for b in BUILTINS {
+        for b in table::BUILTINS {
             r.insert(builtin(b));
         }
         r.insert(self_subject_access_review());
@@ -265,7 +272,11 @@ pub fn split_api_version(api_version: &str) -> (&str, &str) {
 
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -273,11 +284,19 @@ fn crd_resource_type(crd: &Value) -> Result<ResourceType, String> {
     let spec = &crd["spec"];
     let names = &spec["names"];
     let group = spec["group"].as_str().ok_or("spec.group is required")?;
-    let plural = names["plural"].as_str().ok_or("spec.names.plural is required")?;
-    let kind = names["kind"].as_str().ok_or("spec.names.kind is required")?;
+    let plural = names["plural"]
+        .as_str()
+        .ok_or("spec.names.plural is required")?;
+    let kind = names["kind"]
+        .as_str()
+        .ok_or("spec.names.kind is required")?;
     let served: Vec<&Value> = spec["versions"]
         .as_array()
-        .map(|vs| vs.iter().filter(|v| v["served"].as_bool() != Some(false)).collect())
+        .map(|vs| {
+            vs.iter()
+                .filter(|v| v["served"].as_bool() != Some(false))
+                .collect()
+        })
         .unwrap_or_default();
     let mut versions: Vec<String> = served
         .iter()
@@ -331,7 +350,9 @@ pub fn compare_versions(a: &str, b: &str) -> Ordering {
             None
         });
         match parsed {
-            Some((stage, major, minor)) => (stage, u64::MAX - major, u64::MAX - minor, String::new()),
+            Some((stage, major, minor)) => {
+                (stage, u64::MAX - major, u64::MAX - minor, String::new())
+            }
             None => (3, 0, 0, v.to_string()),
         }
     }
@@ -358,11 +379,22 @@ mod tests {
                 "subresources": {"status": {}}}]}
         });
         let mut r = Registry::default();
-        assert_eq!(r.register_crd(&crd).unwrap(), "virtualservices.networking.istio.io");
-        let rt = r.by_kind("networking.istio.io/v1beta1", "VirtualService").unwrap();
+        assert_eq!(
+            r.register_crd(&crd).unwrap(),
+            "virtualservices.networking.istio.io"
+        );
+        let rt = r
+            .by_kind("networking.istio.io/v1beta1", "VirtualService")
+            .unwrap();
         assert_eq!(rt.versions, ["v1", "v1beta1"]);
         assert!(rt.status_subresource && rt.namespaced && rt.custom);
-        assert!(r.lookup("networking.istio.io", "v1", "virtualservices").is_some());
-        assert!(r.lookup("networking.istio.io", "v2", "virtualservices").is_none());
+        assert!(
+            r.lookup("networking.istio.io", "v1", "virtualservices")
+                .is_some()
+        );
+        assert!(
+            r.lookup("networking.istio.io", "v2", "virtualservices")
+                .is_none()
+        );
     }
 }

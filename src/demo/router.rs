@@ -11,9 +11,9 @@ use base64::engine::general_purpose::STANDARD as B64;
 use bytes::Bytes;
 use futures::StreamExt;
 use http::{HeaderMap, Method, Request, Response, StatusCode, header};
+use http_body::Frame;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, StreamBody};
-use http_body::Frame;
 use serde_json::{Value, json};
 
 use super::discovery;
@@ -25,6 +25,7 @@ use super::patch::PatchType;
 use super::paths::{self, ObjectPath, Sub, Target};
 use super::scale;
 use super::selectors::{FieldSelector, LabelSelector};
+use super::view::View;
 use super::watch::{self, Start, WatchRequest};
 
 pub type Body = UnsyncBoxBody<Bytes, Infallible>;
@@ -66,7 +67,11 @@ fn respond(code: u16, body: Bytes, content_type: &str) -> Response<Body> {
 }
 
 fn json_response(code: u16, v: &Value) -> Response<Body> {
-    respond(code, Bytes::from(serde_json::to_vec(v).unwrap_or_default()), "application/json")
+    respond(
+        code,
+        Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
+        "application/json",
+    )
 }
 
 fn error_response(e: &ApiError) -> Response<Body> {
@@ -94,13 +99,21 @@ pub async fn handle(engine: Arc<Engine>, req: Request<kube::client::Body>) -> Re
     result.unwrap_or_else(|e| error_response(&e))
 }
 
-fn discovery_doc(engine: &Engine, target: Target, headers: &HeaderMap) -> Result<Response<Body>, ApiError> {
+fn discovery_doc(
+    engine: &Engine,
+    target: Target,
+    headers: &HeaderMap,
+) -> Result<Response<Body>, ApiError> {
     let s = engine.lock();
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     let aggregated = discovery::wants_aggregated(accept);
     let agg_type = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
     let agg = |core| {
-        let body = serde_json::to_vec(&discovery::aggregated(&s.registry, core)).unwrap_or_default();
+        let body =
+            serde_json::to_vec(&discovery::aggregated(&s.registry, core)).unwrap_or_default();
         Ok(respond(200, Bytes::from(body), agg_type))
     };
     let doc = match target {
@@ -110,16 +123,26 @@ fn discovery_doc(engine: &Engine, target: Target, headers: &HeaderMap) -> Result
         Target::CoreVersions => discovery::core_versions(),
         Target::Groups if aggregated => return agg(false),
         Target::Groups => discovery::group_list(&s.registry),
-        Target::Group(g) => discovery::api_group(&s.registry, &g).ok_or_else(ApiError::unknown_path)?,
+        Target::Group(g) => {
+            discovery::api_group(&s.registry, &g).ok_or_else(ApiError::unknown_path)?
+        }
         Target::Resources { group, version } => {
-            discovery::resource_list(&s.registry, &group, &version).ok_or_else(ApiError::unknown_path)?
+            discovery::resource_list(&s.registry, &group, &version)
+                .ok_or_else(ApiError::unknown_path)?
         }
         Target::Object(_) => return Err(ApiError::unknown_path()),
     };
     Ok(json_response(200, &doc))
 }
 
-fn object(engine: &Arc<Engine>, method: &Method, headers: &HeaderMap, p: ObjectPath, q: &Query, body: &[u8]) -> Result<Response<Body>, ApiError> {
+fn object(
+    engine: &Arc<Engine>,
+    method: &Method,
+    headers: &HeaderMap,
+    p: ObjectPath,
+    q: &Query,
+    body: &[u8],
+) -> Result<Response<Body>, ApiError> {
     if p.rt.create_only {
         return match (method, &p.name) {
             (&Method::POST, None) => review(&p, body),
@@ -127,34 +150,66 @@ fn object(engine: &Arc<Engine>, method: &Method, headers: &HeaderMap, p: ObjectP
         };
     }
     let all_namespaces = p.rt.namespaced && p.namespace.is_none();
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let view = View::new(&p.rt, &p.version, accept);
+    let object_response = |code: u16, obj: &Value| {
+        let mut out = Vec::new();
+        view.write(obj, &mut out);
+        respond(code, Bytes::from(out), "application/json")
+    };
     match (method, p.name.as_deref(), p.sub) {
-        (&Method::GET, None, _) if q.flag("watch") => watch(engine, p, q),
-        (&Method::GET, None, _) => list(engine, &p, q),
+        (&Method::GET, None, _) if q.flag("watch") => watch(engine, p, view, q),
+        (&Method::GET, None, _) => list(engine, &p, &view, q),
         (&Method::GET, Some(name), Some(Sub::Scale)) => {
             let scale = scale::get(&engine.lock(), &p.rt, p.ns(), name)?;
             Ok(json_response(200, &scale))
         }
         (&Method::GET, Some(name), _) => {
             let obj = ops::get(&engine.lock(), &p.rt, p.ns(), name)?;
-            Ok(object_response(200, &obj, &p))
+            Ok(object_response(200, &obj))
         }
         (&Method::POST, None, None) if !all_namespaces => {
             let obj = parse_json(body)?;
             let created = ops::create(&mut engine.lock(), &p.rt, p.ns(), obj, q.dry_run())?;
-            Ok(object_response(201, &created, &p))
+            Ok(object_response(201, &created))
         }
         (&Method::PUT, Some(name), Some(Sub::Scale)) => {
-            let scale = scale::update(&mut engine.lock(), &p.rt, p.ns(), name, &parse_json(body)?, q.dry_run())?;
+            let scale = scale::update(
+                &mut engine.lock(),
+                &p.rt,
+                p.ns(),
+                name,
+                &parse_json(body)?,
+                q.dry_run(),
+            )?;
             Ok(json_response(200, &scale))
         }
         (&Method::PUT, Some(name), sub) => {
-            let part = if sub == Some(Sub::Status) { Part::Status } else { Part::Main };
+            let part = if sub == Some(Sub::Status) {
+                Part::Status
+            } else {
+                Part::Main
+            };
             let obj = parse_json(body)?;
-            let stored = ops::update(&mut engine.lock(), &p.rt, p.ns(), name, obj, part, q.dry_run())?;
-            Ok(object_response(200, &stored, &p))
+            let stored = ops::update(
+                &mut engine.lock(),
+                &p.rt,
+                p.ns(),
+                name,
+                obj,
+                part,
+                q.dry_run(),
+            )?;
+            Ok(object_response(200, &stored))
         }
         (&Method::PATCH, Some(name), sub) => {
-            let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+            let ct = headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
             let pt = PatchType::from_content_type(ct).ok_or_else(|| {
                 ApiError::unsupported_media_type(format!("the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (got {ct:?})"))
             })?;
@@ -168,33 +223,40 @@ fn object(engine: &Arc<Engine>, method: &Method, headers: &HeaderMap, p: ObjectP
                 let scale = scale::patch(&mut s, &p.rt, p.ns(), name, pt, body, q.dry_run())?;
                 return Ok(json_response(200, &scale));
             }
-            let part = if sub == Some(Sub::Status) { Part::Status } else { Part::Main };
-            let stored = ops::patch(&mut s, &p.rt, p.ns(), name, ops::PatchBody { kind: pt, bytes: body }, part, q.dry_run())?;
-            Ok(object_response(200, &stored, &p))
+            let part = if sub == Some(Sub::Status) {
+                Part::Status
+            } else {
+                Part::Main
+            };
+            let stored = ops::patch(
+                &mut s,
+                &p.rt,
+                p.ns(),
+                name,
+                ops::PatchBody {
+                    kind: pt,
+                    bytes: body,
+                },
+                part,
+                q.dry_run(),
+            )?;
+            Ok(object_response(200, &stored))
         }
         (&Method::DELETE, Some(name), None) => {
             let opts = delete_options(q, body)?;
             let gone = ops::delete(&mut engine.lock(), &p.rt, p.ns(), name, &opts)?;
-            Ok(object_response(200, &gone, &p))
+            Ok(object_response(200, &gone))
         }
-        (&Method::DELETE, None, None) if !all_namespaces => delete_collection(engine, &p, q, body),
+        (&Method::DELETE, None, None) if !all_namespaces => {
+            delete_collection(engine, &p, &view, q, body)
+        }
         _ => Err(ApiError::method_not_allowed()),
     }
 }
 
 fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("error decoding request body: {e}")))
-}
-
-/// Serves the object with the apiVersion the request used (CRDs with several versions).
-fn object_response(code: u16, obj: &Value, p: &ObjectPath) -> Response<Body> {
-    let api_version = p.api_version();
-    if obj["apiVersion"].as_str() == Some(api_version.as_str()) {
-        return json_response(code, obj);
-    }
-    let mut o = obj.clone();
-    o["apiVersion"] = json!(api_version);
-    json_response(code, &o)
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("error decoding request body: {e}")))
 }
 
 /// SelfSubjectAccessReview: the demo lets you do everything.
@@ -210,8 +272,10 @@ fn review(p: &ObjectPath, body: &[u8]) -> Result<Response<Body>, ApiError> {
 }
 
 fn selectors(p: &ObjectPath, q: &Query) -> Result<(LabelSelector, FieldSelector), ApiError> {
-    let labels = LabelSelector::parse(q.get("labelSelector").unwrap_or_default()).map_err(ApiError::bad_request)?;
-    let fields = FieldSelector::parse(q.get("fieldSelector").unwrap_or_default(), &p.rt).map_err(ApiError::bad_request)?;
+    let labels = LabelSelector::parse(q.get("labelSelector").unwrap_or_default())
+        .map_err(ApiError::bad_request)?;
+    let fields = FieldSelector::parse(q.get("fieldSelector").unwrap_or_default(), &p.rt)
+        .map_err(ApiError::bad_request)?;
     Ok((labels, fields))
 }
 
@@ -234,19 +298,33 @@ fn decode_continue(token: &str) -> Result<(u64, String, String), ApiError> {
     ))
 }
 
-fn list(engine: &Engine, p: &ObjectPath, q: &Query) -> Result<Response<Body>, ApiError> {
+fn list(
+    engine: &Engine,
+    p: &ObjectPath,
+    view: &View,
+    q: &Query,
+) -> Result<Response<Body>, ApiError> {
     let (labels, fields) = selectors(p, q)?;
-    let limit = q.get("limit").and_then(|l| l.parse::<usize>().ok()).filter(|l| *l > 0);
-    let after = q.get("continue").filter(|c| !c.is_empty()).map(decode_continue).transpose()?;
+    let limit = q
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .filter(|l| *l > 0);
+    let after = q
+        .get("continue")
+        .filter(|c| !c.is_empty())
+        .map(decode_continue)
+        .transpose()?;
     let s = engine.lock();
-    let rv = after.as_ref().map(|(rv, _, _)| *rv).unwrap_or_else(|| s.rv());
-    let api_version = p.api_version();
+    let rv = after
+        .as_ref()
+        .map(|(rv, _, _)| *rv)
+        .unwrap_or_else(|| s.rv());
     let mut matching = s
         .list(&p.rt.group_resource(), p.namespace.as_deref())
         .filter(|o| {
-            after
-                .as_ref()
-                .is_none_or(|(_, ns, name)| (meta::namespace(o), meta::name(o)) > (ns.as_str(), name.as_str()))
+            after.as_ref().is_none_or(|(_, ns, name)| {
+                (meta::namespace(o), meta::name(o)) > (ns.as_str(), name.as_str())
+            })
         })
         .filter(|o| labels.matches(o) && fields.matches(o));
     // Written by hand so a large list is not cloned object by object.
@@ -259,17 +337,15 @@ fn list(engine: &Engine, p: &ObjectPath, q: &Query) -> Result<Response<Body>, Ap
         if count > 0 {
             out.push(b',');
         }
-        if o["apiVersion"].as_str() == Some(api_version.as_str()) {
-            serde_json::to_writer(&mut out, &**o).map_err(|e| ApiError::internal(e.to_string()))?;
-        } else {
-            let mut c = (**o).clone();
-            c["apiVersion"] = json!(api_version);
-            serde_json::to_writer(&mut out, &c).map_err(|e| ApiError::internal(e.to_string()))?;
-        }
+        view.write(o, &mut out);
         count += 1;
         last = Some(o);
     }
-    let remaining = if limit.is_some_and(|l| count == l) { matching.count() } else { 0 };
+    let remaining = if limit.is_some_and(|l| count == l) {
+        matching.count()
+    } else {
+        0
+    };
     let mut list_meta = json!({"resourceVersion": rv.to_string()});
     if remaining > 0
         && let Some(o) = last
@@ -277,14 +353,20 @@ fn list(engine: &Engine, p: &ObjectPath, q: &Query) -> Result<Response<Body>, Ap
         list_meta["continue"] = json!(encode_continue(rv, meta::namespace(o), meta::name(o)));
         list_meta["remainingItemCount"] = json!(remaining);
     }
-    let tail = json!({"kind": p.rt.list_kind, "apiVersion": api_version, "metadata": list_meta});
+    let tail =
+        json!({"kind": view.list_kind(), "apiVersion": view.api_version(), "metadata": list_meta});
     out.extend_from_slice(b"],");
     let tail = serde_json::to_vec(&tail).unwrap_or_default();
     out.extend_from_slice(tail.get(1..).unwrap_or_default());
     Ok(respond(200, Bytes::from(out), "application/json"))
 }
 
-fn watch(engine: &Arc<Engine>, p: ObjectPath, q: &Query) -> Result<Response<Body>, ApiError> {
+fn watch(
+    engine: &Arc<Engine>,
+    p: ObjectPath,
+    view: View,
+    q: &Query,
+) -> Result<Response<Body>, ApiError> {
     let (labels, fields) = selectors(&p, q)?;
     let rv = q.get("resourceVersion").filter(|rv| !rv.is_empty());
     let send_initial = q.get("sendInitialEvents").map(|v| v == "true");
@@ -303,7 +385,7 @@ fn watch(engine: &Arc<Engine>, p: ObjectPath, q: &Query) -> Result<Response<Body
         .map(Duration::from_secs)
         .unwrap_or(DEFAULT_WATCH_TIMEOUT);
     let req = WatchRequest {
-        version: p.version.clone(),
+        view,
         namespace: p.namespace.clone(),
         rt: p.rt,
         labels,
@@ -313,15 +395,26 @@ fn watch(engine: &Arc<Engine>, p: ObjectPath, q: &Query) -> Result<Response<Body
         bookmarks: q.flag("allowWatchBookmarks"),
         timeout,
     };
-    let stream = watch::start(engine.clone(), req).map(|line| Ok::<_, Infallible>(Frame::data(line)));
+    let stream =
+        watch::start(engine.clone(), req).map(|line| Ok::<_, Infallible>(Frame::data(line)));
     let mut resp = Response::new(StreamBody::new(stream).boxed_unsync());
-    resp.headers_mut().insert(header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
     Ok(resp)
 }
 
 fn delete_options(q: &Query, body: &[u8]) -> Result<DeleteOptions, ApiError> {
-    let b: Value = if body.is_empty() { Value::Null } else { parse_json(body)? };
-    let dry_run = q.dry_run() || b["dryRun"].as_array().is_some_and(|d| d.iter().any(|x| x == "All"));
+    let b: Value = if body.is_empty() {
+        Value::Null
+    } else {
+        parse_json(body)?
+    };
+    let dry_run = q.dry_run()
+        || b["dryRun"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|x| x == "All"));
     let grace_seconds = q
         .get("gracePeriodSeconds")
         .and_then(|g| g.parse().ok())
@@ -335,7 +428,13 @@ fn delete_options(q: &Query, body: &[u8]) -> Result<DeleteOptions, ApiError> {
     })
 }
 
-fn delete_collection(engine: &Engine, p: &ObjectPath, q: &Query, body: &[u8]) -> Result<Response<Body>, ApiError> {
+fn delete_collection(
+    engine: &Engine,
+    p: &ObjectPath,
+    view: &View,
+    q: &Query,
+    body: &[u8],
+) -> Result<Response<Body>, ApiError> {
     let (labels, fields) = selectors(p, q)?;
     let mut opts = delete_options(q, body)?;
     opts.precondition_rv = None;
@@ -348,10 +447,10 @@ fn delete_collection(engine: &Engine, p: &ObjectPath, q: &Query, body: &[u8]) ->
     let mut items = Vec::new();
     for v in victims {
         if let Ok(gone) = ops::delete(&mut s, &p.rt, meta::namespace(&v), meta::name(&v), &opts) {
-            items.push((*gone).clone());
+            items.push(view.render(&gone).into_owned());
         }
     }
-    let list = json!({"kind": p.rt.list_kind, "apiVersion": p.api_version(),
+    let list = json!({"kind": view.list_kind(), "apiVersion": view.api_version(),
         "metadata": {"resourceVersion": s.rv().to_string()}, "items": items});
     Ok(json_response(200, &list))
 }

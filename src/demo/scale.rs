@@ -14,7 +14,11 @@ use super::store::Store;
 
 fn selector_string(obj: &Value) -> String {
     let sel = &obj["spec"]["selector"];
-    let source = if sel["matchLabels"].is_object() { &sel["matchLabels"] } else { sel };
+    let source = if sel["matchLabels"].is_object() {
+        &sel["matchLabels"]
+    } else {
+        sel
+    };
     let mut parts: Vec<String> = source
         .as_object()
         .into_iter()
@@ -43,7 +47,14 @@ pub fn get(s: &Store, rt: &ResourceType, ns: &str, name: &str) -> Result<Value, 
     Ok(to_scale(&*ops::get(s, rt, ns, name)?))
 }
 
-pub fn update(s: &mut Store, rt: &ResourceType, ns: &str, name: &str, scale: &Value, dry_run: bool) -> Result<Value, ApiError> {
+pub fn update(
+    s: &mut Store,
+    rt: &ResourceType,
+    ns: &str,
+    name: &str,
+    scale: &Value,
+    dry_run: bool,
+) -> Result<Value, ApiError> {
     let cur: Arc<Value> = ops::get(s, rt, ns, name)?;
     if let Some(rv) = meta::resource_version(scale)
         && Some(rv) != meta::resource_version(&cur)
@@ -53,14 +64,28 @@ pub fn update(s: &mut Store, rt: &ResourceType, ns: &str, name: &str, scale: &Va
     let replicas = scale["spec"]["replicas"]
         .as_i64()
         .filter(|r| *r >= 0)
-        .ok_or_else(|| ApiError::invalid(rt, name, "spec.replicas: Invalid value: must be greater than or equal to 0"))?;
+        .ok_or_else(|| {
+            ApiError::invalid(
+                rt,
+                name,
+                "spec.replicas: Invalid value: must be greater than or equal to 0",
+            )
+        })?;
     let mut new = (*cur).clone();
     meta::map_at(&mut new, &["spec"]).insert("replicas".into(), replicas.into());
     let stored = ops::commit_update(s, rt, &cur, new, Part::Main, dry_run)?;
     Ok(to_scale(&stored))
 }
 
-pub fn patch(s: &mut Store, rt: &ResourceType, ns: &str, name: &str, pt: PatchType, body: &[u8], dry_run: bool) -> Result<Value, ApiError> {
+pub fn patch(
+    s: &mut Store,
+    rt: &ResourceType,
+    ns: &str,
+    name: &str,
+    pt: PatchType,
+    body: &[u8],
+    dry_run: bool,
+) -> Result<Value, ApiError> {
     let current = get(s, rt, ns, name)?;
     let doc = patch::parse_body(pt, body)?;
     let patched = patch::apply(&current, pt, &doc, rt)?;

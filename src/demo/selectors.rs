@@ -78,7 +78,10 @@ fn parse_requirement(part: &str) -> Option<Requirement> {
     let p = part.trim();
     if let Some(key) = p.strip_prefix('!') {
         let key = key.trim();
-        return valid_key(key).then(|| Requirement { key: key.into(), op: Op::DoesNotExist });
+        return valid_key(key).then(|| Requirement {
+            key: key.into(),
+            op: Op::DoesNotExist,
+        });
     }
     for (sym, is_eq) in [("!=", false), ("==", true), ("=", true)] {
         if let Some((k, v)) = p.split_once(sym) {
@@ -86,7 +89,11 @@ fn parse_requirement(part: &str) -> Option<Requirement> {
             if !valid_key(k) || !valid_value(v) {
                 return None;
             }
-            let op = if is_eq { Op::Eq(v.into()) } else { Op::NotEq(v.into()) };
+            let op = if is_eq {
+                Op::Eq(v.into())
+            } else {
+                Op::NotEq(v.into())
+            };
             return Some(Requirement { key: k.into(), op });
         }
     }
@@ -105,7 +112,10 @@ fn parse_requirement(part: &str) -> Option<Requirement> {
     } else {
         return None;
     };
-    Some(Requirement { key: key.into(), op })
+    Some(Requirement {
+        key: key.into(),
+        op,
+    })
 }
 
 impl LabelSelector {
@@ -217,7 +227,9 @@ impl FieldSelector {
             } else if let Some((f, v)) = part.split_once('=') {
                 (f, true, v)
             } else {
-                return Err(format!("invalid selector: '{s}'; can't understand '{part}'"));
+                return Err(format!(
+                    "invalid selector: '{s}'; can't understand '{part}'"
+                ));
             };
             let field = field.trim();
             let known = matches!(field, "metadata.name" | "metadata.namespace")
@@ -240,7 +252,11 @@ impl FieldSelector {
 
 /// The string form of a selectable field; absent fields compare as "".
 fn field_value(obj: &Value, field: &str) -> String {
-    let path = if field == "source" { "source.component" } else { field };
+    let path = if field == "source" {
+        "source.component"
+    } else {
+        field
+    };
     let v = path.split('.').try_fold(obj, |v, k| v.get(k));
     match v {
         Some(Value::String(s)) => s.clone(),
@@ -303,6 +319,10 @@ mod tests {
         assert!(FieldSelector::parse("spec.foo=x", &pods).is_err());
         let secrets = reg.get("secrets").unwrap();
         let s = json!({"metadata": {"name": "s"}, "type": "kubernetes.io/tls"});
-        assert!(FieldSelector::parse("type=kubernetes.io/tls", &secrets).unwrap().matches(&s));
+        assert!(
+            FieldSelector::parse("type=kubernetes.io/tls", &secrets)
+                .unwrap()
+                .matches(&s)
+        );
     }
 }

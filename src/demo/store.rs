@@ -60,7 +60,10 @@ impl Default for Store {
 }
 
 fn key(obj: &Value) -> Key {
-    (meta::namespace(obj).to_string(), meta::name(obj).to_string())
+    (
+        meta::namespace(obj).to_string(),
+        meta::name(obj).to_string(),
+    )
 }
 
 fn set_rv(obj: &mut Value, rv: u64) {
@@ -73,11 +76,17 @@ impl Store {
     }
 
     pub fn get(&self, gr: &str, ns: &str, name: &str) -> Option<&Arc<Value>> {
-        self.objects.get(gr)?.get(&(ns.to_string(), name.to_string()))
+        self.objects
+            .get(gr)?
+            .get(&(ns.to_string(), name.to_string()))
     }
 
     /// Objects of a resource, in one namespace or all, sorted by namespace then name.
-    pub fn list<'a>(&'a self, gr: &str, ns: Option<&'a str>) -> impl Iterator<Item = &'a Arc<Value>> + use<'a> {
+    pub fn list<'a>(
+        &'a self,
+        gr: &str,
+        ns: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a Arc<Value>> + use<'a> {
         self.objects
             .get(gr)
             .into_iter()
@@ -92,12 +101,21 @@ impl Store {
     }
 
     pub fn namespaces_with(&self, gr: &str) -> Vec<String> {
-        let mut out: Vec<String> = self.list(gr, None).map(|o| meta::namespace(o).to_string()).collect();
+        let mut out: Vec<String> = self
+            .list(gr, None)
+            .map(|o| meta::namespace(o).to_string())
+            .collect();
         out.dedup();
         out
     }
 
-    fn record(&mut self, gr: &str, kind: ChangeKind, object: Arc<Value>, previous: Option<Arc<Value>>) {
+    fn record(
+        &mut self,
+        gr: &str,
+        kind: ChangeKind,
+        object: Arc<Value>,
+        previous: Option<Arc<Value>>,
+    ) {
         let change = Arc::new(Change {
             rv: self.rv,
             group_resource: gr.to_string(),
@@ -136,7 +154,8 @@ impl Store {
         if let Some(prev) = &previous {
             if let Some(prev_rv) = meta::resource_version(prev) {
                 let prev_rv = prev_rv.to_string();
-                meta::map_at(&mut obj, &["metadata"]).insert("resourceVersion".into(), prev_rv.into());
+                meta::map_at(&mut obj, &["metadata"])
+                    .insert("resourceVersion".into(), prev_rv.into());
             }
             if **prev == obj {
                 return prev.clone();
@@ -145,15 +164,25 @@ impl Store {
         self.rv += 1;
         set_rv(&mut obj, self.rv);
         let obj = Arc::new(obj);
-        self.objects.entry(gr.to_string()).or_default().insert(k, obj.clone());
-        let kind = if previous.is_some() { ChangeKind::Modified } else { ChangeKind::Added };
+        self.objects
+            .entry(gr.to_string())
+            .or_default()
+            .insert(k, obj.clone());
+        let kind = if previous.is_some() {
+            ChangeKind::Modified
+        } else {
+            ChangeKind::Added
+        };
         self.record(gr, kind, obj.clone(), previous);
         obj
     }
 
     /// Removes an object; the DELETED event carries a fresh resourceVersion.
     pub fn remove(&mut self, gr: &str, ns: &str, name: &str) -> Option<Arc<Value>> {
-        let old = self.objects.get_mut(gr)?.remove(&(ns.to_string(), name.to_string()))?;
+        let old = self
+            .objects
+            .get_mut(gr)?
+            .remove(&(ns.to_string(), name.to_string()))?;
         self.rv += 1;
         let mut gone = (*old).clone();
         set_rv(&mut gone, self.rv);
@@ -164,7 +193,11 @@ impl Store {
 
     /// Drops every object of a resource (CRD removal).
     pub fn remove_all(&mut self, gr: &str) {
-        let keys: Vec<Key> = self.objects.get(gr).map(|m| m.keys().cloned().collect()).unwrap_or_default();
+        let keys: Vec<Key> = self
+            .objects
+            .get(gr)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
         for (ns, name) in keys {
             self.remove(gr, &ns, &name);
         }

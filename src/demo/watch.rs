@@ -17,6 +17,7 @@ use super::error::ApiError;
 use super::resources::ResourceType;
 use super::selectors::{FieldSelector, LabelSelector};
 use super::store::{Change, ChangeKind, Store};
+use super::view::View;
 
 /// Where a watch starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,8 +32,7 @@ pub enum Start {
 
 pub struct WatchRequest {
     pub rt: Arc<ResourceType>,
-    /// Version requested in the path (objects are served with that apiVersion).
-    pub version: String,
+    pub view: View,
     pub namespace: Option<String>,
     pub labels: LabelSelector,
     pub fields: FieldSelector,
@@ -71,21 +71,9 @@ impl WatchRequest {
         Some((kind, &c.object))
     }
 
-    fn api_version(&self) -> String {
-        self.rt.api_version(&self.version)
-    }
-
     fn line(&self, kind: &str, obj: &Value) -> Bytes {
-        let api_version = self.api_version();
-        let body = if obj["apiVersion"].as_str() == Some(api_version.as_str()) {
-            serde_json::to_vec(obj)
-        } else {
-            let mut o = obj.clone();
-            o["apiVersion"] = json!(api_version);
-            serde_json::to_vec(&o)
-        };
         let mut out = format!(r#"{{"type":"{kind}","object":"#).into_bytes();
-        out.extend(body.unwrap_or_default());
+        self.view.write(obj, &mut out);
         out.extend_from_slice(b"}\n");
         Bytes::from(out)
     }
@@ -95,8 +83,11 @@ impl WatchRequest {
         if initial_end {
             metadata["annotations"] = json!({"k8s.io/initial-events-end": "true"});
         }
-        let obj = json!({"kind": self.rt.kind, "apiVersion": self.api_version(), "metadata": metadata});
-        self.line("BOOKMARK", &obj)
+        let obj = json!({"kind": self.view.kind(), "apiVersion": self.view.api_version(), "metadata": metadata});
+        let mut out = br#"{"type":"BOOKMARK","object":"#.to_vec();
+        out.extend(serde_json::to_vec(&obj).unwrap_or_default());
+        out.extend_from_slice(b"}\n");
+        Bytes::from(out)
     }
 }
 
@@ -139,7 +130,8 @@ impl State {
                 changes.iter().for_each(|c| self.push(c));
             }
             Err(oldest) => {
-                self.queue.push_back(error_line(&ApiError::gone(self.last_rv, oldest)));
+                self.queue
+                    .push_back(error_line(&ApiError::gone(self.last_rv, oldest)));
                 self.done = true;
             }
         }
@@ -188,7 +180,10 @@ pub fn start(engine: Arc<Engine>, req: WatchRequest) -> impl Stream<Item = Bytes
         let gr = req.rt.group_resource();
         match req.start {
             Start::InitialState => {
-                for obj in s.list(&gr, req.namespace.as_deref()).filter(|o| req.selected(o)) {
+                for obj in s
+                    .list(&gr, req.namespace.as_deref())
+                    .filter(|o| req.selected(o))
+                {
                     queue.push_back(req.line("ADDED", obj));
                 }
                 if req.initial_events_end && req.bookmarks {

@@ -57,10 +57,15 @@ pub fn injection(ns: &NamespaceInfo) -> InjectionLabels {
         (Some("enabled"), _) => Injection::Enabled,
         (Some(_), _) => Injection::Disabled,
         (None, Some(r)) => Injection::Revision(r.clone()),
-        (None, None) if ns.labels.get(DATAPLANE_LABEL).map(String::as_str) == Some("ambient") => Injection::Ambient,
+        (None, None) if ns.labels.get(DATAPLANE_LABEL).map(String::as_str) == Some("ambient") => {
+            Injection::Ambient
+        }
         (None, None) => Injection::None,
     };
-    InjectionLabels { effective, conflict: inj.is_some() && rev.is_some() }
+    InjectionLabels {
+        effective,
+        conflict: inj.is_some() && rev.is_some(),
+    }
 }
 
 /// istiod control planes by revision, from Deployments labelled `app=istiod`.
@@ -95,7 +100,11 @@ impl ControlPlanes {
 
     /// Istio's root namespace: where the control plane runs (e.g. `aks-istio-system`).
     pub fn root_namespace(&self) -> String {
-        let namespaces: BTreeSet<&str> = self.by_revision.values().map(|(ns, _, _)| ns.as_str()).collect();
+        let namespaces: BTreeSet<&str> = self
+            .by_revision
+            .values()
+            .map(|(ns, _, _)| ns.as_str())
+            .collect();
         match namespaces.into_iter().collect::<Vec<_>>().as_slice() {
             [only] => only.to_string(),
             _ => DEFAULT_ROOT_NAMESPACE.into(),
@@ -130,7 +139,11 @@ pub struct EffectiveMtls {
 
 /// Namespace-wide PeerAuthentication, else the mesh-wide one in the root namespace, else
 /// PERMISSIVE (Istio's default). UNSET inherits from the next level.
-pub fn effective_mtls<'a>(ns: &str, root_ns: &str, policies: impl Iterator<Item = &'a PeerAuthInfo> + Clone) -> EffectiveMtls {
+pub fn effective_mtls<'a>(
+    ns: &str,
+    root_ns: &str,
+    policies: impl Iterator<Item = &'a PeerAuthInfo> + Clone,
+) -> EffectiveMtls {
     let scope_wide = |in_ns: &str| {
         policies
             .clone()
@@ -141,7 +154,10 @@ pub fn effective_mtls<'a>(ns: &str, root_ns: &str, policies: impl Iterator<Item 
                 Some(m) => Some((m, p.key.name.clone())),
             })
     };
-    let workload_policies = policies.clone().filter(|p| p.key.ns == ns && p.has_selector).count();
+    let workload_policies = policies
+        .clone()
+        .filter(|p| p.key.ns == ns && p.has_selector)
+        .count();
     let (mode, source) = if let Some((m, name)) = scope_wide(ns) {
         (m, MtlsSource::Namespace(name))
     } else if let Some((m, name)) = scope_wide(root_ns) {
@@ -149,7 +165,11 @@ pub fn effective_mtls<'a>(ns: &str, root_ns: &str, policies: impl Iterator<Item 
     } else {
         (MtlsMode::Permissive, MtlsSource::Default)
     };
-    EffectiveMtls { mode, source, workload_policies }
+    EffectiveMtls {
+        mode,
+        source,
+        workload_policies,
+    }
 }
 
 /// Why a running pod does not match what its namespace asks for.
@@ -165,13 +185,20 @@ impl RestartReason {
     pub fn describe(&self) -> String {
         match self {
             RestartReason::MissingSidecar => "no sidecar; namespace injects".into(),
-            RestartReason::RevisionMismatch { pod, namespace } => format!("sidecar {pod}, namespace wants {namespace}"),
+            RestartReason::RevisionMismatch { pod, namespace } => {
+                format!("sidecar {pod}, namespace wants {namespace}")
+            }
         }
     }
 }
 
-pub fn restart_reason(pod: &PodInfo, inj: &Injection, expected_rev: Option<&str>) -> Option<RestartReason> {
-    if !inj.wants_sidecars() || pod.deleting || matches!(pod.phase.as_str(), "Succeeded" | "Failed") {
+pub fn restart_reason(
+    pod: &PodInfo,
+    inj: &Injection,
+    expected_rev: Option<&str>,
+) -> Option<RestartReason> {
+    if !inj.wants_sidecars() || pod.deleting || matches!(pod.phase.as_str(), "Succeeded" | "Failed")
+    {
         return None;
     }
     if pod.inject_override == Some(false) || pod.ambient {
@@ -181,7 +208,10 @@ pub fn restart_reason(pod: &PodInfo, inj: &Injection, expected_rev: Option<&str>
         (None, Some(_)) => Some(RestartReason::MissingSidecar),
         (Some(sc), Some(want)) => {
             let have = sc.revision.as_deref().unwrap_or("default");
-            (have != want).then(|| RestartReason::RevisionMismatch { pod: have.to_string(), namespace: want.to_string() })
+            (have != want).then(|| RestartReason::RevisionMismatch {
+                pod: have.to_string(),
+                namespace: want.to_string(),
+            })
         }
         // No control plane for the namespace's revision: a restart would not help.
         (_, None) => None,
@@ -206,25 +236,48 @@ pub struct MeshRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ControlPlaneState {
     NotNeeded,
-    Present { revision: String, namespace: String, ready: i32, desired: i32 },
-    Missing { wanted: String },
+    Present {
+        revision: String,
+        namespace: String,
+        ready: i32,
+        desired: i32,
+    },
+    Missing {
+        wanted: String,
+    },
 }
 
 pub fn mesh_rows(cache: &ClusterCache) -> Vec<MeshRow> {
     let cps = ControlPlanes::from_workloads(cache.workloads.values());
     let root = cps.root_namespace();
-    cache.namespaces.values().map(|ns| mesh_row(cache, &cps, &root, ns)).collect()
+    cache
+        .namespaces
+        .values()
+        .map(|ns| mesh_row(cache, &cps, &root, ns))
+        .collect()
 }
 
-pub fn mesh_row(cache: &ClusterCache, cps: &ControlPlanes, root: &str, ns: &NamespaceInfo) -> MeshRow {
+pub fn mesh_row(
+    cache: &ClusterCache,
+    cps: &ControlPlanes,
+    root: &str,
+    ns: &NamespaceInfo,
+) -> MeshRow {
     let labels = injection(ns);
     let expected = cps.expected_revision(&labels.effective);
     let control_plane = match (&labels.effective, &expected) {
         (inj, Some(rev)) if inj.wants_sidecars() => {
             let (cp_ns, ready, desired) = cps.by_revision.get(rev).cloned().unwrap_or_default();
-            ControlPlaneState::Present { revision: rev.clone(), namespace: cp_ns, ready, desired }
+            ControlPlaneState::Present {
+                revision: rev.clone(),
+                namespace: cp_ns,
+                ready,
+                desired,
+            }
         }
-        (Injection::Enabled, None) => ControlPlaneState::Missing { wanted: "default".into() },
+        (Injection::Enabled, None) => ControlPlaneState::Missing {
+            wanted: "default".into(),
+        },
         (Injection::Revision(r), None) => ControlPlaneState::Missing { wanted: r.clone() },
         _ => ControlPlaneState::NotNeeded,
     };
@@ -237,7 +290,8 @@ pub fn mesh_row(cache: &ClusterCache, cps: &ControlPlanes, root: &str, ns: &Name
         }
         pods += 1;
         with_sidecar += usize::from(p.sidecar.is_some());
-        needs_restart += usize::from(restart_reason(p, &labels.effective, expected.as_deref()).is_some());
+        needs_restart +=
+            usize::from(restart_reason(p, &labels.effective, expected.as_deref()).is_some());
     }
     MeshRow {
         namespace: ns.name.clone(),
@@ -259,7 +313,10 @@ mod tests {
     fn ns(name: &str, labels: &[(&str, &str)]) -> NamespaceInfo {
         NamespaceInfo {
             name: name.into(),
-            labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             phase: None,
         }
     }
@@ -273,7 +330,10 @@ mod tests {
             ready: 1,
             containers: 1,
             restarts: 0,
-            sidecar: rev.map(|r| SidecarInfo { revision: Some(r.into()), image_tag: None }),
+            sidecar: rev.map(|r| SidecarInfo {
+                revision: Some(r.into()),
+                image_tag: None,
+            }),
             inject_override: None,
             ambient: false,
             node: None,
@@ -286,7 +346,10 @@ mod tests {
         WorkloadInfo {
             kind: WorkloadKind::Deployment,
             key: ObjKey::new(ns, format!("istiod-{rev}")),
-            labels: [("app", "istiod"), ("istio.io/rev", rev)].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            labels: [("app", "istiod"), ("istio.io/rev", rev)]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             selector: Default::default(),
             template_inject: None,
             template_rev: None,
@@ -303,23 +366,44 @@ mod tests {
     }
 
     fn pa(ns: &str, name: &str, mode: Option<MtlsMode>, selector: bool) -> PeerAuthInfo {
-        PeerAuthInfo { key: ObjKey::new(ns, name), has_selector: selector, mode, raw_mode: None, port_overrides: 0 }
+        PeerAuthInfo {
+            key: ObjKey::new(ns, name),
+            has_selector: selector,
+            mode,
+            raw_mode: None,
+            port_overrides: 0,
+        }
     }
 
     #[test]
     fn injection_label_wins_over_revision_and_is_a_conflict() {
-        let i = injection(&ns("a", &[("istio-injection", "enabled"), ("istio.io/rev", "asm-1-22")]));
+        let i = injection(&ns(
+            "a",
+            &[("istio-injection", "enabled"), ("istio.io/rev", "asm-1-22")],
+        ));
         assert_eq!(i.effective, Injection::Enabled);
         assert!(i.conflict);
-        let i = injection(&ns("a", &[("istio-injection", "disabled"), ("istio.io/rev", "asm-1-22")]));
+        let i = injection(&ns(
+            "a",
+            &[
+                ("istio-injection", "disabled"),
+                ("istio.io/rev", "asm-1-22"),
+            ],
+        ));
         assert_eq!(i.effective, Injection::Disabled);
         assert!(i.conflict);
     }
 
     #[test]
     fn revision_ambient_and_none() {
-        assert_eq!(injection(&ns("a", &[("istio.io/rev", "asm-1-22")])).effective, Injection::Revision("asm-1-22".into()));
-        assert_eq!(injection(&ns("a", &[("istio.io/dataplane-mode", "ambient")])).effective, Injection::Ambient);
+        assert_eq!(
+            injection(&ns("a", &[("istio.io/rev", "asm-1-22")])).effective,
+            Injection::Revision("asm-1-22".into())
+        );
+        assert_eq!(
+            injection(&ns("a", &[("istio.io/dataplane-mode", "ambient")])).effective,
+            Injection::Ambient
+        );
         assert_eq!(injection(&ns("a", &[])).effective, Injection::None);
         assert!(!injection(&ns("a", &[("istio.io/rev", "x")])).conflict);
     }
@@ -330,22 +414,50 @@ mod tests {
         let cps = ControlPlanes::from_workloads(ws.iter());
         assert_eq!(cps.root_namespace(), "aks-istio-system");
         assert_eq!(cps.default_revision(), Some("asm-1-22"));
-        assert_eq!(cps.expected_revision(&Injection::Revision("asm-1-23".into())), None);
-        let ws = [istiod("aks-istio-system", "asm-1-22"), istiod("aks-istio-system", "asm-1-23")];
+        assert_eq!(
+            cps.expected_revision(&Injection::Revision("asm-1-23".into())),
+            None
+        );
+        let ws = [
+            istiod("aks-istio-system", "asm-1-22"),
+            istiod("aks-istio-system", "asm-1-23"),
+        ];
         let cps = ControlPlanes::from_workloads(ws.iter());
-        assert_eq!(cps.default_revision(), None, "two revisions and no default: enabled injects nothing");
+        assert_eq!(
+            cps.default_revision(),
+            None,
+            "two revisions and no default: enabled injects nothing"
+        );
         assert_eq!(ControlPlanes::default().root_namespace(), "istio-system");
     }
 
     #[test]
     fn mtls_namespace_then_mesh_then_permissive() {
-        let p = [pa("root", "default", Some(MtlsMode::Strict), false), pa("legacy", "default", Some(MtlsMode::Permissive), false)];
+        let p = [
+            pa("root", "default", Some(MtlsMode::Strict), false),
+            pa("legacy", "default", Some(MtlsMode::Permissive), false),
+        ];
         let m = effective_mtls("legacy", "root", p.iter());
-        assert_eq!((m.mode, m.source), (MtlsMode::Permissive, MtlsSource::Namespace("default".into())));
+        assert_eq!(
+            (m.mode, m.source),
+            (
+                MtlsMode::Permissive,
+                MtlsSource::Namespace("default".into())
+            )
+        );
         let m = effective_mtls("app", "root", p.iter());
-        assert_eq!((m.mode, m.source), (MtlsMode::Strict, MtlsSource::MeshWide("root/default".into())));
+        assert_eq!(
+            (m.mode, m.source),
+            (
+                MtlsMode::Strict,
+                MtlsSource::MeshWide("root/default".into())
+            )
+        );
         let m = effective_mtls("app", "root", [].iter());
-        assert_eq!((m.mode, m.source), (MtlsMode::Permissive, MtlsSource::Default));
+        assert_eq!(
+            (m.mode, m.source),
+            (MtlsMode::Permissive, MtlsSource::Default)
+        );
     }
 
     #[test]
@@ -363,14 +475,26 @@ mod tests {
     #[test]
     fn needs_restart_rules() {
         let rev = Injection::Revision("asm-1-22".into());
-        assert_eq!(restart_reason(&pod("a", "p", None), &rev, Some("asm-1-22")), Some(RestartReason::MissingSidecar));
+        assert_eq!(
+            restart_reason(&pod("a", "p", None), &rev, Some("asm-1-22")),
+            Some(RestartReason::MissingSidecar)
+        );
         assert_eq!(
             restart_reason(&pod("a", "p", Some("asm-1-21")), &rev, Some("asm-1-22")),
-            Some(RestartReason::RevisionMismatch { pod: "asm-1-21".into(), namespace: "asm-1-22".into() })
+            Some(RestartReason::RevisionMismatch {
+                pod: "asm-1-21".into(),
+                namespace: "asm-1-22".into()
+            })
         );
-        assert_eq!(restart_reason(&pod("a", "p", Some("asm-1-22")), &rev, Some("asm-1-22")), None);
+        assert_eq!(
+            restart_reason(&pod("a", "p", Some("asm-1-22")), &rev, Some("asm-1-22")),
+            None
+        );
         // Not injected namespace, opted-out pod, finished pod, missing control plane: no.
-        assert_eq!(restart_reason(&pod("a", "p", None), &Injection::None, None), None);
+        assert_eq!(
+            restart_reason(&pod("a", "p", None), &Injection::None, None),
+            None
+        );
         let mut opted_out = pod("a", "p", None);
         opted_out.inject_override = Some(false);
         assert_eq!(restart_reason(&opted_out, &rev, Some("asm-1-22")), None);
@@ -383,21 +507,38 @@ mod tests {
     #[test]
     fn mesh_row_counts() {
         let mut c = ClusterCache::default();
-        c.namespaces.insert("app".into(), ns("app", &[("istio.io/rev", "asm-1-22")]));
-        c.namespaces.insert("new".into(), ns("new", &[("istio.io/rev", "asm-1-23")]));
+        c.namespaces
+            .insert("app".into(), ns("app", &[("istio.io/rev", "asm-1-22")]));
+        c.namespaces
+            .insert("new".into(), ns("new", &[("istio.io/rev", "asm-1-23")]));
         let cp = istiod("aks-istio-system", "asm-1-22");
         c.workloads.insert((cp.key.clone(), cp.kind), cp);
-        for p in [pod("app", "a", Some("asm-1-22")), pod("app", "b", None), pod("app", "c", Some("asm-1-21")), pod("new", "x", None)] {
+        for p in [
+            pod("app", "a", Some("asm-1-22")),
+            pod("app", "b", None),
+            pod("app", "c", Some("asm-1-21")),
+            pod("new", "x", None),
+        ] {
             c.pods.insert(p.key.clone(), p);
         }
-        c.peer_auths.insert(ObjKey::new("aks-istio-system", "default"), pa("aks-istio-system", "default", Some(MtlsMode::Strict), false));
+        c.peer_auths.insert(
+            ObjKey::new("aks-istio-system", "default"),
+            pa("aks-istio-system", "default", Some(MtlsMode::Strict), false),
+        );
         let rows = mesh_rows(&c);
         let app = rows.iter().find(|r| r.namespace == "app").unwrap();
         assert_eq!((app.pods, app.with_sidecar, app.needs_restart), (3, 2, 2));
         assert_eq!(app.mtls.mode, MtlsMode::Strict);
-        assert!(matches!(app.control_plane, ControlPlaneState::Present { ref revision, .. } if revision == "asm-1-22"));
+        assert!(
+            matches!(app.control_plane, ControlPlaneState::Present { ref revision, .. } if revision == "asm-1-22")
+        );
         let new = rows.iter().find(|r| r.namespace == "new").unwrap();
-        assert_eq!(new.control_plane, ControlPlaneState::Missing { wanted: "asm-1-23".into() });
+        assert_eq!(
+            new.control_plane,
+            ControlPlaneState::Missing {
+                wanted: "asm-1-23".into()
+            }
+        );
         assert_eq!(new.needs_restart, 0);
     }
 }

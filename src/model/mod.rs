@@ -2,6 +2,6 @@
 pub mod frontends;
 pub mod mesh;
 pub mod routes;
-pub mod tree;
 pub mod topology;
+pub mod tree;
 pub mod weights;

@@ -16,24 +16,58 @@ pub struct Known {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RouteProblem {
     ParentGatewayMissing(ParentRef),
-    NotAccepted { parent: String, reason: String, message: String },
-    RefsNotResolved { parent: String, reason: String, message: String },
-    NoStatus { parent: String },
+    NotAccepted {
+        parent: String,
+        reason: String,
+        message: String,
+    },
+    RefsNotResolved {
+        parent: String,
+        reason: String,
+        message: String,
+    },
+    NoStatus {
+        parent: String,
+    },
     BackendServiceMissing(BackendInfo),
     BackendPortMissing(BackendInfo),
-    AllWeightsZero { rule: usize },
+    AllWeightsZero {
+        rule: usize,
+    },
 }
 
 impl RouteProblem {
     pub fn describe(&self) -> String {
         match self {
             RouteProblem::ParentGatewayMissing(p) => format!("parent Gateway {} not found", p.key),
-            RouteProblem::NotAccepted { parent, reason, message } => format!("not Accepted by {parent}: {reason} {message}").trim().to_string(),
-            RouteProblem::RefsNotResolved { parent, reason, message } => format!("ResolvedRefs=False on {parent}: {reason} {message}").trim().to_string(),
-            RouteProblem::NoStatus { parent } => format!("no controller has reported status for {parent}"),
-            RouteProblem::BackendServiceMissing(b) => format!("backend Service {} not found", b.key),
-            RouteProblem::BackendPortMissing(b) => format!("backend Service {} has no port {}", b.key, b.port.unwrap_or_default()),
-            RouteProblem::AllWeightsZero { rule } => format!("rule {} has all backend weights 0: no traffic", rule + 1),
+            RouteProblem::NotAccepted {
+                parent,
+                reason,
+                message,
+            } => format!("not Accepted by {parent}: {reason} {message}")
+                .trim()
+                .to_string(),
+            RouteProblem::RefsNotResolved {
+                parent,
+                reason,
+                message,
+            } => format!("ResolvedRefs=False on {parent}: {reason} {message}")
+                .trim()
+                .to_string(),
+            RouteProblem::NoStatus { parent } => {
+                format!("no controller has reported status for {parent}")
+            }
+            RouteProblem::BackendServiceMissing(b) => {
+                format!("backend Service {} not found", b.key)
+            }
+            RouteProblem::BackendPortMissing(b) => format!(
+                "backend Service {} has no port {}",
+                b.key,
+                b.port.unwrap_or_default()
+            ),
+            RouteProblem::AllWeightsZero { rule } => {
+                format!("rule {} has all backend weights 0: no traffic", rule + 1)
+            }
         }
     }
 }
@@ -52,16 +86,32 @@ pub fn route_problems(cache: &ClusterCache, known: Known, route: &RouteInfo) -> 
             out.push(RouteProblem::ParentGatewayMissing(p.clone()));
             continue;
         }
-        let statuses: Vec<_> = route.status.iter().filter(|s| s.parent.matches(p)).collect();
+        let statuses: Vec<_> = route
+            .status
+            .iter()
+            .filter(|s| s.parent.matches(p))
+            .collect();
         if statuses.is_empty() {
-            out.push(RouteProblem::NoStatus { parent: parent_label(p) });
+            out.push(RouteProblem::NoStatus {
+                parent: parent_label(p),
+            });
         }
         for s in statuses {
             if let Some(c) = find_cond(&s.conditions, "Accepted").filter(|c| c.status == "False") {
-                out.push(RouteProblem::NotAccepted { parent: parent_label(p), reason: c.reason.clone(), message: c.message.clone() });
+                out.push(RouteProblem::NotAccepted {
+                    parent: parent_label(p),
+                    reason: c.reason.clone(),
+                    message: c.message.clone(),
+                });
             }
-            if let Some(c) = find_cond(&s.conditions, "ResolvedRefs").filter(|c| c.status == "False") {
-                out.push(RouteProblem::RefsNotResolved { parent: parent_label(p), reason: c.reason.clone(), message: c.message.clone() });
+            if let Some(c) =
+                find_cond(&s.conditions, "ResolvedRefs").filter(|c| c.status == "False")
+            {
+                out.push(RouteProblem::RefsNotResolved {
+                    parent: parent_label(p),
+                    reason: c.reason.clone(),
+                    message: c.message.clone(),
+                });
             }
         }
     }
@@ -93,7 +143,12 @@ pub fn route_status_word(route: &RouteInfo) -> &'static str {
     if route.status.is_empty() {
         return "Pending";
     }
-    let all = |t: &str| route.status.iter().all(|s| find_cond(&s.conditions, t).is_some_and(|c| c.is_true()));
+    let all = |t: &str| {
+        route
+            .status
+            .iter()
+            .all(|s| find_cond(&s.conditions, t).is_some_and(|c| c.is_true()))
+    };
     match (all("Accepted"), all("ResolvedRefs")) {
         (true, true) => "Accepted",
         (true, false) => "RefsNotResolved",
@@ -104,28 +159,55 @@ pub fn route_status_word(route: &RouteInfo) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::objects::{Cond, GatewayInfo, ObjKey, ParentStatus, RouteKind, RuleInfo, ServiceInfo, ServicePort};
+    use crate::cluster::objects::{
+        Cond, GatewayInfo, ObjKey, ParentStatus, RouteKind, RuleInfo, ServiceInfo, ServicePort,
+    };
 
     fn gw_ref(ns: &str, name: &str) -> ParentRef {
-        ParentRef { group: "gateway.networking.k8s.io".into(), kind: "Gateway".into(), key: ObjKey::new(ns, name), section: None, port: None }
+        ParentRef {
+            group: "gateway.networking.k8s.io".into(),
+            kind: "Gateway".into(),
+            key: ObjKey::new(ns, name),
+            section: None,
+            port: None,
+        }
     }
 
     fn backend(ns: &str, name: &str, port: Option<i32>, weight: i64) -> BackendInfo {
-        BackendInfo { group: String::new(), kind: "Service".into(), key: ObjKey::new(ns, name), port, weight }
+        BackendInfo {
+            group: String::new(),
+            kind: "Service".into(),
+            key: ObjKey::new(ns, name),
+            port,
+            weight,
+        }
     }
 
     fn cond(t: &str, s: &str, reason: &str) -> Cond {
-        Cond { type_: t.into(), status: s.into(), reason: reason.into(), message: String::new() }
+        Cond {
+            type_: t.into(),
+            status: s.into(),
+            reason: reason.into(),
+            message: String::new(),
+        }
     }
 
-    fn route(parents: Vec<ParentRef>, backends: Vec<BackendInfo>, status: Vec<ParentStatus>) -> RouteInfo {
+    fn route(
+        parents: Vec<ParentRef>,
+        backends: Vec<BackendInfo>,
+        status: Vec<ParentStatus>,
+    ) -> RouteInfo {
         RouteInfo {
             kind: RouteKind::Http,
             key: ObjKey::new("app", "r"),
             generation: Some(1),
             hostnames: vec![],
             parents,
-            rules: vec![RuleInfo { name: None, matches: vec![], backends }],
+            rules: vec![RuleInfo {
+                name: None,
+                matches: vec![],
+                backends,
+            }],
             status,
             created: None,
         }
@@ -150,18 +232,43 @@ mod tests {
         let key = ObjKey::new("app", svc);
         c.services.insert(
             key.clone(),
-            ServiceInfo { key, type_: "ClusterIP".into(), selector: Default::default(), ports: vec![ServicePort { name: None, port, protocol: "TCP".into() }], cluster_ip: None, external: vec![] },
+            ServiceInfo {
+                key,
+                type_: "ClusterIP".into(),
+                selector: Default::default(),
+                ports: vec![ServicePort {
+                    name: None,
+                    port,
+                    protocol: "TCP".into(),
+                }],
+                cluster_ip: None,
+                external: vec![],
+            },
         );
         c
     }
 
-    const KNOWN: Known = Known { gateways: true, services: true };
+    const KNOWN: Known = Known {
+        gateways: true,
+        services: true,
+    };
 
     #[test]
     fn healthy_route_has_no_problems() {
         let c = cache_with("gw", "svc", 80);
-        let st = ParentStatus { parent: gw_ref("infra", "gw"), controller: "c".into(), conditions: vec![cond("Accepted", "True", "Accepted"), cond("ResolvedRefs", "True", "ResolvedRefs")] };
-        let r = route(vec![gw_ref("infra", "gw")], vec![backend("app", "svc", Some(80), 1)], vec![st]);
+        let st = ParentStatus {
+            parent: gw_ref("infra", "gw"),
+            controller: "c".into(),
+            conditions: vec![
+                cond("Accepted", "True", "Accepted"),
+                cond("ResolvedRefs", "True", "ResolvedRefs"),
+            ],
+        };
+        let r = route(
+            vec![gw_ref("infra", "gw")],
+            vec![backend("app", "svc", Some(80), 1)],
+            vec![st],
+        );
         assert_eq!(route_problems(&c, KNOWN, &r), vec![]);
         assert_eq!(route_status_word(&r), "Accepted");
     }
@@ -171,29 +278,59 @@ mod tests {
         let c = cache_with("gw", "svc", 80);
         let r = route(
             vec![gw_ref("infra", "nope")],
-            vec![backend("app", "gone", None, 0), backend("app", "svc", Some(8080), 0)],
+            vec![
+                backend("app", "gone", None, 0),
+                backend("app", "svc", Some(8080), 0),
+            ],
             vec![],
         );
         let p = route_problems(&c, KNOWN, &r);
         assert!(p.contains(&RouteProblem::ParentGatewayMissing(gw_ref("infra", "nope"))));
-        assert!(p.contains(&RouteProblem::BackendServiceMissing(backend("app", "gone", None, 0))));
-        assert!(p.contains(&RouteProblem::BackendPortMissing(backend("app", "svc", Some(8080), 0))));
+        assert!(p.contains(&RouteProblem::BackendServiceMissing(backend(
+            "app", "gone", None, 0
+        ))));
+        assert!(p.contains(&RouteProblem::BackendPortMissing(backend(
+            "app",
+            "svc",
+            Some(8080),
+            0
+        ))));
         assert!(p.contains(&RouteProblem::AllWeightsZero { rule: 0 }));
     }
 
     #[test]
     fn nothing_is_judged_missing_while_unknown() {
         let c = ClusterCache::default();
-        let r = route(vec![gw_ref("infra", "nope")], vec![backend("app", "gone", None, 1)], vec![]);
+        let r = route(
+            vec![gw_ref("infra", "nope")],
+            vec![backend("app", "gone", None, 1)],
+            vec![],
+        );
         let p = route_problems(&c, Known::default(), &r);
-        assert_eq!(p, vec![RouteProblem::NoStatus { parent: "infra/nope".into() }]);
+        assert_eq!(
+            p,
+            vec![RouteProblem::NoStatus {
+                parent: "infra/nope".into()
+            }]
+        );
     }
 
     #[test]
     fn status_conditions_false_are_reported() {
         let c = cache_with("gw", "svc", 80);
-        let st = ParentStatus { parent: gw_ref("infra", "gw"), controller: "c".into(), conditions: vec![cond("Accepted", "False", "NotAllowedByListeners"), cond("ResolvedRefs", "False", "BackendNotFound")] };
-        let r = route(vec![gw_ref("infra", "gw")], vec![backend("app", "svc", None, 1)], vec![st]);
+        let st = ParentStatus {
+            parent: gw_ref("infra", "gw"),
+            controller: "c".into(),
+            conditions: vec![
+                cond("Accepted", "False", "NotAllowedByListeners"),
+                cond("ResolvedRefs", "False", "BackendNotFound"),
+            ],
+        };
+        let r = route(
+            vec![gw_ref("infra", "gw")],
+            vec![backend("app", "svc", None, 1)],
+            vec![st],
+        );
         let p = route_problems(&c, KNOWN, &r);
         assert_eq!(p.len(), 2);
         assert_eq!(route_status_word(&r), "NotAccepted");

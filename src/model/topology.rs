@@ -1,7 +1,9 @@
 //! The Gateways tree: GatewayClass → Gateway → listener → route → rule → backend (weight,
 //! share) → Service → pods.
 
-use crate::cluster::objects::{BackendInfo, GatewayInfo, ListenerInfo, PodInfo, RouteInfo, RuleInfo, find_cond};
+use crate::cluster::objects::{
+    BackendInfo, GatewayInfo, ListenerInfo, PodInfo, RouteInfo, RuleInfo, find_cond,
+};
 use crate::state::cache::ClusterCache;
 
 use super::routes::{Known, route_problems, route_status_word};
@@ -19,7 +21,9 @@ pub fn gateway_tree(cache: &ClusterCache, known: Known, filter: &str) -> Vec<Nod
         }
     }
     for class in class_names {
-        let mut node = Node::new(format!("class:{class}")).span("GatewayClass ", Tone::Muted).span(class.clone(), Tone::Accent);
+        let mut node = Node::new(format!("class:{class}"))
+            .span("GatewayClass ", Tone::Muted)
+            .span(class.clone(), Tone::Accent);
         match cache.gateway_classes.get(&class) {
             Some(gc) => {
                 node = node.span(format!("  {}", gc.controller), Tone::Muted);
@@ -30,11 +34,17 @@ pub fn gateway_tree(cache: &ClusterCache, known: Known, filter: &str) -> Vec<Nod
             None => node = node.span("  (GatewayClass not found)", Tone::Error),
         }
         for gw in cache.gateways.values().filter(|g| g.class == class) {
-            let routes: Vec<&RouteInfo> = cache.routes.values().filter(|r| r.parents.iter().any(|p| p.is_gateway() && p.key == gw.key)).collect();
+            let routes: Vec<&RouteInfo> = cache
+                .routes
+                .values()
+                .filter(|r| r.parents.iter().any(|p| p.is_gateway() && p.key == gw.key))
+                .collect();
             let matches = filter.is_empty()
                 || gw.key.to_string().to_lowercase().contains(filter)
                 || class.to_lowercase().contains(filter)
-                || routes.iter().any(|r| r.key.to_string().to_lowercase().contains(filter));
+                || routes
+                    .iter()
+                    .any(|r| r.key.to_string().to_lowercase().contains(filter));
             if matches {
                 node = node.child(gateway_node(cache, known, gw, &routes));
             }
@@ -46,9 +56,20 @@ pub fn gateway_tree(cache: &ClusterCache, known: Known, filter: &str) -> Vec<Nod
     classes
 }
 
-fn gateway_node(cache: &ClusterCache, known: Known, gw: &GatewayInfo, routes: &[&RouteInfo]) -> Node {
-    let mut n = Node::new(format!("gw:{}", gw.key)).span("Gateway ", Tone::Muted).span(gw.key.to_string(), Tone::Accent);
-    let addrs: Vec<&str> = gw.status_addresses.iter().map(|(_, v)| v.as_str()).collect();
+fn gateway_node(
+    cache: &ClusterCache,
+    known: Known,
+    gw: &GatewayInfo,
+    routes: &[&RouteInfo],
+) -> Node {
+    let mut n = Node::new(format!("gw:{}", gw.key))
+        .span("Gateway ", Tone::Muted)
+        .span(gw.key.to_string(), Tone::Accent);
+    let addrs: Vec<&str> = gw
+        .status_addresses
+        .iter()
+        .map(|(_, v)| v.as_str())
+        .collect();
     if addrs.is_empty() {
         n = n.span("  no address", Tone::Warn);
     } else {
@@ -75,9 +96,17 @@ fn gateway_node(cache: &ClusterCache, known: Known, gw: &GatewayInfo, routes: &[
         }
         n = n.child(ln);
     }
-    let stray: Vec<&&RouteInfo> = routes.iter().zip(&attached).filter(|(_, a)| !**a).map(|(r, _)| r).collect();
+    let stray: Vec<&&RouteInfo> = routes
+        .iter()
+        .zip(&attached)
+        .filter(|(_, a)| !**a)
+        .map(|(r, _)| r)
+        .collect();
     if !stray.is_empty() {
-        let mut s = Node::new("stray").span("routes naming no existing listener of this gateway", Tone::Warn);
+        let mut s = Node::new("stray").span(
+            "routes naming no existing listener of this gateway",
+            Tone::Warn,
+        );
         for r in stray {
             s = s.child(route_node(cache, known, r));
         }
@@ -95,7 +124,11 @@ fn listener_node(l: &ListenerInfo) -> Node {
         n = n.span(format!("  {h}"), Tone::Normal);
     }
     if !l.cert_refs.is_empty() {
-        let certs: Vec<String> = l.cert_refs.iter().map(|c| format!("{} {}/{}", c.kind, c.ns, c.name)).collect();
+        let certs: Vec<String> = l
+            .cert_refs
+            .iter()
+            .map(|c| format!("{} {}/{}", c.kind, c.ns, c.name))
+            .collect();
         n = n.span(format!("  tls: {}", certs.join(", ")), Tone::Muted);
     }
     match l.attached_routes {
@@ -103,15 +136,25 @@ fn listener_node(l: &ListenerInfo) -> Node {
         Some(k) => n = n.span(format!("  routes {k}"), Tone::Normal),
         None => n = n.span("  routes ?", Tone::Muted),
     }
-    for c in l.conditions.iter().filter(|c| c.status != "True" && c.type_ != "Conflicted" || c.type_ == "Conflicted" && c.status == "True") {
-        n = n.span(format!("  {}={} {}", c.type_, c.status, c.reason), Tone::Error);
+    for c in l.conditions.iter().filter(|c| {
+        c.status != "True" && c.type_ != "Conflicted"
+            || c.type_ == "Conflicted" && c.status == "True"
+    }) {
+        n = n.span(
+            format!("  {}={} {}", c.type_, c.status, c.reason),
+            Tone::Error,
+        );
     }
     n
 }
 
 pub fn route_node(cache: &ClusterCache, known: Known, r: &RouteInfo) -> Node {
     let word = route_status_word(r);
-    let tone = if word == "Accepted" { Tone::Ok } else { Tone::Warn };
+    let tone = if word == "Accepted" {
+        Tone::Ok
+    } else {
+        Tone::Warn
+    };
     let problems = route_problems(cache, known, r);
     let mut n = Node::new(format!("r:{}:{}", r.kind.kind(), r.key))
         .span(format!("{} ", r.kind.kind()), Tone::Muted)
@@ -121,7 +164,17 @@ pub fn route_node(cache: &ClusterCache, known: Known, r: &RouteInfo) -> Node {
     }
     n = n.span(format!("  {word}"), tone);
     if !problems.is_empty() {
-        n = n.span(format!("  ⚠ {}", problems.iter().map(|p| p.describe()).collect::<Vec<_>>().join("; ")), Tone::Error);
+        n = n.span(
+            format!(
+                "  ⚠ {}",
+                problems
+                    .iter()
+                    .map(|p| p.describe())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            Tone::Error,
+        );
     }
     for (i, rule) in r.rules.iter().enumerate() {
         n = n.child(rule_node(cache, i, rule));
@@ -130,9 +183,19 @@ pub fn route_node(cache: &ClusterCache, known: Known, r: &RouteInfo) -> Node {
 }
 
 fn rule_node(cache: &ClusterCache, i: usize, rule: &RuleInfo) -> Node {
-    let label = rule.name.clone().map(|s| format!(" {s}")).unwrap_or_default();
-    let matches = if rule.matches.is_empty() { "match all".to_string() } else { rule.matches.join(" | ") };
-    let mut n = Node::new(format!("rule:{i}")).span(format!("rule {}{label}  ", i + 1), Tone::Muted).span(matches, Tone::Normal);
+    let label = rule
+        .name
+        .clone()
+        .map(|s| format!(" {s}"))
+        .unwrap_or_default();
+    let matches = if rule.matches.is_empty() {
+        "match all".to_string()
+    } else {
+        rule.matches.join(" | ")
+    };
+    let mut n = Node::new(format!("rule:{i}"))
+        .span(format!("rule {}{label}  ", i + 1), Tone::Muted)
+        .span(matches, Tone::Normal);
     let s = shares(&rule.backends.iter().map(|b| b.weight).collect::<Vec<_>>());
     if s.all_zero {
         n = n.span("  all weights 0: no traffic", Tone::Error);
@@ -149,7 +212,10 @@ fn backend_node(cache: &ClusterCache, j: usize, b: &BackendInfo, pct: f64) -> No
         .span("→ ", Tone::Muted)
         .span(format!("{} {}{port}", b.kind, b.key), Tone::Normal)
         .span(format!("  weight {}", b.weight), Tone::Muted)
-        .span(format!("  {}", format_percent(pct)), if pct > 0.0 { Tone::Accent } else { Tone::Muted });
+        .span(
+            format!("  {}", format_percent(pct)),
+            if pct > 0.0 { Tone::Accent } else { Tone::Muted },
+        );
     if !b.is_service() {
         return n;
     }
@@ -160,8 +226,19 @@ fn backend_node(cache: &ClusterCache, j: usize, b: &BackendInfo, pct: f64) -> No
             let mut sn = Node::new("svc")
                 .span("Service ", Tone::Muted)
                 .span(svc.key.to_string(), Tone::Normal)
-                .span(format!("  {} {}  ports {}", svc.type_, svc.cluster_ip.clone().unwrap_or_default(), ports.join(",")), Tone::Muted);
-            let pods: Vec<&PodInfo> = cache.pods_in(&svc.key.ns).filter(|p| svc.selects(p)).collect();
+                .span(
+                    format!(
+                        "  {} {}  ports {}",
+                        svc.type_,
+                        svc.cluster_ip.clone().unwrap_or_default(),
+                        ports.join(",")
+                    ),
+                    Tone::Muted,
+                );
+            let pods: Vec<&PodInfo> = cache
+                .pods_in(&svc.key.ns)
+                .filter(|p| svc.selects(p))
+                .collect();
             if pods.is_empty() {
                 sn = sn.span("  no pods", Tone::Warn);
             }
@@ -175,13 +252,23 @@ fn backend_node(cache: &ClusterCache, j: usize, b: &BackendInfo, pct: f64) -> No
 }
 
 pub fn pod_node(p: &PodInfo) -> Node {
-    let ready_tone = if p.phase == "Running" && p.ready == p.containers { Tone::Ok } else { Tone::Warn };
+    let ready_tone = if p.phase == "Running" && p.ready == p.containers {
+        Tone::Ok
+    } else {
+        Tone::Warn
+    };
     let mut n = Node::new(format!("pod:{}", p.key.name))
         .span("pod ", Tone::Muted)
         .span(p.key.name.clone(), Tone::Normal)
-        .span(format!("  {} {}/{}", p.phase, p.ready, p.containers), ready_tone);
+        .span(
+            format!("  {} {}/{}", p.phase, p.ready, p.containers),
+            ready_tone,
+        );
     n = match &p.sidecar {
-        Some(sc) => n.span(format!("  sidecar {}", sc.revision.as_deref().unwrap_or("default")), Tone::Ok),
+        Some(sc) => n.span(
+            format!("  sidecar {}", sc.revision.as_deref().unwrap_or("default")),
+            Tone::Ok,
+        ),
         None => n.span("  no sidecar", Tone::Muted),
     };
     n
@@ -190,13 +277,24 @@ pub fn pod_node(p: &PodInfo) -> Node {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::objects::{Cond, GatewayClassInfo, ObjKey, ParentRef, RouteKind, ServiceInfo, ServicePort, SidecarInfo};
+    use crate::cluster::objects::{
+        Cond, GatewayClassInfo, ObjKey, ParentRef, RouteKind, ServiceInfo, ServicePort, SidecarInfo,
+    };
 
     fn cache() -> ClusterCache {
         let mut c = ClusterCache::default();
         c.gateway_classes.insert(
             "azure-alb-external".into(),
-            GatewayClassInfo { name: "azure-alb-external".into(), controller: "alb.networking.azure.io/alb-controller".into(), description: None, conditions: vec![Cond { type_: "Accepted".into(), status: "True".into(), ..Default::default() }] },
+            GatewayClassInfo {
+                name: "azure-alb-external".into(),
+                controller: "alb.networking.azure.io/alb-controller".into(),
+                description: None,
+                conditions: vec![Cond {
+                    type_: "Accepted".into(),
+                    status: "True".into(),
+                    ..Default::default()
+                }],
+            },
         );
         let key = ObjKey::new("infra", "gw");
         c.gateways.insert(
@@ -207,8 +305,26 @@ mod tests {
                 alb_annotations: Default::default(),
                 spec_addresses: vec![],
                 listeners: vec![
-                    ListenerInfo { name: "http".into(), port: 80, protocol: "HTTP".into(), hostname: None, tls_mode: None, cert_refs: vec![], attached_routes: Some(1), conditions: vec![] },
-                    ListenerInfo { name: "https".into(), port: 443, protocol: "HTTPS".into(), hostname: Some("*.contoso.com".into()), tls_mode: None, cert_refs: vec![], attached_routes: Some(0), conditions: vec![] },
+                    ListenerInfo {
+                        name: "http".into(),
+                        port: 80,
+                        protocol: "HTTP".into(),
+                        hostname: None,
+                        tls_mode: None,
+                        cert_refs: vec![],
+                        attached_routes: Some(1),
+                        conditions: vec![],
+                    },
+                    ListenerInfo {
+                        name: "https".into(),
+                        port: 443,
+                        protocol: "HTTPS".into(),
+                        hostname: Some("*.contoso.com".into()),
+                        tls_mode: None,
+                        cert_refs: vec![],
+                        attached_routes: Some(0),
+                        conditions: vec![],
+                    },
                 ],
                 status_addresses: vec![("Hostname".into(), "abc.fz12.alb.azure.com".into())],
                 conditions: vec![],
@@ -220,13 +336,31 @@ mod tests {
             key: ObjKey::new("infra", "split"),
             generation: None,
             hostnames: vec![],
-            parents: vec![ParentRef { group: "gateway.networking.k8s.io".into(), kind: "Gateway".into(), key: ObjKey::new("infra", "gw"), section: Some("http".into()), port: None }],
+            parents: vec![ParentRef {
+                group: "gateway.networking.k8s.io".into(),
+                kind: "Gateway".into(),
+                key: ObjKey::new("infra", "gw"),
+                section: Some("http".into()),
+                port: None,
+            }],
             rules: vec![RuleInfo {
                 name: None,
                 matches: vec![],
                 backends: vec![
-                    BackendInfo { group: String::new(), kind: "Service".into(), key: ObjKey::new("infra", "v1"), port: Some(80), weight: 1 },
-                    BackendInfo { group: String::new(), kind: "Service".into(), key: ObjKey::new("infra", "v2"), port: Some(80), weight: 3 },
+                    BackendInfo {
+                        group: String::new(),
+                        kind: "Service".into(),
+                        key: ObjKey::new("infra", "v1"),
+                        port: Some(80),
+                        weight: 1,
+                    },
+                    BackendInfo {
+                        group: String::new(),
+                        kind: "Service".into(),
+                        key: ObjKey::new("infra", "v2"),
+                        port: Some(80),
+                        weight: 3,
+                    },
                 ],
             }],
             status: vec![],
@@ -237,7 +371,11 @@ mod tests {
             key: ObjKey::new("infra", "v1"),
             type_: "ClusterIP".into(),
             selector: [("app".to_string(), "v1".to_string())].into(),
-            ports: vec![ServicePort { name: None, port: 80, protocol: "TCP".into() }],
+            ports: vec![ServicePort {
+                name: None,
+                port: 80,
+                protocol: "TCP".into(),
+            }],
             cluster_ip: None,
             external: vec![],
         };
@@ -250,7 +388,10 @@ mod tests {
             ready: 2,
             containers: 2,
             restarts: 0,
-            sidecar: Some(SidecarInfo { revision: Some("asm-1-22".into()), image_tag: None }),
+            sidecar: Some(SidecarInfo {
+                revision: Some("asm-1-22".into()),
+                image_tag: None,
+            }),
             inject_override: None,
             ambient: false,
             node: None,
@@ -275,18 +416,39 @@ mod tests {
 
     #[test]
     fn tree_goes_from_class_to_pods_with_percentages() {
-        let t = gateway_tree(&cache(), Known { gateways: true, services: true }, "");
+        let t = gateway_tree(
+            &cache(),
+            Known {
+                gateways: true,
+                services: true,
+            },
+            "",
+        );
         assert_eq!(t.len(), 1);
         let gw = &t[0].children[0];
         assert!(gw.text().contains("abc.fz12.alb.azure.com"));
         let http = &gw.children[0];
-        assert_eq!(http.children.len(), 1, "route attaches to the listener named by sectionName only");
+        assert_eq!(
+            http.children.len(),
+            1,
+            "route attaches to the listener named by sectionName only"
+        );
         assert!(gw.children[1].children.is_empty());
         assert!(gw.children[1].text().contains("routes 0"));
         let v1 = find(&t, "Service infra/v1:80").unwrap();
         assert!(v1.text().contains("25%"), "{}", v1.text());
-        assert!(find(&t, "Service infra/v2:80").unwrap().text().contains("75%"));
-        assert!(find(&t, "Service infra/v2:80").unwrap().text().contains("Service not found"));
+        assert!(
+            find(&t, "Service infra/v2:80")
+                .unwrap()
+                .text()
+                .contains("75%")
+        );
+        assert!(
+            find(&t, "Service infra/v2:80")
+                .unwrap()
+                .text()
+                .contains("Service not found")
+        );
         let pod = find(&t, "pod v1-abc").unwrap();
         assert!(pod.text().contains("sidecar asm-1-22"));
     }
@@ -295,7 +457,11 @@ mod tests {
     fn filter_keeps_matching_gateways_only() {
         let c = cache();
         let known = Known::default();
-        assert_eq!(gateway_tree(&c, known, "split").len(), 1, "route name matches");
+        assert_eq!(
+            gateway_tree(&c, known, "split").len(),
+            1,
+            "route name matches"
+        );
         assert!(gateway_tree(&c, known, "nothing-like-this").is_empty());
     }
 

@@ -21,7 +21,11 @@ pub struct Node {
 
 impl Node {
     pub fn new(id: impl Into<String>) -> Self {
-        Node { id: id.into(), spans: Vec::new(), children: Vec::new() }
+        Node {
+            id: id.into(),
+            spans: Vec::new(),
+            children: Vec::new(),
+        }
     }
 
     pub fn span(mut self, text: impl Into<String>, tone: Tone) -> Self {

@@ -18,9 +18,19 @@ pub fn shares(weights: &[i64]) -> Shares {
     let total: i64 = clean.iter().sum();
     let percent = clean
         .iter()
-        .map(|w| if total == 0 { 0.0 } else { *w as f64 * 100.0 / total as f64 })
+        .map(|w| {
+            if total == 0 {
+                0.0
+            } else {
+                *w as f64 * 100.0 / total as f64
+            }
+        })
         .collect();
-    Shares { percent, total, all_zero: !weights.is_empty() && total == 0 }
+    Shares {
+        percent,
+        total,
+        all_zero: !weights.is_empty() && total == 0,
+    }
 }
 
 /// `50%`, `33.3%`, `0.1%`, `<0.1%` for tiny non-zero shares, so nothing looks like zero
@@ -69,7 +79,10 @@ mod tests {
         let s = shares(&[0, 0]);
         assert!(s.all_zero);
         assert_eq!(s.percent, vec![0.0, 0.0]);
-        assert!(!shares(&[]).all_zero, "a rule without backends is not an all-zero split");
+        assert!(
+            !shares(&[]).all_zero,
+            "a rule without backends is not an all-zero split"
+        );
     }
 
     #[test]

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use crate::cluster::kinds::Kind;
 use crate::cluster::objects::{
-    AlbInfo, FrontendTlsPolicyInfo, GatewayClassInfo, GatewayInfo, NamespaceInfo, ObjKey, PeerAuthInfo, PodInfo,
-    RouteInfo, RouteKind, ServiceInfo, WorkloadInfo, WorkloadKind,
+    AlbInfo, FrontendTlsPolicyInfo, GatewayClassInfo, GatewayInfo, NamespaceInfo, ObjKey,
+    PeerAuthInfo, PodInfo, RouteInfo, RouteKind, ServiceInfo, WorkloadInfo, WorkloadKind,
 };
 
 /// One lean object of any watched kind.
@@ -23,7 +23,11 @@ pub enum Obj {
     FrontendTls(FrontendTlsPolicyInfo),
     /// An object the watcher could not read into its type (schema drift, bad data): kept so
     /// that it is shown as a problem instead of vanishing.
-    Unreadable { kind: Kind, key: ObjKey, error: String },
+    Unreadable {
+        kind: Kind,
+        key: ObjKey,
+        error: String,
+    },
 }
 
 /// Objects sorted by namespace then name, so a namespace is a range scan.
@@ -107,7 +111,8 @@ impl ClusterCache {
                 self.workloads.insert((w.key.clone(), w.kind), w);
             }
             Obj::GatewayClass(g) => {
-                self.unreadable.remove(&(Kind::GatewayClasses, ObjKey::new("", g.name.clone())));
+                self.unreadable
+                    .remove(&(Kind::GatewayClasses, ObjKey::new("", g.name.clone())));
                 self.gateway_classes.insert(g.name.clone(), g);
             }
             Obj::Gateway(g) => {
@@ -181,7 +186,10 @@ impl ClusterCache {
     /// Pods of one namespace, in name order.
     pub fn pods_in<'a>(&'a self, ns: &'a str) -> impl Iterator<Item = &'a PodInfo> + 'a {
         let start = ObjKey::new(ns, "");
-        self.pods.range(start..).take_while(move |(k, _)| k.ns == ns).map(|(_, p)| p)
+        self.pods
+            .range(start..)
+            .take_while(move |(k, _)| k.ns == ns)
+            .map(|(_, p)| p)
     }
 
     pub fn workloads_in<'a>(&'a self, ns: &'a str) -> impl Iterator<Item = &'a WorkloadInfo> + 'a {
@@ -194,14 +202,22 @@ mod tests {
     use super::*;
 
     fn ns(name: &str) -> Obj {
-        Obj::Namespace(NamespaceInfo { name: name.into(), labels: Default::default(), phase: None })
+        Obj::Namespace(NamespaceInfo {
+            name: name.into(),
+            labels: Default::default(),
+            phase: None,
+        })
     }
 
     #[test]
     fn reset_replaces_only_its_kind() {
         let mut c = ClusterCache::default();
         c.apply(ns("a"));
-        c.apply(Obj::Unreadable { kind: Kind::Gateways, key: ObjKey::new("x", "gw"), error: "bad".into() });
+        c.apply(Obj::Unreadable {
+            kind: Kind::Gateways,
+            key: ObjKey::new("x", "gw"),
+            error: "bad".into(),
+        });
         c.reset(Kind::Namespaces, vec![ns("b")]);
         assert_eq!(c.namespaces.keys().collect::<Vec<_>>(), ["b"]);
         assert_eq!(c.unreadable.len(), 1);

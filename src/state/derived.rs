@@ -36,7 +36,10 @@ pub struct Derived {
 }
 
 pub fn known(state: &AppState) -> Known {
-    Known { gateways: state.is_live(Kind::Gateways), services: state.is_live(Kind::Services) }
+    Known {
+        gateways: state.is_live(Kind::Gateways),
+        services: state.is_live(Kind::Services),
+    }
 }
 
 fn hit(filter: &str, texts: &[&str]) -> bool {
@@ -48,7 +51,10 @@ impl Derived {
         let filter = state.active_filter();
         let cache = &state.cache;
         let known = known(state);
-        let mut d = Derived { view: Some(state.view), ..Default::default() };
+        let mut d = Derived {
+            view: Some(state.view),
+            ..Default::default()
+        };
         match state.view {
             ViewId::Gateways => d.gateway_tree = gateway_tree(cache, known, &filter),
             ViewId::Routes => {
@@ -60,22 +66,47 @@ impl Derived {
                             .rules
                             .iter()
                             .flat_map(|rule| {
-                                let s = shares(&rule.backends.iter().map(|b| b.weight).collect::<Vec<_>>());
-                                rule.backends.iter().zip(s.percent).map(|(b, p)| format!("{} {}", b.key.name, format_percent(p))).collect::<Vec<_>>()
+                                let s = shares(
+                                    &rule.backends.iter().map(|b| b.weight).collect::<Vec<_>>(),
+                                );
+                                rule.backends
+                                    .iter()
+                                    .zip(s.percent)
+                                    .map(|(b, p)| format!("{} {}", b.key.name, format_percent(p)))
+                                    .collect::<Vec<_>>()
                             })
                             .collect();
                         RouteRow {
                             kind: r.kind,
                             key: r.key.clone(),
                             hostnames: r.hostnames.join(","),
-                            parents: r.parents.iter().map(|p| p.key.to_string()).collect::<Vec<_>>().join(","),
+                            parents: r
+                                .parents
+                                .iter()
+                                .map(|p| p.key.to_string())
+                                .collect::<Vec<_>>()
+                                .join(","),
                             rules: r.rules.len(),
                             backends: backends.join(", "),
                             status: route_status_word(r),
-                            problems: route_problems(cache, known, r).iter().map(|p| p.describe()).collect(),
+                            problems: route_problems(cache, known, r)
+                                .iter()
+                                .map(|p| p.describe())
+                                .collect(),
                         }
                     })
-                    .filter(|row| hit(&filter, &[&row.key.to_string(), &row.hostnames, &row.parents, &row.backends, row.status]))
+                    .filter(|row| {
+                        hit(
+                            &filter,
+                            &[
+                                &row.key.to_string(),
+                                &row.hostnames,
+                                &row.parents,
+                                &row.backends,
+                                row.status,
+                            ],
+                        )
+                    })
                     .collect();
             }
             ViewId::Frontends => {
@@ -83,13 +114,23 @@ impl Derived {
                     .into_iter()
                     .filter(|a| hit(&filter, &[&a.alb.key.to_string(), &a.deployment_message]))
                     .collect();
-                d.frontends = gateway_frontends(cache, state.is_live(Kind::ApplicationLoadBalancers))
-                    .into_iter()
-                    .filter(|f| {
-                        let addrs: Vec<&str> = f.addresses.iter().map(|(_, v)| v.as_str()).collect();
-                        hit(&filter, &[&f.gateway.to_string(), &f.class, &addrs.join(" "), &f.hostnames.join(" ")])
-                    })
-                    .collect();
+                d.frontends =
+                    gateway_frontends(cache, state.is_live(Kind::ApplicationLoadBalancers))
+                        .into_iter()
+                        .filter(|f| {
+                            let addrs: Vec<&str> =
+                                f.addresses.iter().map(|(_, v)| v.as_str()).collect();
+                            hit(
+                                &filter,
+                                &[
+                                    &f.gateway.to_string(),
+                                    &f.class,
+                                    &addrs.join(" "),
+                                    &f.hostnames.join(" "),
+                                ],
+                            )
+                        })
+                        .collect();
             }
             ViewId::Mesh => {
                 d.mesh = mesh_rows(cache)

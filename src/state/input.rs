@@ -9,11 +9,17 @@ pub struct TextInput {
 
 impl TextInput {
     pub fn with(text: &str) -> Self {
-        TextInput { text: text.to_string(), cursor: text.chars().count() }
+        TextInput {
+            text: text.to_string(),
+            cursor: text.chars().count(),
+        }
     }
 
     fn byte_at(&self, char_idx: usize) -> usize {
-        self.text.char_indices().nth(char_idx).map_or(self.text.len(), |(b, _)| b)
+        self.text
+            .char_indices()
+            .nth(char_idx)
+            .map_or(self.text.len(), |(b, _)| b)
     }
 
     pub fn insert(&mut self, c: char) {

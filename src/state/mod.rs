@@ -45,7 +45,10 @@ pub enum Modal {
 /// A drill-in screen on top of a view's list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Detail {
-    Route { kind: crate::cluster::objects::RouteKind, key: ObjKey },
+    Route {
+        kind: crate::cluster::objects::RouteKind,
+        key: ObjKey,
+    },
     Namespace(String),
     Gateway(ObjKey),
     Alb(ObjKey),
@@ -89,7 +92,10 @@ impl AppState {
         AppState {
             view: ViewId::Gateways,
             cache: ClusterCache::default(),
-            watch: Kind::ALL.iter().map(|k| (*k, WatchState::Syncing)).collect(),
+            watch: Kind::ALL
+                .iter()
+                .map(|k| (*k, WatchState::Syncing))
+                .collect(),
             conn,
             last_namespace: namespace.clone(),
             namespace,
@@ -111,7 +117,11 @@ impl AppState {
         if self.conn.error.is_some() {
             return Health::Disconnected(self.conn.error.clone().unwrap_or_default());
         }
-        if let Some(WatchState::Failing(msg)) = self.watch.values().find(|s| matches!(s, WatchState::Failing(_))) {
+        if let Some(WatchState::Failing(msg)) = self
+            .watch
+            .values()
+            .find(|s| matches!(s, WatchState::Failing(_)))
+        {
             return Health::Disconnected(msg.clone());
         }
         if self.watch.values().all(|s| *s == WatchState::Syncing) {

@@ -18,7 +18,13 @@ pub fn header(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         Health::Connecting => ("● connecting".to_string(), Role::Warn),
         Health::Syncing => ("● syncing".to_string(), Role::Warn),
         Health::Live => ("● live".to_string(), Role::Ok),
-        Health::Disconnected(m) => (format!("● disconnected, retrying: {}", m.chars().take(60).collect::<String>()), Role::Error),
+        Health::Disconnected(m) => (
+            format!(
+                "● disconnected, retrying: {}",
+                m.chars().take(60).collect::<String>()
+            ),
+            Role::Error,
+        ),
     };
     let mut spans = vec![
         Span::styled(" meshctl ", a),
@@ -32,13 +38,31 @@ pub fn header(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         spans.push(Span::styled(u.clone(), a));
     }
     spans.push(Span::styled("  ns:", h));
-    spans.push(Span::styled(state.namespace.clone().unwrap_or_else(|| "all".into()), a));
+    spans.push(Span::styled(
+        state.namespace.clone().unwrap_or_else(|| "all".into()),
+        a,
+    ));
     spans.push(Span::styled("  ", h));
     spans.push(Span::styled(health, th.style(role)));
-    spans.push(Span::styled(if state.read_only { "  [read-only]" } else { "  [read-write]" }, if state.read_only { th.style(Role::Warn) } else { h }));
+    spans.push(Span::styled(
+        if state.read_only {
+            "  [read-only]"
+        } else {
+            "  [read-write]"
+        },
+        if state.read_only {
+            th.style(Role::Warn)
+        } else {
+            h
+        },
+    ));
     let mut tabs = vec![Span::styled(" ", h)];
     for (i, v) in ViewId::ALL.iter().enumerate() {
-        let style = if *v == state.view { th.style(Role::Selection) } else { h };
+        let style = if *v == state.view {
+            th.style(Role::Selection)
+        } else {
+            h
+        };
         tabs.push(Span::styled(format!("{} {}", i + 1, v.title()), style));
         tabs.push(Span::styled("  ", h));
     }
@@ -50,7 +74,10 @@ pub fn header(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         };
         tabs.push(Span::styled(msg.clone(), th.style(role)));
     }
-    f.render_widget(Paragraph::new(vec![Line::from(spans), Line::from(tabs)]).style(h), area);
+    f.render_widget(
+        Paragraph::new(vec![Line::from(spans), Line::from(tabs)]).style(h),
+        area,
+    );
 }
 
 pub fn footer(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
@@ -59,23 +86,57 @@ pub fn footer(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         Some(Modal::Palette(_)) => &[],
         Some(Modal::Filter(_)) => &[],
         Some(Modal::Help { .. }) => &[Action::Back, Action::Down, Action::Up],
-        None if state.detail().is_some() => &[Action::Back, Action::Down, Action::Up, Action::Help, Action::Quit],
+        None if state.detail().is_some() => &[
+            Action::Back,
+            Action::Down,
+            Action::Up,
+            Action::Help,
+            Action::Quit,
+        ],
         None => match state.view {
-            ViewId::Gateways => &[Action::Enter, Action::ExpandAll, Action::CollapseAll, Action::Filter, Action::CommandPalette, Action::ToggleAllNamespaces, Action::Help, Action::Quit],
-            _ => &[Action::Enter, Action::Filter, Action::CommandPalette, Action::ToggleAllNamespaces, Action::Help, Action::Quit],
+            ViewId::Gateways => &[
+                Action::Enter,
+                Action::ExpandAll,
+                Action::CollapseAll,
+                Action::Filter,
+                Action::CommandPalette,
+                Action::ToggleAllNamespaces,
+                Action::Help,
+                Action::Quit,
+            ],
+            _ => &[
+                Action::Enter,
+                Action::Filter,
+                Action::CommandPalette,
+                Action::ToggleAllNamespaces,
+                Action::Help,
+                Action::Quit,
+            ],
         },
     };
     let mut spans = Vec::new();
     match state.modals.last() {
-        Some(Modal::Palette(_)) => spans.push(Span::styled(" enter run  tab complete  esc cancel", th.style(Role::Footer))),
-        Some(Modal::Filter(_)) => spans.push(Span::styled(" type to filter  enter keep  esc clear", th.style(Role::Footer))),
+        Some(Modal::Palette(_)) => spans.push(Span::styled(
+            " enter run  tab complete  esc cancel",
+            th.style(Role::Footer),
+        )),
+        Some(Modal::Filter(_)) => spans.push(Span::styled(
+            " type to filter  enter keep  esc clear",
+            th.style(Role::Footer),
+        )),
         _ => {}
     }
     for a in keys {
         if let Some(k) = ctx.keymap.key_for(state.view, *a) {
             spans.push(Span::styled(format!(" <{k}>"), th.style(Role::KeyHint)));
-            spans.push(Span::styled(format!(" {}", a.short()), th.style(Role::Footer)));
+            spans.push(Span::styled(
+                format!(" {}", a.short()),
+                th.style(Role::Footer),
+            ));
         }
     }
-    f.render_widget(Paragraph::new(Line::from(spans)).style(th.style(Role::Footer)), area);
+    f.render_widget(
+        Paragraph::new(Line::from(spans)).style(th.style(Role::Footer)),
+        area,
+    );
 }

@@ -10,14 +10,18 @@ use super::view_state::ViewState;
 use super::{Ctx, tone_role};
 use crate::cluster::objects::{ObjKey, find_cond};
 use crate::model::mesh::{ControlPlanes, injection, restart_reason};
-use crate::model::tree::Node;
 use crate::model::topology::route_node;
+use crate::model::tree::Node;
 use crate::state::derived::known;
 use crate::state::{AppState, Detail};
 
 fn flatten(n: &Node, depth: usize, th: &Theme, out: &mut Vec<Line<'static>>) {
     let mut spans = vec![Span::raw("  ".repeat(depth))];
-    spans.extend(n.spans.iter().map(|(t, tone)| Span::styled(t.clone(), th.style(tone_role(*tone)))));
+    spans.extend(
+        n.spans
+            .iter()
+            .map(|(t, tone)| Span::styled(t.clone(), th.style(tone_role(*tone)))),
+    );
     out.push(Line::from(spans));
     for c in &n.children {
         flatten(c, depth + 1, th, out);
@@ -33,19 +37,39 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>) {
         Some(Detail::Route { kind, key }) => {
             title = format!("{} {key}", kind.kind());
             let Some(r) = cache.routes.get(&(key.clone(), *kind)) else {
-                out.push(Line::styled("This route no longer exists.", th.style(Role::Warn)));
+                out.push(Line::styled(
+                    "This route no longer exists.",
+                    th.style(Role::Warn),
+                ));
                 return (title, out);
             };
             out.push(Line::styled("Parents and status:", th.style(Role::Title)));
             for p in &r.parents {
-                let sec = p.section.as_ref().map(|s| format!(" section {s}")).unwrap_or_default();
-                let exists = if p.is_gateway() && !cache.gateways.contains_key(&p.key) { "  (NOT FOUND)" } else { "" };
-                out.push(Line::from(vec![Span::raw(format!("  {} {}{sec}", p.kind, p.key)), Span::styled(exists, th.style(Role::Error))]));
+                let sec = p
+                    .section
+                    .as_ref()
+                    .map(|s| format!(" section {s}"))
+                    .unwrap_or_default();
+                let exists = if p.is_gateway() && !cache.gateways.contains_key(&p.key) {
+                    "  (NOT FOUND)"
+                } else {
+                    ""
+                };
+                out.push(Line::from(vec![
+                    Span::raw(format!("  {} {}{sec}", p.kind, p.key)),
+                    Span::styled(exists, th.style(Role::Error)),
+                ]));
                 for s in r.status.iter().filter(|s| s.parent.matches(p)) {
-                    out.push(Line::styled(format!("    controller {}", s.controller), th.style(Role::Muted)));
+                    out.push(Line::styled(
+                        format!("    controller {}", s.controller),
+                        th.style(Role::Muted),
+                    ));
                     for c in &s.conditions {
                         let role = if c.is_true() { Role::Ok } else { Role::Error };
-                        out.push(Line::styled(format!("    {}={} {} {}", c.type_, c.status, c.reason, c.message), th.style(role)));
+                        out.push(Line::styled(
+                            format!("    {}={} {} {}", c.type_, c.status, c.reason, c.message),
+                            th.style(role),
+                        ));
                     }
                 }
             }
@@ -56,32 +80,56 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>) {
         Some(Detail::Namespace(ns)) => {
             title = format!("Namespace {ns}");
             let Some(n) = cache.namespaces.get(ns) else {
-                out.push(Line::styled("This namespace no longer exists.", th.style(Role::Warn)));
+                out.push(Line::styled(
+                    "This namespace no longer exists.",
+                    th.style(Role::Warn),
+                ));
                 return (title, out);
             };
             let inj = injection(n);
             let cps = ControlPlanes::from_workloads(cache.workloads.values());
             let expected = cps.expected_revision(&inj.effective);
-            out.push(Line::raw(format!("injection: {}   expected sidecar revision: {}", inj.effective.label(), expected.as_deref().unwrap_or("-"))));
+            out.push(Line::raw(format!(
+                "injection: {}   expected sidecar revision: {}",
+                inj.effective.label(),
+                expected.as_deref().unwrap_or("-")
+            )));
             let labels: Vec<String> = n.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            out.push(Line::styled(format!("labels: {}", labels.join(" ")), th.style(Role::Muted)));
+            out.push(Line::styled(
+                format!("labels: {}", labels.join(" ")),
+                th.style(Role::Muted),
+            ));
             out.push(Line::raw(""));
             let mut shown: Vec<&ObjKey> = Vec::new();
             for w in cache.workloads_in(ns) {
                 let pods: Vec<_> = cache.pods_in(ns).filter(|p| w.selects(p)).collect();
                 let with = pods.iter().filter(|p| p.sidecar.is_some()).count();
                 out.push(Line::from(vec![
-                    Span::styled(format!("{} {}", w.kind.as_str(), w.key.name), th.style(Role::Accent)),
-                    Span::raw(format!("  ready {}/{}  sidecars {with}/{}", w.ready, w.desired, pods.len())),
+                    Span::styled(
+                        format!("{} {}", w.kind.as_str(), w.key.name),
+                        th.style(Role::Accent),
+                    ),
+                    Span::raw(format!(
+                        "  ready {}/{}  sidecars {with}/{}",
+                        w.ready,
+                        w.desired,
+                        pods.len()
+                    )),
                 ]));
                 for p in pods {
                     shown.push(&p.key);
                     out.push(pod_line(p, &inj.effective, expected.as_deref(), th));
                 }
             }
-            let orphans: Vec<_> = cache.pods_in(ns).filter(|p| !shown.contains(&&p.key)).collect();
+            let orphans: Vec<_> = cache
+                .pods_in(ns)
+                .filter(|p| !shown.contains(&&p.key))
+                .collect();
             if !orphans.is_empty() {
-                out.push(Line::styled("pods without a Deployment/StatefulSet/DaemonSet", th.style(Role::Accent)));
+                out.push(Line::styled(
+                    "pods without a Deployment/StatefulSet/DaemonSet",
+                    th.style(Role::Accent),
+                ));
                 for p in orphans {
                     out.push(pod_line(p, &inj.effective, expected.as_deref(), th));
                 }
@@ -90,7 +138,10 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>) {
         Some(Detail::Gateway(key)) => {
             title = format!("Gateway {key}");
             let Some(g) = cache.gateways.get(key) else {
-                out.push(Line::styled("This gateway no longer exists.", th.style(Role::Warn)));
+                out.push(Line::styled(
+                    "This gateway no longer exists.",
+                    th.style(Role::Warn),
+                ));
                 return (title, out);
             };
             out.push(Line::raw(format!("class: {}", g.class)));
@@ -102,7 +153,10 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>) {
             }
             for c in &g.conditions {
                 let role = if c.is_true() { Role::Ok } else { Role::Error };
-                out.push(Line::styled(format!("{}={} {} {}", c.type_, c.status, c.reason, c.message), th.style(role)));
+                out.push(Line::styled(
+                    format!("{}={} {} {}", c.type_, c.status, c.reason, c.message),
+                    th.style(role),
+                ));
             }
             for l in &g.listeners {
                 out.push(Line::raw(format!(
@@ -118,7 +172,10 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>) {
         Some(Detail::Alb(key)) => {
             title = format!("ApplicationLoadBalancer {key}");
             let Some(a) = cache.albs.get(key) else {
-                out.push(Line::styled("This ApplicationLoadBalancer no longer exists.", th.style(Role::Warn)));
+                out.push(Line::styled(
+                    "This ApplicationLoadBalancer no longer exists.",
+                    th.style(Role::Warn),
+                ));
                 return (title, out);
             };
             for s in &a.associations {
@@ -126,30 +183,51 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>) {
             }
             for c in &a.conditions {
                 let role = if c.is_true() { Role::Ok } else { Role::Error };
-                out.push(Line::styled(format!("{}={} {} {}", c.type_, c.status, c.reason, c.message), th.style(role)));
+                out.push(Line::styled(
+                    format!("{}={} {} {}", c.type_, c.status, c.reason, c.message),
+                    th.style(role),
+                ));
             }
             if find_cond(&a.conditions, "Deployment").is_none() {
-                out.push(Line::styled("no Deployment condition yet: the ALB controller has not reported", th.style(Role::Warn)));
+                out.push(Line::styled(
+                    "no Deployment condition yet: the ALB controller has not reported",
+                    th.style(Role::Warn),
+                ));
             }
         }
     }
     (title, out)
 }
 
-fn pod_line(p: &crate::cluster::objects::PodInfo, inj: &crate::model::mesh::Injection, expected: Option<&str>, th: &Theme) -> Line<'static> {
+fn pod_line(
+    p: &crate::cluster::objects::PodInfo,
+    inj: &crate::model::mesh::Injection,
+    expected: Option<&str>,
+    th: &Theme,
+) -> Line<'static> {
     let sidecar = match &p.sidecar {
         Some(sc) => Span::styled(
-            format!("sidecar {} {}", sc.revision.as_deref().unwrap_or("default"), sc.image_tag.as_deref().unwrap_or("")),
+            format!(
+                "sidecar {} {}",
+                sc.revision.as_deref().unwrap_or("default"),
+                sc.image_tag.as_deref().unwrap_or("")
+            ),
             th.style(Role::Ok),
         ),
         None => Span::styled("no sidecar", th.style(Role::Muted)),
     };
     let mut spans = vec![
-        Span::raw(format!("  pod {}  {} {}/{}  restarts {}  ", p.key.name, p.phase, p.ready, p.containers, p.restarts)),
+        Span::raw(format!(
+            "  pod {}  {} {}/{}  restarts {}  ",
+            p.key.name, p.phase, p.ready, p.containers, p.restarts
+        )),
         sidecar,
     ];
     if let Some(r) = restart_reason(p, inj, expected) {
-        spans.push(Span::styled(format!("  NEEDS RESTART: {}", r.describe()), th.style(Role::Error)));
+        spans.push(Span::styled(
+            format!("  NEEDS RESTART: {}", r.describe()),
+            th.style(Role::Error),
+        ));
     }
     Line::from(spans)
 }
@@ -157,12 +235,23 @@ fn pod_line(p: &crate::cluster::objects::PodInfo, inj: &crate::model::mesh::Inje
 pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx: &Ctx) {
     let th = ctx.theme;
     let (title, mut body) = lines(state, th);
-    let max = body.len().saturating_sub(usize::from(area.height.saturating_sub(1))) as u16;
+    let max = body
+        .len()
+        .saturating_sub(usize::from(area.height.saturating_sub(1))) as u16;
     let scroll = ui.detail_scroll.entry(state.view).or_default();
     *scroll = (*scroll).min(max);
-    body.insert(0, Line::styled(format!("{title}   (esc: back)"), th.style(Role::Title)));
+    body.insert(
+        0,
+        Line::styled(format!("{title}   (esc: back)"), th.style(Role::Title)),
+    );
     // Skip lines before the window instead of asking Paragraph to scroll a huge text.
     let start = usize::from(*scroll);
-    let visible: Vec<Line> = std::iter::once(body[0].clone()).chain(body.into_iter().skip(1 + start).take(usize::from(area.height))).collect();
+    let visible: Vec<Line> = std::iter::once(body[0].clone())
+        .chain(
+            body.into_iter()
+                .skip(1 + start)
+                .take(usize::from(area.height)),
+        )
+        .collect();
     f.render_widget(Paragraph::new(visible), area);
 }

@@ -38,7 +38,12 @@ pub fn tone_role(t: Tone) -> Role {
 }
 
 pub fn draw(f: &mut Frame, state: &AppState, ui: &mut ViewState, ctx: &Ctx) {
-    let [header, body, footer] = Layout::vertical([Constraint::Length(2), Constraint::Min(1), Constraint::Length(1)]).areas(f.area());
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(f.area());
     chrome::header(f, header, state, ctx);
     chrome::footer(f, footer, state, ctx);
     body_view(f, body, state, ui, ctx);
@@ -48,10 +53,32 @@ pub fn draw(f: &mut Frame, state: &AppState, ui: &mut ViewState, ctx: &Ctx) {
 /// Kinds a view needs, to explain missing data instead of showing an empty screen.
 fn needs(view: ViewId) -> &'static [Kind] {
     match view {
-        ViewId::Gateways => &[Kind::GatewayClasses, Kind::Gateways, Kind::HttpRoutes, Kind::GrpcRoutes, Kind::Services, Kind::Pods],
-        ViewId::Routes => &[Kind::HttpRoutes, Kind::GrpcRoutes, Kind::Gateways, Kind::Services],
-        ViewId::Frontends => &[Kind::ApplicationLoadBalancers, Kind::FrontendTlsPolicies, Kind::Gateways, Kind::GatewayClasses],
-        ViewId::Mesh => &[Kind::Namespaces, Kind::Pods, Kind::Deployments, Kind::PeerAuthentications],
+        ViewId::Gateways => &[
+            Kind::GatewayClasses,
+            Kind::Gateways,
+            Kind::HttpRoutes,
+            Kind::GrpcRoutes,
+            Kind::Services,
+            Kind::Pods,
+        ],
+        ViewId::Routes => &[
+            Kind::HttpRoutes,
+            Kind::GrpcRoutes,
+            Kind::Gateways,
+            Kind::Services,
+        ],
+        ViewId::Frontends => &[
+            Kind::ApplicationLoadBalancers,
+            Kind::FrontendTlsPolicies,
+            Kind::Gateways,
+            Kind::GatewayClasses,
+        ],
+        ViewId::Mesh => &[
+            Kind::Namespaces,
+            Kind::Pods,
+            Kind::Deployments,
+            Kind::PeerAuthentications,
+        ],
         ViewId::Certs => &[],
     }
 }
@@ -62,11 +89,24 @@ pub fn banners(state: &AppState, view: ViewId) -> Vec<(Role, String)> {
     for k in needs(view) {
         match state.watch.get(k) {
             Some(WatchState::NotInstalled) => {
-                lines.push((Role::Warn, format!("{} not installed: {} (the API answered 404)", k.missing_what(), k.resource())));
+                lines.push((
+                    Role::Warn,
+                    format!(
+                        "{} not installed: {} (the API answered 404)",
+                        k.missing_what(),
+                        k.resource()
+                    ),
+                ));
             }
-            Some(WatchState::Forbidden(msg)) => lines.push((Role::Error, format!("forbidden: {}: {msg}", k.resource()))),
-            Some(WatchState::Failing(msg)) => lines.push((Role::Error, format!("{}: {msg} (retrying)", k.resource()))),
-            Some(WatchState::Syncing) => lines.push((Role::Muted, format!("syncing {}…", k.resource()))),
+            Some(WatchState::Forbidden(msg)) => {
+                lines.push((Role::Error, format!("forbidden: {}: {msg}", k.resource())))
+            }
+            Some(WatchState::Failing(msg)) => {
+                lines.push((Role::Error, format!("{}: {msg} (retrying)", k.resource())))
+            }
+            Some(WatchState::Syncing) => {
+                lines.push((Role::Muted, format!("syncing {}…", k.resource())))
+            }
             _ => {}
         }
     }
@@ -94,7 +134,10 @@ fn body_view(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ct
     let inner = block.inner(area);
     f.render_widget(block, area);
 
-    let banner_lines: Vec<Line> = banners(state, view).into_iter().map(|(role, text)| Line::styled(text, th.style(role))).collect();
+    let banner_lines: Vec<Line> = banners(state, view)
+        .into_iter()
+        .map(|(role, text)| Line::styled(text, th.style(role)))
+        .collect();
     let n = (banner_lines.len() as u16).min(inner.height / 2);
     let [top, rest] = Layout::vertical([Constraint::Length(n), Constraint::Min(0)]).areas(inner);
     if n > 0 {
@@ -112,11 +155,20 @@ fn body_view(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ct
         ViewId::Mesh => tables::mesh(f, rest, state, ui, ctx),
         ViewId::Certs => {
             let text = vec![
-                Line::styled("Certificate inventory: not built yet.", th.style(Role::Warn)),
+                Line::styled(
+                    "Certificate inventory: not built yet.",
+                    th.style(Role::Warn),
+                ),
                 Line::raw(""),
-                Line::raw("Issue #4 fills this view: kubernetes.io/tls Secrets, the Istio CA (cacerts,"),
-                Line::raw("istio-ca-secret), CA bundles in ConfigMaps and cert-manager Certificates,"),
-                Line::raw("with days left, chain position and which listener uses each certificate."),
+                Line::raw(
+                    "Issue #4 fills this view: kubernetes.io/tls Secrets, the Istio CA (cacerts,",
+                ),
+                Line::raw(
+                    "istio-ca-secret), CA bundles in ConfigMaps and cert-manager Certificates,",
+                ),
+                Line::raw(
+                    "with days left, chain position and which listener uses each certificate.",
+                ),
             ];
             f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), rest);
         }

@@ -16,8 +16,12 @@ use crate::state::{AppState, Modal};
 pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
     match state.modals.last() {
         Some(Modal::Help { scroll }) => help(f, area, state, ctx, *scroll),
-        Some(Modal::Palette(input)) => prompt(f, area, ctx, ":", input, &palette_candidates(state)),
-        Some(Modal::Filter(input)) => prompt(f, area, ctx, "/", input, &[]),
+        Some(Modal::Palette(input)) => {
+            prompt(f, area, ctx, ":", input, &palette_candidates(state), 2)
+        }
+        // Over the header, not the body: the rows being filtered (the first match above all)
+        // stay visible while typing.
+        Some(Modal::Filter(input)) => prompt(f, area, ctx, "/", input, &[], 0),
         None => {}
     }
 }
@@ -25,14 +29,22 @@ pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
-    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
 }
 
 /// Help text for a view: every binding from the keymap, plus the palette commands.
 pub fn help_lines(state: &AppState, ctx: &Ctx) -> Vec<Line<'static>> {
     let th = ctx.theme;
     let view = state.view;
-    let mut out = vec![Line::styled(format!("Keys in {}", view.title()), th.style(Role::Title))];
+    let mut out = vec![Line::styled(
+        format!("Keys in {}", view.title()),
+        th.style(Role::Title),
+    )];
     for b in ctx.keymap.bindings(view) {
         let scope = match b.scope {
             Scope::Global => "",
@@ -44,12 +56,22 @@ pub fn help_lines(state: &AppState, ctx: &Ctx) -> Vec<Line<'static>> {
         ]));
     }
     out.push(Line::raw(""));
-    out.push(Line::styled("Commands (type : then Enter; Tab completes)", th.style(Role::Title)));
+    out.push(Line::styled(
+        "Commands (type : then Enter; Tab completes)",
+        th.style(Role::Title),
+    ));
     for v in ViewId::ALL {
-        out.push(Line::raw(format!("  :{:<22}{} view", v.commands().join(" :"), v.title())));
+        out.push(Line::raw(format!(
+            "  :{:<22}{} view",
+            v.commands().join(" :"),
+            v.title()
+        )));
     }
     for (c, d) in [
-        (":ns <name> | :ns all", "watch one namespace / all namespaces"),
+        (
+            ":ns <name> | :ns all",
+            "watch one namespace / all namespaces",
+        ),
         (":ctx <name>", "switch kubeconfig context"),
         (":help", "this help"),
         (":q", "quit"),
@@ -57,28 +79,65 @@ pub fn help_lines(state: &AppState, ctx: &Ctx) -> Vec<Line<'static>> {
         out.push(Line::raw(format!("  {c:<23}{d}")));
     }
     out.push(Line::raw(""));
-    out.push(Line::styled("Filters: / then text; matches names, hosts, labels. Esc clears.", th.style(Role::Muted)));
-    out.push(Line::styled("Keys are configurable: [keys.global] / [keys.<view>] in config.toml.", th.style(Role::Muted)));
+    out.push(Line::styled(
+        "Filters: / then text; matches names, hosts, labels. Esc clears.",
+        th.style(Role::Muted),
+    ));
+    out.push(Line::styled(
+        "Keys are configurable: [keys.global] / [keys.<view>] in config.toml.",
+        th.style(Role::Muted),
+    ));
     out
 }
 
 fn help(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx, scroll: u16) {
     let th = ctx.theme;
     let lines = help_lines(state, ctx);
-    let r = centered(area, 76, (lines.len() as u16 + 2).min(area.height.saturating_sub(2)));
+    let r = centered(
+        area,
+        76,
+        (lines.len() as u16 + 2).min(area.height.saturating_sub(2)),
+    );
     f.render_widget(Clear, r);
-    let block = Block::default().borders(Borders::ALL).title(" Help (esc to close) ").border_style(th.style(Role::BorderFocus)).style(th.style(Role::Modal));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" Help (esc to close) ")
+        .border_style(th.style(Role::BorderFocus))
+        .style(th.style(Role::Modal));
     f.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), r);
 }
 
-fn prompt(f: &mut Frame, area: Rect, ctx: &Ctx, sigil: &str, input: &TextInput, cands: &[String]) {
+fn prompt(
+    f: &mut Frame,
+    area: Rect,
+    ctx: &Ctx,
+    sigil: &str,
+    input: &TextInput,
+    cands: &[String],
+    top: u16,
+) {
     let th = ctx.theme;
     let shown = cands.len().min(8) as u16;
-    let [_, r, _] = Layout::vertical([Constraint::Length(2), Constraint::Length(3 + shown), Constraint::Min(0)]).areas(area);
-    let r = Rect { x: r.x + 2, width: r.width.saturating_sub(4), ..r };
+    let [_, r, _] = Layout::vertical([
+        Constraint::Length(top),
+        Constraint::Length(3 + shown),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    let r = Rect {
+        x: r.x + 2,
+        width: r.width.saturating_sub(4),
+        ..r
+    };
     f.render_widget(Clear, r);
-    let block = Block::default().borders(Borders::ALL).border_style(th.style(Role::BorderFocus)).style(th.style(Role::Modal));
-    let mut lines = vec![Line::from(vec![Span::styled(sigil.to_string(), th.style(Role::Accent)), Span::styled(input.text.clone(), th.style(Role::Filter))])];
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(th.style(Role::BorderFocus))
+        .style(th.style(Role::Modal));
+    let mut lines = vec![Line::from(vec![
+        Span::styled(sigil.to_string(), th.style(Role::Accent)),
+        Span::styled(input.text.clone(), th.style(Role::Filter)),
+    ])];
     for c in cands.iter().take(8) {
         lines.push(Line::styled(format!(" {c}"), th.style(Role::Muted)));
     }

@@ -10,9 +10,10 @@ use super::Ctx;
 use super::theme::Role;
 use super::view_state::ViewState;
 use crate::app::action::ViewId;
+use crate::cluster::kinds::Kind;
+use crate::cluster::objects::MtlsMode;
 use crate::model::frontends::FrontendMode;
 use crate::model::mesh::{ControlPlaneState, MtlsSource};
-use crate::cluster::objects::MtlsMode;
 use crate::state::AppState;
 
 /// Renders rows `[offset, offset + height)` of `len`, keeping the selection in view.
@@ -36,18 +37,32 @@ fn window<'a>(
         offset = sel + 1 - height;
     }
     offset = offset.min(len.saturating_sub(height.min(len)));
-    *ts = TableState::default().with_selected(Some(sel)).with_offset(offset);
+    *ts = TableState::default()
+        .with_selected(Some(sel))
+        .with_offset(offset);
     let end = (offset + height).min(len);
     let rows: Vec<Row> = (offset..end).map(&row).collect();
-    let mut local = TableState::default().with_selected(if len == 0 { None } else { Some(sel - offset) });
-    let header = Row::new(headers.iter().map(|h| Cell::from(*h))).style(th.style(Role::TableHeader));
-    let table = Table::new(rows, widths.to_vec()).header(header).row_highlight_style(th.style(Role::Selection)).column_spacing(2);
+    let mut local =
+        TableState::default().with_selected(if len == 0 { None } else { Some(sel - offset) });
+    let header =
+        Row::new(headers.iter().map(|h| Cell::from(*h))).style(th.style(Role::TableHeader));
+    let table = Table::new(rows, widths.to_vec())
+        .header(header)
+        .row_highlight_style(th.style(Role::Selection))
+        .column_spacing(2);
     f.render_stateful_widget(table, area, &mut local);
 }
 
 fn empty(f: &mut Frame, area: Rect, ctx: &Ctx, state: &AppState, what: &str) {
-    let msg = if state.active_filter().is_empty() { format!("No {what}.") } else { format!("No {what} match the filter.") };
-    f.render_widget(Paragraph::new(msg).style(ctx.theme.style(Role::Muted)), area);
+    let msg = if state.active_filter().is_empty() {
+        format!("No {what}.")
+    } else {
+        format!("No {what} match the filter.")
+    };
+    f.render_widget(
+        Paragraph::new(msg).style(ctx.theme.style(Role::Muted)),
+        area,
+    );
 }
 
 pub fn routes(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx: &Ctx) {
@@ -56,30 +71,54 @@ pub fn routes(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, c
         return empty(f, area, ctx, state, "routes");
     }
     let th = ctx.theme;
+    // Fill weights share what the fixed columns leave: percentages of the whole width left
+    // nothing for PROBLEMS (it got 0 columns at 150 wide).
     let widths = [
         Constraint::Length(9),
-        Constraint::Percentage(22),
-        Constraint::Percentage(14),
-        Constraint::Percentage(14),
+        Constraint::Fill(5),
+        Constraint::Fill(3),
+        Constraint::Fill(4),
         Constraint::Length(5),
-        Constraint::Percentage(22),
+        Constraint::Fill(6),
         Constraint::Length(15),
-        Constraint::Fill(1),
+        Constraint::Fill(6),
     ];
-    window(f, area, ctx, ui.table(ViewId::Routes), &["KIND", "NAMESPACE/NAME", "HOSTNAMES", "PARENTS", "RULES", "BACKENDS", "STATUS", "PROBLEMS"], &widths, rows.len(), |i| {
-        let r = &rows[i];
-        let status_role = if r.status == "Accepted" { Role::Ok } else { Role::Warn };
-        Row::new(vec![
-            Cell::from(r.kind.kind()),
-            Cell::from(r.key.to_string()),
-            Cell::from(r.hostnames.clone()),
-            Cell::from(r.parents.clone()),
-            Cell::from(r.rules.to_string()),
-            Cell::from(r.backends.clone()),
-            Cell::from(Span::styled(r.status, th.style(status_role))),
-            Cell::from(Span::styled(r.problems.join("; "), th.style(Role::Error))),
-        ])
-    });
+    window(
+        f,
+        area,
+        ctx,
+        ui.table(ViewId::Routes),
+        &[
+            "KIND",
+            "NAMESPACE/NAME",
+            "HOSTNAMES",
+            "PARENTS",
+            "RULES",
+            "BACKENDS",
+            "STATUS",
+            "PROBLEMS",
+        ],
+        &widths,
+        rows.len(),
+        |i| {
+            let r = &rows[i];
+            let status_role = if r.status == "Accepted" {
+                Role::Ok
+            } else {
+                Role::Warn
+            };
+            Row::new(vec![
+                Cell::from(r.kind.kind()),
+                Cell::from(r.key.to_string()),
+                Cell::from(r.hostnames.clone()),
+                Cell::from(r.parents.clone()),
+                Cell::from(r.rules.to_string()),
+                Cell::from(r.backends.clone()),
+                Cell::from(Span::styled(r.status, th.style(status_role))),
+                Cell::from(Span::styled(r.problems.join("; "), th.style(Role::Error))),
+            ])
+        },
+    );
 }
 
 pub fn frontends(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx: &Ctx) {
@@ -89,47 +128,99 @@ pub fn frontends(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState
         return empty(f, area, ctx, state, "frontends");
     }
     let th = ctx.theme;
-    let widths = [Constraint::Length(24), Constraint::Percentage(25), Constraint::Percentage(25), Constraint::Length(12), Constraint::Fill(1)];
+    // Fixed columns first, the rest shared: with percentages the DETAILS column (mode,
+    // FrontendTLSPolicy, hosts) was cut even at 220 columns.
+    let widths = [
+        Constraint::Length(28),
+        Constraint::Fill(2),
+        Constraint::Fill(3),
+        Constraint::Length(6),
+        Constraint::Fill(5),
+    ];
     let cond = |s: Option<&String>| match s.map(String::as_str) {
         Some("True") => Span::styled("True", th.style(Role::Ok)),
         Some(other) => Span::styled(other.to_string(), th.style(Role::Error)),
         None => Span::styled("-", th.style(Role::Muted)),
     };
-    window(f, area, ctx, ui.table(ViewId::Frontends), &["TYPE", "NAMESPACE/NAME", "FRONTEND / FQDN", "READY", "DETAILS"], &widths, albs.len() + gws.len(), |i| {
-        if let Some(a) = albs.get(i) {
-            let gws: Vec<String> = a.gateways.iter().map(|g| g.to_string()).collect();
-            return Row::new(vec![
-                Cell::from("ApplicationLoadBalancer"),
-                Cell::from(a.alb.key.to_string()),
-                Cell::from(a.deployment_message.clone()),
-                Cell::from(cond(a.deployment.as_ref())),
-                Cell::from(format!("gateways: {}  subnets: {}", if gws.is_empty() { "-".into() } else { gws.join(",") }, a.alb.associations.len())),
-            ]);
-        }
-        let g = &gws[i - albs.len()];
-        let addrs: Vec<&str> = g.addresses.iter().map(|(_, v)| v.as_str()).collect();
-        let (mode, role) = match &g.mode {
-            FrontendMode::AgcManaged { alb, alb_exists: Some(false) } => (format!("AGC managed by {alb} (ALB NOT FOUND)"), Role::Error),
-            FrontendMode::AgcManaged { alb, .. } => (format!("AGC managed by {alb}"), Role::Text),
-            FrontendMode::AgcByo { alb_id } => (format!("AGC BYO {}", alb_id.rsplit('/').next().unwrap_or(alb_id)), Role::Text),
-            FrontendMode::AgcUnbound => ("AGC class without alb-name/alb-id annotation".into(), Role::Error),
-            FrontendMode::Other { controller } => (controller.clone(), Role::Muted),
-        };
-        let mut details = vec![Span::styled(mode, th.style(role))];
-        if !g.tls_policies.is_empty() {
-            details.push(Span::raw(format!("  FrontendTLSPolicy {}", g.tls_policies.join(","))));
-        }
-        if !g.hostnames.is_empty() {
-            details.push(Span::styled(format!("  hosts {}", g.hostnames.join(",")), th.style(Role::Muted)));
-        }
-        Row::new(vec![
-            Cell::from(format!("Gateway ({})", g.class)),
-            Cell::from(g.gateway.to_string()),
-            Cell::from(if addrs.is_empty() { Span::styled("no address", th.style(Role::Warn)) } else { Span::raw(addrs.join(",")) }),
-            Cell::from(cond(g.programmed.as_ref())),
-            Cell::from(Line::from(details)),
-        ])
-    });
+    window(
+        f,
+        area,
+        ctx,
+        ui.table(ViewId::Frontends),
+        &[
+            "TYPE",
+            "NAMESPACE/NAME",
+            "FRONTEND / FQDN",
+            "READY",
+            "DETAILS",
+        ],
+        &widths,
+        albs.len() + gws.len(),
+        |i| {
+            if let Some(a) = albs.get(i) {
+                let gws: Vec<String> = a.gateways.iter().map(|g| g.to_string()).collect();
+                return Row::new(vec![
+                    Cell::from("ApplicationLoadBalancer"),
+                    Cell::from(a.alb.key.to_string()),
+                    Cell::from(a.deployment_message.clone()),
+                    Cell::from(cond(a.deployment.as_ref())),
+                    Cell::from(format!(
+                        "gateways: {}  subnets: {}",
+                        if gws.is_empty() {
+                            "-".into()
+                        } else {
+                            gws.join(",")
+                        },
+                        a.alb.associations.len()
+                    )),
+                ]);
+            }
+            let g = &gws[i - albs.len()];
+            let addrs: Vec<&str> = g.addresses.iter().map(|(_, v)| v.as_str()).collect();
+            let (mode, role) = match &g.mode {
+                FrontendMode::AgcManaged {
+                    alb,
+                    alb_exists: Some(false),
+                } => (format!("AGC managed by {alb} (ALB NOT FOUND)"), Role::Error),
+                FrontendMode::AgcManaged { alb, .. } => {
+                    (format!("AGC managed by {alb}"), Role::Text)
+                }
+                FrontendMode::AgcByo { alb_id } => (
+                    format!("AGC BYO {}", alb_id.rsplit('/').next().unwrap_or(alb_id)),
+                    Role::Text,
+                ),
+                FrontendMode::AgcUnbound => (
+                    "AGC class without alb-name/alb-id annotation".into(),
+                    Role::Error,
+                ),
+                FrontendMode::Other { controller } => (controller.clone(), Role::Muted),
+            };
+            let mut details = vec![Span::styled(mode, th.style(role))];
+            if !g.tls_policies.is_empty() {
+                details.push(Span::raw(format!(
+                    "  FrontendTLSPolicy {}",
+                    g.tls_policies.join(",")
+                )));
+            }
+            if !g.hostnames.is_empty() {
+                details.push(Span::styled(
+                    format!("  hosts {}", g.hostnames.join(",")),
+                    th.style(Role::Muted),
+                ));
+            }
+            Row::new(vec![
+                Cell::from(format!("Gateway ({})", g.class)),
+                Cell::from(g.gateway.to_string()),
+                Cell::from(if addrs.is_empty() {
+                    Span::styled("no address", th.style(Role::Warn))
+                } else {
+                    Span::raw(addrs.join(","))
+                }),
+                Cell::from(cond(g.programmed.as_ref())),
+                Cell::from(Line::from(details)),
+            ])
+        },
+    );
 }
 
 pub fn mesh(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx: &Ctx) {
@@ -138,42 +229,99 @@ pub fn mesh(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx
         return empty(f, area, ctx, state, "namespaces");
     }
     let th = ctx.theme;
-    let widths = [Constraint::Percentage(18), Constraint::Percentage(24), Constraint::Percentage(22), Constraint::Percentage(18), Constraint::Length(9), Constraint::Fill(1)];
-    window(f, area, ctx, ui.table(ViewId::Mesh), &["NAMESPACE", "INJECTION", "CONTROL PLANE", "mTLS", "SIDECARS", "NEED RESTART"], &widths, rows.len(), |i| {
-        let r = &rows[i];
-        let mut inj = vec![Span::raw(r.injection.effective.label())];
-        if r.injection.conflict {
-            inj.push(Span::styled(" CONFLICT: both labels", th.style(Role::Error)));
-        }
-        let cp = match &r.control_plane {
-            ControlPlaneState::NotNeeded => Span::styled("-", th.style(Role::Muted)),
-            ControlPlaneState::Present { revision, namespace, ready, desired } => {
-                Span::styled(format!("{revision} ({namespace} {ready}/{desired})"), th.style(if ready > &0 { Role::Ok } else { Role::Warn }))
+    // Fixed columns first, the rest shared: percentages cut "CONFLICT: both labels" and the
+    // NEED RESTART header at 150 columns.
+    let widths = [
+        Constraint::Fill(3),
+        Constraint::Fill(7),
+        Constraint::Fill(5),
+        Constraint::Fill(3),
+        Constraint::Length(9),
+        Constraint::Length(12),
+    ];
+    // Counts from a kind that is not listed (syncing, forbidden) are unknown, not zero: a
+    // forbidden pod list must not read as "nothing needs a restart".
+    let pods_known = state.is_live(Kind::Pods);
+    let cps_known = state.is_live(Kind::Deployments);
+    let mtls_known = state.is_live(Kind::PeerAuthentications);
+    let unknown = || Span::styled("?", th.style(Role::Muted));
+    window(
+        f,
+        area,
+        ctx,
+        ui.table(ViewId::Mesh),
+        &[
+            "NAMESPACE",
+            "INJECTION",
+            "CONTROL PLANE",
+            "mTLS",
+            "SIDECARS",
+            "NEED RESTART",
+        ],
+        &widths,
+        rows.len(),
+        |i| {
+            let r = &rows[i];
+            let mut inj = vec![Span::raw(r.injection.effective.label())];
+            if r.injection.conflict {
+                inj.push(Span::styled(
+                    " CONFLICT: both labels",
+                    th.style(Role::Error),
+                ));
             }
-            ControlPlaneState::Missing { wanted } => Span::styled(format!("MISSING for {wanted}"), th.style(Role::Error)),
-        };
-        let src = match &r.mtls.source {
-            MtlsSource::Namespace(_) => "ns",
-            MtlsSource::MeshWide(_) => "mesh",
-            MtlsSource::Default => "default",
-        };
-        let mtls_role = match r.mtls.mode {
-            MtlsMode::Strict => Role::Ok,
-            MtlsMode::Disable => Role::Warn,
-            _ => Role::Text,
-        };
-        let mut mtls = format!("{} ({src})", r.mtls.mode.as_str());
-        if r.mtls.workload_policies > 0 {
-            mtls.push_str(&format!(" +{}", r.mtls.workload_policies));
-        }
-        let restart = if r.needs_restart > 0 { Span::styled(r.needs_restart.to_string(), th.style(Role::Error)) } else { Span::styled("0", th.style(Role::Muted)) };
-        Row::new(vec![
-            Cell::from(r.namespace.clone()),
-            Cell::from(Line::from(inj)),
-            Cell::from(cp),
-            Cell::from(Span::styled(mtls, th.style(mtls_role))),
-            Cell::from(format!("{}/{}", r.with_sidecar, r.pods)),
-            Cell::from(restart),
-        ])
-    });
+            let cp = match &r.control_plane {
+                ControlPlaneState::NotNeeded => Span::styled("-", th.style(Role::Muted)),
+                _ if !cps_known => unknown(),
+                ControlPlaneState::Present {
+                    revision,
+                    namespace,
+                    ready,
+                    desired,
+                } => Span::styled(
+                    format!("{revision} ({namespace} {ready}/{desired})"),
+                    th.style(if ready > &0 { Role::Ok } else { Role::Warn }),
+                ),
+                ControlPlaneState::Missing { wanted } => {
+                    Span::styled(format!("MISSING for {wanted}"), th.style(Role::Error))
+                }
+            };
+            let src = match &r.mtls.source {
+                MtlsSource::Namespace(_) => "ns",
+                MtlsSource::MeshWide(_) => "mesh",
+                MtlsSource::Default => "default",
+            };
+            let mtls_role = match r.mtls.mode {
+                MtlsMode::Strict => Role::Ok,
+                MtlsMode::Disable => Role::Warn,
+                _ => Role::Text,
+            };
+            let mut mtls = format!("{} ({src})", r.mtls.mode.as_str());
+            if r.mtls.workload_policies > 0 {
+                mtls.push_str(&format!(" +{}", r.mtls.workload_policies));
+            }
+            let restart = if !pods_known || !cps_known {
+                unknown()
+            } else if r.needs_restart > 0 {
+                Span::styled(r.needs_restart.to_string(), th.style(Role::Error))
+            } else {
+                Span::styled("0", th.style(Role::Muted))
+            };
+            Row::new(vec![
+                Cell::from(r.namespace.clone()),
+                Cell::from(Line::from(inj)),
+                Cell::from(cp),
+                Cell::from(if mtls_known {
+                    Span::styled(mtls, th.style(mtls_role))
+                } else {
+                    unknown()
+                }),
+                Cell::from(if pods_known {
+                    Span::raw(format!("{}/{}", r.with_sidecar, r.pods))
+                } else {
+                    unknown()
+                }),
+                Cell::from(restart),
+            ])
+        },
+    );
 }

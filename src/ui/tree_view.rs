@@ -14,19 +14,30 @@ use crate::model::tree::Node;
 use crate::state::AppState;
 
 fn item(n: &Node, th: &Theme) -> TreeItem<'static, String> {
-    let line = Line::from(n.spans.iter().map(|(t, tone)| Span::styled(t.clone(), th.style(tone_role(*tone)))).collect::<Vec<_>>());
+    let line = Line::from(
+        n.spans
+            .iter()
+            .map(|(t, tone)| Span::styled(t.clone(), th.style(tone_role(*tone))))
+            .collect::<Vec<_>>(),
+    );
     if n.children.is_empty() {
         return TreeItem::new_leaf(n.id.clone(), line);
     }
     let children: Vec<_> = n.children.iter().map(|c| item(c, th)).collect();
     // Ids are unique among siblings by construction; fall back to a leaf if not.
-    TreeItem::new(n.id.clone(), line.clone(), children).unwrap_or_else(|_| TreeItem::new_leaf(n.id.clone(), line))
+    TreeItem::new(n.id.clone(), line.clone(), children)
+        .unwrap_or_else(|_| TreeItem::new_leaf(n.id.clone(), line))
 }
 
 pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx: &Ctx) {
     let th = ctx.theme;
     if ui.tree_version != state.derived_version || ui.tree_items.is_empty() {
-        ui.tree_items = state.derived.gateway_tree.iter().map(|n| item(n, th)).collect();
+        ui.tree_items = state
+            .derived
+            .gateway_tree
+            .iter()
+            .map(|n| item(n, th))
+            .collect();
         ui.tree_version = state.derived_version;
         // Open the class level by default so gateways are visible at first sight.
         if ui.tree.opened().is_empty() {
@@ -39,15 +50,26 @@ pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx
         }
     }
     if ui.tree_items.is_empty() {
-        let msg = if state.active_filter().is_empty() { "No gateways." } else { "No gateway matches the filter." };
+        let msg = if state.active_filter().is_empty() {
+            "No gateways."
+        } else {
+            "No gateway matches the filter."
+        };
         f.render_widget(Paragraph::new(msg).style(th.style(Role::Muted)), area);
         return;
     }
     match Tree::new(&ui.tree_items) {
         Ok(tree) => {
-            let tree = tree.highlight_style(th.style(Role::Selection)).node_closed_symbol("▸ ").node_open_symbol("▾ ").node_no_children_symbol("  ");
+            let tree = tree
+                .highlight_style(th.style(Role::Selection))
+                .node_closed_symbol("▸ ")
+                .node_open_symbol("▾ ")
+                .node_no_children_symbol("  ");
             f.render_stateful_widget(tree, area, &mut ui.tree);
         }
-        Err(e) => f.render_widget(Paragraph::new(format!("tree error: {e}")).style(th.style(Role::Error)), area),
+        Err(e) => f.render_widget(
+            Paragraph::new(format!("tree error: {e}")).style(th.style(Role::Error)),
+            area,
+        ),
     }
 }

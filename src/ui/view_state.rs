@@ -22,10 +22,15 @@ pub struct ViewState {
 
 impl ViewState {
     pub fn table(&mut self, view: ViewId) -> &mut TableState {
-        self.tables.entry(view).or_insert_with(|| TableState::default().with_selected(Some(0)))
+        self.tables
+            .entry(view)
+            .or_insert_with(|| TableState::default().with_selected(Some(0)))
     }
 
     pub fn selected(&self, view: ViewId) -> usize {
-        self.tables.get(&view).and_then(|t| t.selected()).unwrap_or(0)
+        self.tables
+            .get(&view)
+            .and_then(|t| t.selected())
+            .unwrap_or(0)
     }
 }

@@ -320,9 +320,7 @@ fn run_openssl(dir: &Path, args: &[&str]) {
         .current_dir(dir)
         .stdin(Stdio::null())
         .output()
-        .unwrap_or_else(|e| {
-            panic!("failed to run the openssl CLI (apt-get install openssl): {e}")
-        });
+        .unwrap_or_else(|e| panic!("failed to run the openssl CLI (apt-get install openssl): {e}"));
     assert!(
         out.status.success(),
         "openssl {} failed: {}\n{}",
@@ -338,19 +336,43 @@ fn generate_pki(dir: &Path) {
     run_openssl(
         dir,
         &[
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "3650",
-            "-subj", "/CN=meshctl-e2e-ca",
-            "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-days",
+            "3650",
+            "-subj",
+            "/CN=meshctl-e2e-ca",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
         ],
     );
     run_openssl(
         dir,
         &[
-            "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-nodes", "-keyout", "server.key", "-out", "server.csr",
-            "-subj", "/CN=kube-apiserver",
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=kube-apiserver",
         ],
     );
     fs::write(
@@ -364,13 +386,34 @@ fn generate_pki(dir: &Path) {
     run_openssl(
         dir,
         &[
-            "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", "server.crt", "-days", "3650", "-extfile", "server.ext",
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "3650",
+            "-extfile",
+            "server.ext",
         ],
     );
     run_openssl(
         dir,
-        &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "sa.key"],
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            "sa.key",
+        ],
     );
     run_openssl(dir, &["pkey", "-in", "sa.key", "-pubout", "-out", "sa.pub"]);
 }
@@ -379,7 +422,11 @@ fn base64(data: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -616,8 +663,11 @@ impl KubeEnv {
         let server_url = format!("https://127.0.0.1:{apiserver_port}");
         let ca = fs::read(dir.join("ca.crt")).expect("read ca.crt");
         let kubeconfig = dir.join("kubeconfig");
-        fs::write(&kubeconfig, kubeconfig_yaml(&server_url, &ca, ADMIN_USER, ADMIN_TOKEN))
-            .expect("write kubeconfig");
+        fs::write(
+            &kubeconfig,
+            kubeconfig_yaml(&server_url, &ca, ADMIN_USER, ADMIN_TOKEN),
+        )
+        .expect("write kubeconfig");
         let limited_kubeconfig = dir.join("kubeconfig-limited");
         fs::write(
             &limited_kubeconfig,
@@ -786,8 +836,8 @@ impl KubeEnv {
         let mut names = Vec::new();
         for path in paths {
             let path = path.as_ref();
-            let text = fs::read_to_string(path)
-                .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+            let text =
+                fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
             for mut doc in parse_yaml_documents(&text, &path.display().to_string()) {
                 if doc.get("kind").and_then(Value::as_str) != Some("CustomResourceDefinition") {
                     // e.g. the ValidatingAdmissionPolicy(Binding) in the gateway-api
@@ -805,17 +855,15 @@ impl KubeEnv {
                 match api.create(&PostParams::default(), &obj).await {
                     Ok(_) => {}
                     Err(kube::Error::Api(s)) if s.code == 409 => {
-                        let existing = api.get(&name).await.unwrap_or_else(|e| {
-                            panic!("get existing CRD {name}: {e}")
-                        });
+                        let existing = api
+                            .get(&name)
+                            .await
+                            .unwrap_or_else(|e| panic!("get existing CRD {name}: {e}"));
                         obj.metadata.resource_version = existing.metadata.resource_version;
                         api.replace(&name, &PostParams::default(), &obj)
                             .await
                             .unwrap_or_else(|e| {
-                                panic!(
-                                    "replace CRD {name} from {} failed: {e}",
-                                    path.display()
-                                )
+                                panic!("replace CRD {name} from {} failed: {e}", path.display())
                             });
                     }
                     Err(e) => panic!(
@@ -852,7 +900,8 @@ impl KubeEnv {
                     .as_ref()
                     .and_then(|s| s.conditions.as_ref())
                     .is_some_and(|cs| {
-                        cs.iter().any(|c| c.type_ == "Established" && c.status == "True")
+                        cs.iter()
+                            .any(|c| c.type_ == "Established" && c.status == "True")
                     });
                 if established {
                     break;
@@ -1024,7 +1073,10 @@ pub fn parse_yaml_documents(text: &str, origin: &str) -> Vec<Value> {
 /// * `default: ""`: 1.20 validates defaults against the schema (and e.g.
 ///   `minLength: 1`) more strictly, so empty-string defaults are rejected.
 pub fn sanitize_crd_for_1_20(crd: &mut Value) {
-    let Some(versions) = crd.pointer_mut("/spec/versions").and_then(Value::as_array_mut) else {
+    let Some(versions) = crd
+        .pointer_mut("/spec/versions")
+        .and_then(Value::as_array_mut)
+    else {
         return;
     };
     for version in versions {
@@ -1051,7 +1103,12 @@ fn sanitize_schema(schema: &mut Value) {
     if obj.get("default").is_some_and(|d| d.as_str() == Some("")) {
         obj.remove("default");
     }
-    for key in ["properties", "patternProperties", "definitions", "dependencies"] {
+    for key in [
+        "properties",
+        "patternProperties",
+        "definitions",
+        "dependencies",
+    ] {
         if let Some(map) = obj.get_mut(key).and_then(Value::as_object_mut) {
             for sub in map.values_mut() {
                 sanitize_schema(sub);

@@ -10,17 +10,27 @@ pub struct ObjKey {
 
 impl ObjKey {
     pub fn new(ns: impl Into<String>, name: impl Into<String>) -> Self {
-        ObjKey { ns: ns.into(), name: name.into() }
+        ObjKey {
+            ns: ns.into(),
+            name: name.into(),
+        }
     }
 
     pub fn of(meta: &ObjectMeta) -> Self {
-        ObjKey::new(meta.namespace.clone().unwrap_or_default(), meta.name.clone().unwrap_or_default())
+        ObjKey::new(
+            meta.namespace.clone().unwrap_or_default(),
+            meta.name.clone().unwrap_or_default(),
+        )
     }
 }
 
 impl std::fmt::Display for ObjKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.ns.is_empty() { write!(f, "{}", self.name) } else { write!(f, "{}/{}", self.ns, self.name) }
+        if self.ns.is_empty() {
+            write!(f, "{}", self.name)
+        } else {
+            write!(f, "{}/{}", self.ns, self.name)
+        }
     }
 }
 
@@ -41,12 +51,18 @@ impl Cond {
 
 impl From<&Condition> for Cond {
     fn from(c: &Condition) -> Self {
-        Cond { type_: c.type_.clone(), status: c.status.clone(), reason: c.reason.clone(), message: c.message.clone() }
+        Cond {
+            type_: c.type_.clone(),
+            status: c.status.clone(),
+            reason: c.reason.clone(),
+            message: c.message.clone(),
+        }
     }
 }
 
 pub fn conds(list: Option<&Vec<Condition>>) -> Vec<Cond> {
-    list.map(|l| l.iter().map(Cond::from).collect()).unwrap_or_default()
+    list.map(|l| l.iter().map(Cond::from).collect())
+        .unwrap_or_default()
 }
 
 pub fn find_cond<'a>(conds: &'a [Cond], type_: &str) -> Option<&'a Cond> {
@@ -59,11 +75,23 @@ pub fn created(meta: &ObjectMeta) -> Option<Timestamp> {
 
 /// Conditions from untyped JSON (custom resources we have no crate for).
 pub fn conds_from_json(v: Option<&serde_json::Value>) -> Vec<Cond> {
-    let Some(list) = v.and_then(|v| v.as_array()) else { return Vec::new() };
+    let Some(list) = v.and_then(|v| v.as_array()) else {
+        return Vec::new();
+    };
     list.iter()
         .map(|c| {
-            let s = |k: &str| c.get(k).and_then(|x| x.as_str()).unwrap_or_default().to_string();
-            Cond { type_: s("type"), status: s("status"), reason: s("reason"), message: s("message") }
+            let s = |k: &str| {
+                c.get(k)
+                    .and_then(|x| x.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            Cond {
+                type_: s("type"),
+                status: s("status"),
+                reason: s("reason"),
+                message: s("message"),
+            }
         })
         .collect()
 }

@@ -73,7 +73,9 @@ impl GatewayInfo {
     }
 
     pub fn alb_id(&self) -> Option<&str> {
-        self.alb_annotations.get(ALB_ID_ANNOTATION).map(String::as_str)
+        self.alb_annotations
+            .get(ALB_ID_ANNOTATION)
+            .map(String::as_str)
     }
 }
 
@@ -108,7 +110,9 @@ impl From<&Gateway> for GatewayInfo {
                         })
                         .unwrap_or_default(),
                     attached_routes: st.map(|s| s.attached_routes),
-                    conditions: st.map(|s| s.conditions.iter().map(Cond::from).collect()).unwrap_or_default(),
+                    conditions: st
+                        .map(|s| s.conditions.iter().map(Cond::from).collect())
+                        .unwrap_or_default(),
                 }
             })
             .collect();
@@ -127,14 +131,24 @@ impl From<&Gateway> for GatewayInfo {
                 .addresses
                 .iter()
                 .flatten()
-                .map(|a| (a.r#type.clone().unwrap_or_else(|| "IPAddress".into()), a.value.clone().unwrap_or_default()))
+                .map(|a| {
+                    (
+                        a.r#type.clone().unwrap_or_else(|| "IPAddress".into()),
+                        a.value.clone().unwrap_or_default(),
+                    )
+                })
                 .collect(),
             listeners,
             status_addresses: status
                 .and_then(|s| s.addresses.as_ref())
                 .map(|a| {
                     a.iter()
-                        .map(|a| (a.r#type.clone().unwrap_or_else(|| "IPAddress".into()), a.value.clone()))
+                        .map(|a| {
+                            (
+                                a.r#type.clone().unwrap_or_else(|| "IPAddress".into()),
+                                a.value.clone(),
+                            )
+                        })
                         .collect()
                 })
                 .unwrap_or_default(),
@@ -160,7 +174,11 @@ impl From<&DynamicObject> for AlbInfo {
             key: ObjKey::of(&o.metadata),
             associations: o.data["spec"]["associations"]
                 .as_array()
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
                 .unwrap_or_default(),
             conditions: conds_from_json(o.data.get("status").and_then(|s| s.get("conditions"))),
             created: created(&o.metadata),
@@ -185,10 +203,17 @@ impl From<&DynamicObject> for FrontendTlsPolicyInfo {
         let s = |k: &str| t.get(k).and_then(|v| v.as_str()).map(String::from);
         FrontendTlsPolicyInfo {
             target_kind: s("kind").unwrap_or_else(|| "Gateway".into()),
-            target: ObjKey::new(s("namespace").unwrap_or_else(|| key.ns.clone()), s("name").unwrap_or_default()),
+            target: ObjKey::new(
+                s("namespace").unwrap_or_else(|| key.ns.clone()),
+                s("name").unwrap_or_default(),
+            ),
             section_names: t["sectionNames"]
                 .as_array()
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
                 .unwrap_or_default(),
             conditions: conds_from_json(o.data.get("status").and_then(|s| s.get("conditions"))),
             key,

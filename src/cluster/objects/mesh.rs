@@ -68,7 +68,9 @@ impl From<&DynamicObject> for PeerAuthInfo {
     fn from(o: &DynamicObject) -> Self {
         let spec = &o.data["spec"];
         let raw = spec["mtls"]["mode"].as_str().map(String::from);
-        let has_selector = spec["selector"]["matchLabels"].as_object().is_some_and(|m| !m.is_empty());
+        let has_selector = spec["selector"]["matchLabels"]
+            .as_object()
+            .is_some_and(|m| !m.is_empty());
         PeerAuthInfo {
             key: ObjKey::of(&o.metadata),
             has_selector,

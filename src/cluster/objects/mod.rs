@@ -10,7 +10,9 @@ mod route;
 mod workload;
 
 pub use common::{Cond, ObjKey, find_cond};
-pub use gateway::{AlbInfo, CertRef, FrontendTlsPolicyInfo, GatewayClassInfo, GatewayInfo, ListenerInfo};
+pub use gateway::{
+    AlbInfo, CertRef, FrontendTlsPolicyInfo, GatewayClassInfo, GatewayInfo, ListenerInfo,
+};
 pub use mesh::{MtlsMode, NamespaceInfo, PeerAuthInfo};
 pub use route::{BackendInfo, ParentRef, ParentStatus, RouteInfo, RouteKind, RuleInfo};
 pub use workload::{PodInfo, ServiceInfo, ServicePort, SidecarInfo, WorkloadInfo, WorkloadKind};

@@ -36,7 +36,10 @@ impl ParentRef {
     }
 
     pub fn matches(&self, other: &ParentRef) -> bool {
-        self.group == other.group && self.kind == other.kind && self.key == other.key && self.section == other.section
+        self.group == other.group
+            && self.kind == other.kind
+            && self.key == other.key
+            && self.section == other.section
     }
 }
 
@@ -125,7 +128,11 @@ pub struct RouteInfo {
 fn http_match_summary(m: &HttpRouteRulesMatches) -> String {
     let mut parts = Vec::new();
     if let Some(p) = &m.path {
-        let t = p.r#type.as_ref().map(|t| format!("{t:?}")).unwrap_or_else(|| "PathPrefix".into());
+        let t = p
+            .r#type
+            .as_ref()
+            .map(|t| format!("{t:?}"))
+            .unwrap_or_else(|| "PathPrefix".into());
         parts.push(format!("{t} {}", p.value.as_deref().unwrap_or("/")));
     }
     if let Some(method) = &m.method {
@@ -137,7 +144,11 @@ fn http_match_summary(m: &HttpRouteRulesMatches) -> String {
     for q in m.query_params.iter().flatten() {
         parts.push(format!("query:{}={}", q.name, q.value));
     }
-    if parts.is_empty() { "PathPrefix /".into() } else { parts.join(" ") }
+    if parts.is_empty() {
+        "PathPrefix /".into()
+    } else {
+        parts.join(" ")
+    }
 }
 
 impl From<&HttpRoute> for RouteInfo {
@@ -154,7 +165,15 @@ impl From<&HttpRoute> for RouteInfo {
                 .iter()
                 .flatten()
                 .map(|p| {
-                    parent_ref(&ns, p.group.as_ref(), p.kind.as_ref(), p.namespace.as_ref(), &p.name, p.section_name.as_ref(), p.port)
+                    parent_ref(
+                        &ns,
+                        p.group.as_ref(),
+                        p.kind.as_ref(),
+                        p.namespace.as_ref(),
+                        &p.name,
+                        p.section_name.as_ref(),
+                        p.port,
+                    )
                 })
                 .collect(),
             rules: r
@@ -164,12 +183,27 @@ impl From<&HttpRoute> for RouteInfo {
                 .flatten()
                 .map(|rule| RuleInfo {
                     name: rule.name.clone(),
-                    matches: rule.matches.iter().flatten().map(http_match_summary).collect(),
+                    matches: rule
+                        .matches
+                        .iter()
+                        .flatten()
+                        .map(http_match_summary)
+                        .collect(),
                     backends: rule
                         .backend_refs
                         .iter()
                         .flatten()
-                        .map(|b| backend(&ns, b.group.as_ref(), b.kind.as_ref(), b.namespace.as_ref(), &b.name, b.port, b.weight))
+                        .map(|b| {
+                            backend(
+                                &ns,
+                                b.group.as_ref(),
+                                b.kind.as_ref(),
+                                b.namespace.as_ref(),
+                                &b.name,
+                                b.port,
+                                b.weight,
+                            )
+                        })
                         .collect(),
                 })
                 .collect(),
@@ -180,7 +214,15 @@ impl From<&HttpRoute> for RouteInfo {
                 .map(|p| ParentStatus {
                     parent: {
                         let pr = &p.parent_ref;
-                        parent_ref(&ns, pr.group.as_ref(), pr.kind.as_ref(), pr.namespace.as_ref(), &pr.name, pr.section_name.as_ref(), pr.port)
+                        parent_ref(
+                            &ns,
+                            pr.group.as_ref(),
+                            pr.kind.as_ref(),
+                            pr.namespace.as_ref(),
+                            &pr.name,
+                            pr.section_name.as_ref(),
+                            pr.port,
+                        )
                     },
                     controller: p.controller_name.clone(),
                     conditions: p.conditions.iter().map(Cond::from).collect(),
@@ -206,7 +248,15 @@ impl From<&GrpcRoute> for RouteInfo {
                 .iter()
                 .flatten()
                 .map(|p| {
-                    parent_ref(&ns, p.group.as_ref(), p.kind.as_ref(), p.namespace.as_ref(), &p.name, p.section_name.as_ref(), p.port)
+                    parent_ref(
+                        &ns,
+                        p.group.as_ref(),
+                        p.kind.as_ref(),
+                        p.namespace.as_ref(),
+                        &p.name,
+                        p.section_name.as_ref(),
+                        p.port,
+                    )
                 })
                 .collect(),
             rules: r
@@ -235,7 +285,17 @@ impl From<&GrpcRoute> for RouteInfo {
                         .backend_refs
                         .iter()
                         .flatten()
-                        .map(|b| backend(&ns, b.group.as_ref(), b.kind.as_ref(), b.namespace.as_ref(), &b.name, b.port, b.weight))
+                        .map(|b| {
+                            backend(
+                                &ns,
+                                b.group.as_ref(),
+                                b.kind.as_ref(),
+                                b.namespace.as_ref(),
+                                &b.name,
+                                b.port,
+                                b.weight,
+                            )
+                        })
                         .collect(),
                 })
                 .collect(),
@@ -246,7 +306,15 @@ impl From<&GrpcRoute> for RouteInfo {
                 .map(|p| ParentStatus {
                     parent: {
                         let pr = &p.parent_ref;
-                        parent_ref(&ns, pr.group.as_ref(), pr.kind.as_ref(), pr.namespace.as_ref(), &pr.name, pr.section_name.as_ref(), pr.port)
+                        parent_ref(
+                            &ns,
+                            pr.group.as_ref(),
+                            pr.kind.as_ref(),
+                            pr.namespace.as_ref(),
+                            &pr.name,
+                            pr.section_name.as_ref(),
+                            pr.port,
+                        )
                     },
                     controller: p.controller_name.clone(),
                     conditions: p.conditions.iter().map(Cond::from).collect(),

@@ -39,7 +39,10 @@ fn image_tag(image: &str) -> Option<String> {
     last.split_once(':').map(|(_, t)| t.to_string())
 }
 
-fn inject_override(labels: Option<&BTreeMap<String, String>>, annotations: Option<&BTreeMap<String, String>>) -> Option<bool> {
+fn inject_override(
+    labels: Option<&BTreeMap<String, String>>,
+    annotations: Option<&BTreeMap<String, String>>,
+) -> Option<bool> {
     let v = labels
         .and_then(|l| l.get("sidecar.istio.io/inject"))
         .or_else(|| annotations.and_then(|a| a.get("sidecar.istio.io/inject")))?;
@@ -69,7 +72,11 @@ impl From<&Pod> for PodInfo {
                 .and_then(|a| a.get("sidecar.istio.io/status"))
                 .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
                 .and_then(|v| v["revision"].as_str().map(String::from));
-            let from_label = meta.labels.as_ref().and_then(|l| l.get("istio.io/rev")).cloned();
+            let from_label = meta
+                .labels
+                .as_ref()
+                .and_then(|l| l.get("istio.io/rev"))
+                .cloned();
             SidecarInfo {
                 revision: from_status.or(from_label),
                 image_tag: c.image.as_deref().and_then(image_tag),
@@ -86,7 +93,9 @@ impl From<&Pod> for PodInfo {
             key: ObjKey::of(meta),
             labels: meta.labels.clone().unwrap_or_default(),
             owner,
-            phase: status.and_then(|s| s.phase.clone()).unwrap_or_else(|| "Unknown".into()),
+            phase: status
+                .and_then(|s| s.phase.clone())
+                .unwrap_or_else(|| "Unknown".into()),
             ready: statuses.map_or(0, |s| s.iter().filter(|c| c.ready).count() as u16),
             containers: spec.map_or(0, |s| s.containers.len() as u16),
             restarts: statuses.map_or(0, |s| s.iter().map(|c| c.restart_count.max(0) as u32).sum()),
@@ -126,7 +135,9 @@ impl From<&Service> for ServiceInfo {
         let spec = s.spec.as_ref();
         ServiceInfo {
             key: ObjKey::of(&s.metadata),
-            type_: spec.and_then(|s| s.type_.clone()).unwrap_or_else(|| "ClusterIP".into()),
+            type_: spec
+                .and_then(|s| s.type_.clone())
+                .unwrap_or_else(|| "ClusterIP".into()),
             selector: spec.and_then(|s| s.selector.clone()).unwrap_or_default(),
             ports: spec
                 .and_then(|s| s.ports.as_ref())
@@ -147,7 +158,11 @@ impl From<&Service> for ServiceInfo {
                 .as_ref()
                 .and_then(|st| st.load_balancer.as_ref())
                 .and_then(|lb| lb.ingress.as_ref())
-                .map(|i| i.iter().filter_map(|x| x.ip.clone().or_else(|| x.hostname.clone())).collect())
+                .map(|i| {
+                    i.iter()
+                        .filter_map(|x| x.ip.clone().or_else(|| x.hostname.clone()))
+                        .collect()
+                })
                 .unwrap_or_default(),
         }
     }
@@ -158,7 +173,10 @@ impl ServiceInfo {
     pub fn selects(&self, pod: &PodInfo) -> bool {
         !self.selector.is_empty()
             && pod.key.ns == self.key.ns
-            && self.selector.iter().all(|(k, v)| pod.labels.get(k) == Some(v))
+            && self
+                .selector
+                .iter()
+                .all(|(k, v)| pod.labels.get(k) == Some(v))
     }
 }
 
@@ -201,19 +219,35 @@ pub struct WorkloadInfo {
 }
 
 impl WorkloadInfo {
-    fn base(kind: WorkloadKind, meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta, template: &PodTemplateSpec, selector: Option<&BTreeMap<String, String>>) -> Self {
+    fn base(
+        kind: WorkloadKind,
+        meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+        template: &PodTemplateSpec,
+        selector: Option<&BTreeMap<String, String>>,
+    ) -> Self {
         let tmeta = template.metadata.as_ref();
         WorkloadInfo {
             kind,
             key: ObjKey::of(meta),
             labels: meta.labels.clone().unwrap_or_default(),
             selector: selector.cloned().unwrap_or_default(),
-            template_inject: inject_override(tmeta.and_then(|m| m.labels.as_ref()), tmeta.and_then(|m| m.annotations.as_ref())),
-            template_rev: tmeta.and_then(|m| m.labels.as_ref()).and_then(|l| l.get("istio.io/rev")).cloned(),
+            template_inject: inject_override(
+                tmeta.and_then(|m| m.labels.as_ref()),
+                tmeta.and_then(|m| m.annotations.as_ref()),
+            ),
+            template_rev: tmeta
+                .and_then(|m| m.labels.as_ref())
+                .and_then(|l| l.get("istio.io/rev"))
+                .cloned(),
             images: template
                 .spec
                 .as_ref()
-                .map(|s| s.containers.iter().filter_map(|c| c.image.clone()).collect())
+                .map(|s| {
+                    s.containers
+                        .iter()
+                        .filter_map(|c| c.image.clone())
+                        .collect()
+                })
                 .unwrap_or_default(),
             desired: 0,
             updated: 0,
@@ -230,7 +264,10 @@ impl WorkloadInfo {
     pub fn selects(&self, pod: &PodInfo) -> bool {
         !self.selector.is_empty()
             && pod.key.ns == self.key.ns
-            && self.selector.iter().all(|(k, v)| pod.labels.get(k) == Some(v))
+            && self
+                .selector
+                .iter()
+                .all(|(k, v)| pod.labels.get(k) == Some(v))
     }
 
     /// The Istio revision of an istiod control plane (`app=istiod`), if this is one.
@@ -238,7 +275,12 @@ impl WorkloadInfo {
         if self.labels.get("app").map(String::as_str) != Some("istiod") {
             return None;
         }
-        Some(self.labels.get("istio.io/rev").cloned().unwrap_or_else(|| "default".into()))
+        Some(
+            self.labels
+                .get("istio.io/rev")
+                .cloned()
+                .unwrap_or_else(|| "default".into()),
+        )
     }
 }
 
@@ -246,7 +288,12 @@ impl From<&Deployment> for WorkloadInfo {
     fn from(d: &Deployment) -> Self {
         let spec = d.spec.as_ref();
         let template = spec.map(|s| s.template.clone()).unwrap_or_default();
-        let mut w = WorkloadInfo::base(WorkloadKind::Deployment, &d.metadata, &template, spec.and_then(|s| s.selector.match_labels.as_ref()));
+        let mut w = WorkloadInfo::base(
+            WorkloadKind::Deployment,
+            &d.metadata,
+            &template,
+            spec.and_then(|s| s.selector.match_labels.as_ref()),
+        );
         let st = d.status.as_ref();
         w.desired = spec.and_then(|s| s.replicas).unwrap_or(1);
         w.updated = st.and_then(|s| s.updated_replicas).unwrap_or(0);
@@ -274,7 +321,12 @@ impl From<&StatefulSet> for WorkloadInfo {
     fn from(d: &StatefulSet) -> Self {
         let spec = d.spec.as_ref();
         let template = spec.map(|s| s.template.clone()).unwrap_or_default();
-        let mut w = WorkloadInfo::base(WorkloadKind::StatefulSet, &d.metadata, &template, spec.and_then(|s| s.selector.match_labels.as_ref()));
+        let mut w = WorkloadInfo::base(
+            WorkloadKind::StatefulSet,
+            &d.metadata,
+            &template,
+            spec.and_then(|s| s.selector.match_labels.as_ref()),
+        );
         let st = d.status.as_ref();
         w.desired = spec.and_then(|s| s.replicas).unwrap_or(1);
         w.updated = st.and_then(|s| s.updated_replicas).unwrap_or(0);
@@ -289,7 +341,12 @@ impl From<&DaemonSet> for WorkloadInfo {
     fn from(d: &DaemonSet) -> Self {
         let spec = d.spec.as_ref();
         let template = spec.map(|s| s.template.clone()).unwrap_or_default();
-        let mut w = WorkloadInfo::base(WorkloadKind::DaemonSet, &d.metadata, &template, spec.and_then(|s| s.selector.match_labels.as_ref()));
+        let mut w = WorkloadInfo::base(
+            WorkloadKind::DaemonSet,
+            &d.metadata,
+            &template,
+            spec.and_then(|s| s.selector.match_labels.as_ref()),
+        );
         if let Some(st) = d.status.as_ref() {
             w.desired = st.desired_number_scheduled;
             w.updated = st.updated_number_scheduled.unwrap_or(0);

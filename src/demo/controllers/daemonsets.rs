@@ -22,7 +22,10 @@ pub fn reconcile(s: &mut Store, ds: &Value, mode: Mode) {
     }
     let ns = meta::namespace(ds).to_string();
     let rev = template_hash(&ds["spec"]["template"]);
-    let nodes: Vec<String> = s.list("nodes", None).map(|n| meta::name(n).to_string()).collect();
+    let nodes: Vec<String> = s
+        .list("nodes", None)
+        .map(|n| meta::name(n).to_string())
+        .collect();
     let active: Vec<Arc<Value>> = workload::owned_by(&s.snapshot(PODS, Some(&ns)), meta::uid(ds))
         .into_iter()
         .filter(|p| is_active(p))
@@ -30,20 +33,33 @@ pub fn reconcile(s: &mut Store, ds: &Value, mode: Mode) {
     for node in &nodes {
         if !active.iter().any(|p| node_of(p) == node) {
             let mut pod = workload::pod_from_template(&ds["spec"]["template"], ds);
-            meta::map_at(&mut pod, &["metadata"]).insert("generateName".into(), format!("{}-", meta::name(ds)).into());
+            meta::map_at(&mut pod, &["metadata"])
+                .insert("generateName".into(), format!("{}-", meta::name(ds)).into());
             meta::set_label(&mut pod, REVISION_LABEL, &rev);
-            meta::set_label(&mut pod, "pod-template-generation", &meta::int_at(ds, &["metadata", "generation"]).unwrap_or(1).to_string());
+            meta::set_label(
+                &mut pod,
+                "pod-template-generation",
+                &meta::int_at(ds, &["metadata", "generation"])
+                    .unwrap_or(1)
+                    .to_string(),
+            );
             meta::map_at(&mut pod, &["spec"]).insert("nodeName".into(), node.clone().into());
             workload::create_pod(s, pod, mode);
         }
     }
-    for pod in active.iter().filter(|p| !nodes.iter().any(|n| n == node_of(p))) {
+    for pod in active
+        .iter()
+        .filter(|p| !nodes.iter().any(|n| n == node_of(p)))
+    {
         workload::delete_pod(s, pod, mode);
     }
     let settled = active.len() == nodes.len() && active.iter().all(|p| is_ready(p));
     if settled && ds["spec"]["updateStrategy"]["type"] != "OnDelete" {
         // maxUnavailable 1: replace one outdated pod at a time.
-        if let Some(pod) = active.iter().find(|p| meta::label(p, REVISION_LABEL) != Some(rev.as_str())) {
+        if let Some(pod) = active
+            .iter()
+            .find(|p| meta::label(p, REVISION_LABEL) != Some(rev.as_str()))
+        {
             workload::delete_pod(s, pod, mode);
         }
     }

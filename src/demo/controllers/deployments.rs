@@ -17,7 +17,9 @@ pub const REPLICASETS: &str = "replicasets.apps";
 const REVISION: &str = "deployment.kubernetes.io/revision";
 
 fn revision(rs: &Value) -> i64 {
-    meta::annotation(rs, REVISION).and_then(|r| r.parse().ok()).unwrap_or(0)
+    meta::annotation(rs, REVISION)
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0)
 }
 
 /// An int-or-percent of `total`, rounding up (surge) or down (unavailable).
@@ -29,7 +31,11 @@ fn int_or_percent(v: &Value, total: i64, round_up: bool, default: &str) -> i64 {
     };
     let pct: i64 = text.trim_end_matches('%').parse().unwrap_or(25);
     let scaled = pct * total;
-    if round_up { (scaled + 99) / 100 } else { scaled / 100 }
+    if round_up {
+        (scaled + 99) / 100
+    } else {
+        scaled / 100
+    }
 }
 
 /// (maxSurge, maxUnavailable) with Kubernetes' defaults and their "not both zero" rule.
@@ -37,20 +43,59 @@ fn rolling_bounds(d: &Value, desired: i64) -> (i64, i64) {
     let ru = &d["spec"]["strategy"]["rollingUpdate"];
     let surge = int_or_percent(&ru["maxSurge"], desired, true, "25%");
     let unavailable = int_or_percent(&ru["maxUnavailable"], desired, false, "25%");
-    if surge == 0 && unavailable == 0 { (0, 1) } else { (surge, unavailable) }
+    if surge == 0 && unavailable == 0 {
+        (0, 1)
+    } else {
+        (surge, unavailable)
+    }
 }
 
-/// The ReplicaSet for the current template; created (with `replicas`) when missing.
-pub fn ensure_new_rs(s: &mut Store, d: &Value, owned: &[Arc<Value>], replicas: i64) -> Option<Arc<Value>> {
-    let template = &d["spec"]["template"];
-    let hash = template_hash(template);
-    if let Some(rs) = owned.iter().find(|rs| meta::label(rs, "pod-template-hash") == Some(&hash)) {
+/// Whether a ReplicaSet runs the deployment's current template (ignoring the hash
+/// label, as the real controller does, so adopted asset ReplicaSets keep their names).
+pub fn runs_template(rs: &Value, d: &Value) -> bool {
+    let mut t = rs["spec"]["template"].clone();
+    if let Some(labels) = t["metadata"]["labels"].as_object_mut() {
+        labels.remove("pod-template-hash");
+    }
+    let normalize = |mut v: Value| {
+        if v["metadata"]["labels"]
+            .as_object()
+            .is_some_and(|l| l.is_empty())
+            && let Some(m) = v["metadata"].as_object_mut()
+        {
+            m.remove("labels");
+        }
+        if v["metadata"].as_object().is_some_and(|m| m.is_empty())
+            && let Some(o) = v.as_object_mut()
+        {
+            o.remove("metadata");
+        }
+        v
+    };
+    normalize(t) == normalize(d["spec"]["template"].clone())
+}
+
+/// The ReplicaSet for the current template; created (with `replicas`) when missing,
+/// named with `hash` when given (adopted asset pods) or the template's hash.
+pub fn ensure_new_rs(
+    s: &mut Store,
+    d: &Value,
+    owned: &[Arc<Value>],
+    replicas: i64,
+    hash: Option<&str>,
+) -> Option<Arc<Value>> {
+    if let Some(rs) = owned.iter().find(|rs| runs_template(rs, d)) {
         return Some(rs.clone());
     }
+    let template = &d["spec"]["template"];
+    let hash = hash
+        .map(String::from)
+        .unwrap_or_else(|| template_hash(template));
     let mut tpl = template.clone();
     meta::set_label(&mut tpl, "pod-template-hash", &hash);
     let mut selector = d["spec"]["selector"].clone();
-    meta::map_at(&mut selector, &["matchLabels"]).insert("pod-template-hash".into(), hash.clone().into());
+    meta::map_at(&mut selector, &["matchLabels"])
+        .insert("pod-template-hash".into(), hash.clone().into());
     let next_revision = owned.iter().map(|rs| revision(rs)).max().unwrap_or(0) + 1;
     let desired = workload::replicas(d);
     let rs = json!({
@@ -86,12 +131,15 @@ pub fn reconcile(s: &mut Store, d: &Value, mode: Mode) {
     let owned = workload::owned_by(&s.snapshot(REPLICASETS, Some(&ns)), meta::uid(d));
     let desired = replicas(d);
     let paused = d["spec"]["paused"].as_bool() == Some(true);
-    let hash = template_hash(&d["spec"]["template"]);
-    let is_new = |rs: &Value| meta::label(rs, "pod-template-hash") == Some(hash.as_str());
-    let old_total: i64 = owned.iter().filter(|rs| !is_new(rs)).map(|rs| replicas(rs)).sum();
+    let is_new = |rs: &Value| runs_template(rs, d);
+    let old_total: i64 = owned
+        .iter()
+        .filter(|rs| !is_new(rs))
+        .map(|rs| replicas(rs))
+        .sum();
     if !paused {
         let initial = if old_total == 0 { desired } else { 0 };
-        if let Some(new_rs) = ensure_new_rs(s, d, &owned, initial) {
+        if let Some(new_rs) = ensure_new_rs(s, d, &owned, initial, None) {
             let owned = workload::owned_by(&s.snapshot(REPLICASETS, Some(&ns)), meta::uid(d));
             let old: Vec<Arc<Value>> = owned.iter().filter(|rs| !is_new(rs)).cloned().collect();
             let pods = s.snapshot(workload::PODS, Some(&ns));
@@ -103,7 +151,7 @@ pub fn reconcile(s: &mut Store, d: &Value, mode: Mode) {
             cleanup_history(s, d, &old, &pods, mode);
         }
     }
-    update_status(s, d, &hash);
+    update_status(s, d);
 }
 
 fn recreate(s: &mut Store, d: &Value, new_rs: &Value, old: &[Arc<Value>], pods: &[Arc<Value>]) {
@@ -124,7 +172,13 @@ fn ready_of(pods: &[Arc<Value>], rs: &Value) -> i64 {
 }
 
 /// One step of the rolling update; each write re-triggers reconciliation.
-fn rolling_update(s: &mut Store, d: &Value, new_rs: &Value, old: &[Arc<Value>], pods: &[Arc<Value>]) {
+fn rolling_update(
+    s: &mut Store,
+    d: &Value,
+    new_rs: &Value,
+    old: &[Arc<Value>],
+    pods: &[Arc<Value>],
+) {
     let desired = replicas(d);
     let (surge, unavailable) = rolling_bounds(d, desired);
     let new_spec = replicas(new_rs);
@@ -136,7 +190,12 @@ fn rolling_update(s: &mut Store, d: &Value, new_rs: &Value, old: &[Arc<Value>], 
     if new_spec < desired {
         let room = desired + surge - total;
         if room > 0 {
-            return set_replicas(s, REPLICASETS, new_rs, new_spec + room.min(desired - new_spec));
+            return set_replicas(
+                s,
+                REPLICASETS,
+                new_rs,
+                new_spec + room.min(desired - new_spec),
+            );
         }
     }
     if old_spec == 0 {
@@ -159,7 +218,8 @@ fn rolling_update(s: &mut Store, d: &Value, new_rs: &Value, old: &[Arc<Value>], 
             max_down -= unhealthy;
         }
     }
-    let available: i64 = ready_of(pods, new_rs) + old_sorted.iter().map(|rs| ready_of(pods, rs)).sum::<i64>();
+    let available: i64 =
+        ready_of(pods, new_rs) + old_sorted.iter().map(|rs| ready_of(pods, rs)).sum::<i64>();
     let mut budget = (available - min_available).min(max_down);
     for n in spec.iter_mut() {
         let down = (*n).min(budget.max(0));
@@ -175,7 +235,10 @@ fn rolling_update(s: &mut Store, d: &Value, new_rs: &Value, old: &[Arc<Value>], 
 
 /// Keeps at most `revisionHistoryLimit` scaled-down old ReplicaSets.
 fn cleanup_history(s: &mut Store, d: &Value, old: &[Arc<Value>], pods: &[Arc<Value>], mode: Mode) {
-    let limit = d["spec"]["revisionHistoryLimit"].as_i64().unwrap_or(10).max(0) as usize;
+    let limit = d["spec"]["revisionHistoryLimit"]
+        .as_i64()
+        .unwrap_or(10)
+        .max(0) as usize;
     let mut idle: Vec<&Arc<Value>> = old
         .iter()
         .filter(|rs| replicas(rs) == 0 && workload::owned_by(pods, meta::uid(rs)).is_empty())
@@ -184,7 +247,9 @@ fn cleanup_history(s: &mut Store, d: &Value, old: &[Arc<Value>], pods: &[Arc<Val
         return;
     }
     idle.sort_by_key(|rs| revision(rs));
-    let Some(rt) = s.registry.get(REPLICASETS) else { return };
+    let Some(rt) = s.registry.get(REPLICASETS) else {
+        return;
+    };
     for rs in &idle[..idle.len() - limit] {
         let opts = DeleteOptions {
             dry_run: false,
@@ -195,14 +260,16 @@ fn cleanup_history(s: &mut Store, d: &Value, old: &[Arc<Value>], pods: &[Arc<Val
     }
 }
 
-fn update_status(s: &mut Store, d: &Value, hash: &str) {
+fn update_status(s: &mut Store, d: &Value) {
     let ns = meta::namespace(d).to_string();
-    let Some(d) = s.get(DEPLOYMENTS, &ns, meta::name(d)).cloned() else { return };
+    let Some(d) = s.get(DEPLOYMENTS, &ns, meta::name(d)).cloned() else {
+        return;
+    };
     let owned = workload::owned_by(&s.snapshot(REPLICASETS, Some(&ns)), meta::uid(&d));
     let pods = s.snapshot(workload::PODS, Some(&ns));
     let desired = replicas(&d);
     let (_, unavailable_allowed) = rolling_bounds(&d, desired);
-    let new_rs = owned.iter().find(|rs| meta::label(rs, "pod-template-hash") == Some(hash));
+    let new_rs = owned.iter().find(|rs| runs_template(rs, &d));
     let (mut total, mut ready, mut old_spec) = (0, 0, 0);
     for rs in &owned {
         let (active, r) = pod_counts(&pods, meta::uid(rs));
@@ -213,22 +280,50 @@ fn update_status(s: &mut Store, d: &Value, hash: &str) {
         }
     }
     let (updated, new_name, new_spec) = match new_rs {
-        Some(rs) => (pod_counts(&pods, meta::uid(rs)).0.len() as i64, meta::name(rs), replicas(rs)),
+        Some(rs) => (
+            pod_counts(&pods, meta::uid(rs)).0.len() as i64,
+            meta::name(rs),
+            replicas(rs),
+        ),
         None => (0, "", 0),
     };
     let prev = &d["status"];
     let (av, av_reason, av_msg) = if ready >= desired - unavailable_allowed {
-        ("True", "MinimumReplicasAvailable", "Deployment has minimum availability.")
+        (
+            "True",
+            "MinimumReplicasAvailable",
+            "Deployment has minimum availability.",
+        )
     } else {
-        ("False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.")
+        (
+            "False",
+            "MinimumReplicasUnavailable",
+            "Deployment does not have minimum availability.",
+        )
     };
-    let complete = updated == desired && total == desired && ready == desired && new_spec == desired && old_spec == 0;
+    let complete = updated == desired
+        && total == desired
+        && ready == desired
+        && new_spec == desired
+        && old_spec == 0;
     let (pr, pr_reason, pr_msg) = if d["spec"]["paused"].as_bool() == Some(true) {
-        ("Unknown", "DeploymentPaused", "Deployment is paused".to_string())
+        (
+            "Unknown",
+            "DeploymentPaused",
+            "Deployment is paused".to_string(),
+        )
     } else if complete {
-        ("True", "NewReplicaSetAvailable", format!("ReplicaSet \"{new_name}\" has successfully progressed."))
+        (
+            "True",
+            "NewReplicaSetAvailable",
+            format!("ReplicaSet \"{new_name}\" has successfully progressed."),
+        )
     } else {
-        ("True", "ReplicaSetUpdated", format!("ReplicaSet \"{new_name}\" is progressing."))
+        (
+            "True",
+            "ReplicaSetUpdated",
+            format!("ReplicaSet \"{new_name}\" is progressing."),
+        )
     };
     let mut status = json!({
         "observedGeneration": meta::int_at(&d, &["metadata", "generation"]).unwrap_or(1),

@@ -42,7 +42,11 @@ fn proxy_image_for(istiod_image: &str) -> String {
         Some((r, t)) if !t.contains('/') => (r, t),
         _ => (istiod_image, ""),
     };
-    let tag = if tag.is_empty() { DEFAULT_PROXY_VERSION } else { tag };
+    let tag = if tag.is_empty() {
+        DEFAULT_PROXY_VERSION
+    } else {
+        tag
+    };
     match repo.strip_suffix("/pilot") {
         Some(registry) => format!("{registry}/proxyv2:{tag}"),
         None => format!("{DEFAULT_PROXY_REPO}:{tag}"),
@@ -91,10 +95,15 @@ pub fn admit_pod(s: &Store, pod: &mut Value) {
     let spec = meta::map_at(pod, &["spec"]);
     spec.entry("restartPolicy").or_insert("Always".into());
     spec.entry("dnsPolicy").or_insert("ClusterFirst".into());
-    spec.entry("schedulerName").or_insert("default-scheduler".into());
+    spec.entry("schedulerName")
+        .or_insert("default-scheduler".into());
     spec.entry("serviceAccountName").or_insert("default".into());
-    spec.entry("terminationGracePeriodSeconds").or_insert(30.into());
-    meta::as_map(pod).insert("status".into(), json!({"phase": "Pending", "qosClass": "Burstable"}));
+    spec.entry("terminationGracePeriodSeconds")
+        .or_insert(30.into());
+    meta::as_map(pod).insert(
+        "status".into(),
+        json!({"phase": "Pending", "qosClass": "Burstable"}),
+    );
     if let Some(cp) = injecting_plane(s, pod) {
         inject(pod, &cp);
     }
@@ -102,7 +111,11 @@ pub fn admit_pod(s: &Store, pod: &mut Value) {
 
 /// The workload name Istio derives for telemetry when no label names it.
 fn canonical_name(pod: &Value) -> String {
-    for key in ["service.istio.io/canonical-name", "app.kubernetes.io/name", "app"] {
+    for key in [
+        "service.istio.io/canonical-name",
+        "app.kubernetes.io/name",
+        "app",
+    ] {
         if let Some(v) = meta::label(pod, key) {
             return v.to_string();
         }
@@ -111,17 +124,24 @@ fn canonical_name(pod: &Value) -> String {
         .map(|g| g.trim_end_matches('-'))
         .unwrap_or_else(|| meta::name(pod));
     match meta::label(pod, "pod-template-hash") {
-        Some(hash) => base.trim_end_matches(hash).trim_end_matches('-').to_string(),
+        Some(hash) => base
+            .trim_end_matches(hash)
+            .trim_end_matches('-')
+            .to_string(),
         None => base.to_string(),
     }
 }
 
 fn canonical_revision(pod: &Value) -> String {
-    ["service.istio.io/canonical-revision", "app.kubernetes.io/version", "version"]
-        .iter()
-        .find_map(|k| meta::label(pod, k))
-        .unwrap_or("latest")
-        .to_string()
+    [
+        "service.istio.io/canonical-revision",
+        "app.kubernetes.io/version",
+        "version",
+    ]
+    .iter()
+    .find_map(|k| meta::label(pod, k))
+    .unwrap_or("latest")
+    .to_string()
 }
 
 const VOLUMES: [&str; 8] = [
@@ -222,7 +242,11 @@ pub fn inject(pod: &mut Value, cp: &ControlPlane) {
     meta::set_label(pod, "service.istio.io/canonical-name", &name);
     meta::set_label(pod, "service.istio.io/canonical-revision", &revision);
     meta::set_annotation(pod, REV, &cp.revision);
-    meta::set_annotation(pod, "sidecar.istio.io/status", &status_annotation(&cp.revision));
+    meta::set_annotation(
+        pod,
+        "sidecar.istio.io/status",
+        &status_annotation(&cp.revision),
+    );
     meta::set_annotation(pod, "prometheus.io/path", "/stats/prometheus");
     meta::set_annotation(pod, "prometheus.io/port", "15020");
     meta::set_annotation(pod, "prometheus.io/scrape", "true");
@@ -231,8 +255,18 @@ pub fn inject(pod: &mut Value, cp: &ControlPlane) {
         meta::set_annotation(pod, "kubectl.kubernetes.io/default-logs-container", &c);
     }
     let spec = meta::map_at(pod, &["spec"]);
-    push_all(spec, "containers", vec![proxy_container(&cp.proxy_image)], false);
-    push_all(spec, "initContainers", vec![init_container(&cp.proxy_image)], true);
+    push_all(
+        spec,
+        "containers",
+        vec![proxy_container(&cp.proxy_image)],
+        false,
+    );
+    push_all(
+        spec,
+        "initContainers",
+        vec![init_container(&cp.proxy_image)],
+        true,
+    );
     push_all(spec, "volumes", volumes(), false);
 }
 
@@ -260,7 +294,10 @@ mod tests {
             proxy_image_for("mcr.microsoft.com/oss/istio/pilot:1.23.2"),
             "mcr.microsoft.com/oss/istio/proxyv2:1.23.2"
         );
-        assert_eq!(proxy_image_for("istiod"), "mcr.microsoft.com/oss/istio/proxyv2:1.22.5");
+        assert_eq!(
+            proxy_image_for("istiod"),
+            "mcr.microsoft.com/oss/istio/proxyv2:1.22.5"
+        );
         assert_eq!(
             proxy_image_for("registry:5000/x/istiod:1.20.0"),
             "mcr.microsoft.com/oss/istio/proxyv2:1.20.0"

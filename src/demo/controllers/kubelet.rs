@@ -171,7 +171,9 @@ fn running(pod: &mut Value, p: &Placement) {
 /// Schedules and starts a pod immediately (demo start-up: a settled cluster).
 pub fn start_now(s: &mut Store, pod: &Value) -> Option<Arc<Value>> {
     let p = place(s, pod);
-    ops::mutate(s, "pods", meta::namespace(pod), meta::name(pod), |o| running(o, &p))
+    ops::mutate(s, "pods", meta::namespace(pod), meta::name(pod), |o| {
+        running(o, &p)
+    })
 }
 
 /// Reacts to pod changes with delayed, self-ending tasks (they hold only a Weak).
@@ -188,7 +190,8 @@ pub fn on_change(engine: &Weak<Engine>, c: &Change) {
             tokio::spawn(start_later(engine.clone(), id));
         }
         ChangeKind::Modified
-            if meta::is_terminating(pod) && !c.previous.as_deref().is_some_and(meta::is_terminating) =>
+            if meta::is_terminating(pod)
+                && !c.previous.as_deref().is_some_and(meta::is_terminating) =>
         {
             tokio::spawn(remove_later(engine.clone(), id));
         }
@@ -201,10 +204,18 @@ fn jitter(min_ms: u64, max_ms: u64) -> Duration {
 }
 
 /// Runs `f` on the pod if it still exists with the same uid and is not terminating.
-fn with_pod(engine: &Weak<Engine>, (ns, name, uid): &(String, String, String), f: impl FnOnce(&mut Store, &Value)) -> bool {
-    let Some(engine) = engine.upgrade() else { return false };
+fn with_pod(
+    engine: &Weak<Engine>,
+    (ns, name, uid): &(String, String, String),
+    f: impl FnOnce(&mut Store, &Value),
+) -> bool {
+    let Some(engine) = engine.upgrade() else {
+        return false;
+    };
     let mut s = engine.lock();
-    let Some(pod) = s.get("pods", ns, name).cloned() else { return false };
+    let Some(pod) = s.get("pods", ns, name).cloned() else {
+        return false;
+    };
     if meta::uid(&pod) != uid || meta::is_terminating(&pod) {
         return false;
     }
@@ -214,7 +225,8 @@ fn with_pod(engine: &Weak<Engine>, (ns, name, uid): &(String, String, String), f
 
 async fn start_later(engine: Weak<Engine>, id: (String, String, String)) {
     tokio::time::sleep(jitter(100, 300)).await;
-    let unschedulable = |pod: &Value| meta::annotation(pod, FAIL_ANNOTATION) == Some("Unschedulable");
+    let unschedulable =
+        |pod: &Value| meta::annotation(pod, FAIL_ANNOTATION) == Some("Unschedulable");
     let ok = with_pod(&engine, &id, |s, pod| {
         let p = place(s, pod);
         if unschedulable(pod) {
@@ -237,9 +249,13 @@ async fn start_later(engine: Weak<Engine>, id: (String, String, String)) {
 
 async fn remove_later(engine: Weak<Engine>, (ns, name, uid): (String, String, String)) {
     tokio::time::sleep(jitter(400, 900)).await;
-    let Some(engine) = engine.upgrade() else { return };
+    let Some(engine) = engine.upgrade() else {
+        return;
+    };
     let mut s = engine.lock();
-    let Some(rt) = s.registry.get("pods") else { return };
+    let Some(rt) = s.registry.get("pods") else {
+        return;
+    };
     let opts = DeleteOptions {
         grace_seconds: Some(0),
         precondition_uid: Some(uid),

@@ -35,7 +35,10 @@ pub enum Mode {
 const WORKLOADS: [&str; 4] = [DEPLOYMENTS, REPLICASETS, STATEFULSETS, DAEMONSETS];
 
 fn workload_namespaces(s: &Store) -> BTreeSet<String> {
-    WORKLOADS.iter().flat_map(|gr| s.namespaces_with(gr)).collect()
+    WORKLOADS
+        .iter()
+        .flat_map(|gr| s.namespaces_with(gr))
+        .collect()
 }
 
 pub fn reconcile_namespace(s: &mut Store, ns: &str, mode: Mode) {
@@ -72,8 +75,14 @@ fn adopt(s: &mut Store) {
         if orphans.is_empty() {
             continue;
         }
-        let Some(rs) = deployments::ensure_new_rs(s, &d, &owned, workload::replicas(&d)) else { continue };
-        let hash = meta::label(&rs, "pod-template-hash").map(|h| ("pod-template-hash", h.to_string()));
+        let hash = most_common_label(&orphans, "pod-template-hash");
+        let Some(rs) =
+            deployments::ensure_new_rs(s, &d, &owned, workload::replicas(&d), hash.as_deref())
+        else {
+            continue;
+        };
+        let hash =
+            meta::label(&rs, "pod-template-hash").map(|h| ("pod-template-hash", h.to_string()));
         for pod in orphans {
             set_owner(s, workload::PODS, &pod, &rs, hash.clone());
         }
@@ -82,25 +91,63 @@ fn adopt(s: &mut Store) {
         let sel = LabelSelector::from_structured(&sts["spec"]["selector"]);
         let rev = statefulsets::revision(&sts);
         for pod in orphan_pods(s, meta::namespace(&sts), &sel) {
-            set_owner(s, workload::PODS, &pod, &sts, Some(("controller-revision-hash", rev.clone())));
+            set_owner(
+                s,
+                workload::PODS,
+                &pod,
+                &sts,
+                Some(("controller-revision-hash", rev.clone())),
+            );
         }
     }
     for ds in s.snapshot(DAEMONSETS, None) {
         let sel = LabelSelector::from_structured(&ds["spec"]["selector"]);
         let rev = workload::template_hash(&ds["spec"]["template"]);
-        let nodes: Vec<String> = s.list("nodes", None).map(|n| meta::name(n).to_string()).collect();
-        for (i, pod) in orphan_pods(s, meta::namespace(&ds), &sel).into_iter().enumerate() {
-            set_owner(s, workload::PODS, &pod, &ds, Some(("controller-revision-hash", rev.clone())));
+        let nodes: Vec<String> = s
+            .list("nodes", None)
+            .map(|n| meta::name(n).to_string())
+            .collect();
+        for (i, pod) in orphan_pods(s, meta::namespace(&ds), &sel)
+            .into_iter()
+            .enumerate()
+        {
+            set_owner(
+                s,
+                workload::PODS,
+                &pod,
+                &ds,
+                Some(("controller-revision-hash", rev.clone())),
+            );
             if pod["spec"]["nodeName"].as_str().is_none_or(str::is_empty)
                 && let Some(node) = nodes.get(i)
             {
                 let node = node.clone();
-                super::ops::mutate(s, workload::PODS, meta::namespace(&pod), meta::name(&pod), |o| {
-                    meta::map_at(o, &["spec"]).insert("nodeName".into(), node.into());
-                });
+                super::ops::mutate(
+                    s,
+                    workload::PODS,
+                    meta::namespace(&pod),
+                    meta::name(&pod),
+                    |o| {
+                        meta::map_at(o, &["spec"]).insert("nodeName".into(), node.into());
+                    },
+                );
             }
         }
     }
+}
+
+/// The value most of `objs` carry for a label (asset pods name their ReplicaSet's hash).
+fn most_common_label(objs: &[Arc<serde_json::Value>], key: &str) -> Option<String> {
+    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    for o in objs {
+        if let Some(v) = meta::label(o, key) {
+            *counts.entry(v).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .map(|(v, _)| v.to_string())
 }
 
 fn orphan_pods(s: &Store, ns: &str, sel: &LabelSelector) -> Vec<Arc<serde_json::Value>> {
@@ -113,10 +160,17 @@ fn orphan_pods(s: &Store, ns: &str, sel: &LabelSelector) -> Vec<Arc<serde_json::
         .collect()
 }
 
-fn set_owner(s: &mut Store, gr: &str, obj: &serde_json::Value, owner: &serde_json::Value, label: Option<(&str, String)>) {
+fn set_owner(
+    s: &mut Store,
+    gr: &str,
+    obj: &serde_json::Value,
+    owner: &serde_json::Value,
+    label: Option<(&str, String)>,
+) {
     let owner_ref = workload::owner_ref(owner);
     super::ops::mutate(s, gr, meta::namespace(obj), meta::name(obj), |o| {
-        meta::map_at(o, &["metadata"]).insert("ownerReferences".into(), serde_json::json!([owner_ref]));
+        meta::map_at(o, &["metadata"])
+            .insert("ownerReferences".into(), serde_json::json!([owner_ref]));
         if let Some((k, v)) = &label {
             meta::set_label(o, k, v);
         }
@@ -165,7 +219,9 @@ async fn run(engine: Weak<Engine>, mut rx: broadcast::Receiver<Arc<Change>>) {
                 Err(_) => break,
             }
         }
-        let Some(strong) = engine.upgrade() else { return };
+        let Some(strong) = engine.upgrade() else {
+            return;
+        };
         let mut s = strong.lock();
         let mut dirty = BTreeSet::new();
         for c in &batch {

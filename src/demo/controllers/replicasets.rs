@@ -22,13 +22,16 @@ pub fn reconcile(s: &mut Store, rs: &Value, mode: Mode) {
     if active.len() < want {
         for _ in active.len()..want {
             let mut pod = workload::pod_from_template(&rs["spec"]["template"], rs);
-            meta::map_at(&mut pod, &["metadata"]).insert("generateName".into(), format!("{}-", meta::name(rs)).into());
+            meta::map_at(&mut pod, &["metadata"])
+                .insert("generateName".into(), format!("{}-", meta::name(rs)).into());
             workload::create_pod(s, pod, mode);
         }
     } else if active.len() > want {
         // Least valuable first: not ready, then the most recently created.
         active.sort_by_key(|p| {
-            let created = meta::str_at(p, &["metadata", "creationTimestamp"]).unwrap_or_default().to_string();
+            let created = meta::str_at(p, &["metadata", "creationTimestamp"])
+                .unwrap_or_default()
+                .to_string();
             (is_ready(p), std::cmp::Reverse(created))
         });
         for pod in &active[..active.len() - want] {

@@ -17,7 +17,9 @@ pub fn is_gateway_api(gr: &str) -> bool {
 
 fn bump(conditions: &mut Value, generation: i64) {
     for c in conditions.as_array_mut().into_iter().flatten() {
-        if c.get("observedGeneration").is_some_and(|g| g.as_i64() != Some(generation)) {
+        if c.get("observedGeneration")
+            .is_some_and(|g| g.as_i64() != Some(generation))
+        {
             meta::as_map(c).insert("observedGeneration".into(), generation.into());
         }
     }
@@ -25,24 +27,36 @@ fn bump(conditions: &mut Value, generation: i64) {
 
 pub fn on_change(s: &mut Store, c: &Change) {
     let generation = |v: &Value| meta::int_at(v, &["metadata", "generation"]);
-    let Some(prev) = c.previous.as_deref() else { return };
-    let Some(g) = generation(&c.object) else { return };
+    let Some(prev) = c.previous.as_deref() else {
+        return;
+    };
+    let Some(g) = generation(&c.object) else {
+        return;
+    };
     if c.kind != ChangeKind::Modified || generation(prev) == Some(g) {
         return;
     }
     let obj = &c.object;
-    ops::mutate(s, &c.group_resource, meta::namespace(obj), meta::name(obj), |o| {
-        let Some(status) = o.get_mut("status") else { return };
-        if let Some(conds) = status.get_mut("conditions") {
-            bump(conds, g);
-        }
-        for key in ["parents", "listeners"] {
-            let entries = status.get_mut(key).and_then(Value::as_array_mut);
-            for entry in entries.into_iter().flatten() {
-                if let Some(conds) = entry.get_mut("conditions") {
-                    bump(conds, g);
+    ops::mutate(
+        s,
+        &c.group_resource,
+        meta::namespace(obj),
+        meta::name(obj),
+        |o| {
+            let Some(status) = o.get_mut("status") else {
+                return;
+            };
+            if let Some(conds) = status.get_mut("conditions") {
+                bump(conds, g);
+            }
+            for key in ["parents", "listeners"] {
+                let entries = status.get_mut(key).and_then(Value::as_array_mut);
+                for entry in entries.into_iter().flatten() {
+                    if let Some(conds) = entry.get_mut("conditions") {
+                        bump(conds, g);
+                    }
                 }
             }
-        }
-    });
+        },
+    );
 }

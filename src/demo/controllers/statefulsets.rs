@@ -15,7 +15,11 @@ pub const STATEFULSETS: &str = "statefulsets.apps";
 const REVISION_LABEL: &str = "controller-revision-hash";
 
 pub fn revision(sts: &Value) -> String {
-    format!("{}-{}", meta::name(sts), template_hash(&sts["spec"]["template"]))
+    format!(
+        "{}-{}",
+        meta::name(sts),
+        template_hash(&sts["spec"]["template"])
+    )
 }
 
 fn ordinal(sts: &Value, pod: &Value) -> Option<usize> {
@@ -70,7 +74,11 @@ pub fn reconcile(s: &mut Store, sts: &Value, mode: Mode) {
         }
     }
     // Scale down from the highest ordinal, one at a time.
-    if let Some((_, extra)) = by_ordinal.iter().rev().find(|(i, p)| **i >= want && is_active(p)) {
+    if let Some((_, extra)) = by_ordinal
+        .iter()
+        .rev()
+        .find(|(i, p)| **i >= want && is_active(p))
+    {
         if all_settled || !ordered {
             workload::delete_pod(s, extra, mode);
         }
@@ -94,7 +102,12 @@ fn update_status(s: &mut Store, sts: &Value, rev: &str) {
         .filter(|p| is_active(p))
         .collect();
     let ready = active.iter().filter(|p| is_ready(p)).count();
-    let at = |r: &str| active.iter().filter(|p| meta::label(p, REVISION_LABEL) == Some(r)).count();
+    let at = |r: &str| {
+        active
+            .iter()
+            .filter(|p| meta::label(p, REVISION_LABEL) == Some(r))
+            .count()
+    };
     let updated = at(rev);
     let current_rev = match sts["status"]["currentRevision"].as_str() {
         Some(cur) if updated < replicas(sts) as usize => cur.to_string(),

@@ -53,9 +53,10 @@ pub fn replicas(obj: &Value) -> i64 {
 }
 
 pub fn is_ready(pod: &Value) -> bool {
-    pod["status"]["conditions"]
-        .as_array()
-        .is_some_and(|cs| cs.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
+    pod["status"]["conditions"].as_array().is_some_and(|cs| {
+        cs.iter()
+            .any(|c| c["type"] == "Ready" && c["status"] == "True")
+    })
 }
 
 /// Counts toward a controller's replicas: not terminating, not finished.
@@ -137,13 +138,21 @@ pub fn set_status(s: &mut Store, gr: &str, obj: &Value, status: Value) {
 }
 
 /// A status condition that keeps its timestamps while nothing about it changes.
-pub fn condition(previous: &Value, kind: &str, status: &str, reason: &str, message: &str, with_update_time: bool) -> Value {
+pub fn condition(
+    previous: &Value,
+    kind: &str,
+    status: &str,
+    reason: &str,
+    message: &str,
+    with_update_time: bool,
+) -> Value {
     let old = previous["conditions"]
         .as_array()
         .and_then(|cs| cs.iter().find(|c| c["type"] == kind));
     let now = meta::now();
     let same_status = old.is_some_and(|c| c["status"] == status);
-    let same_all = same_status && old.is_some_and(|c| c["reason"] == reason && c["message"] == message);
+    let same_all =
+        same_status && old.is_some_and(|c| c["reason"] == reason && c["message"] == message);
     let keep = |field: &str, same: bool| match old {
         Some(c) if same && c[field].is_string() => c[field].clone(),
         _ => Value::String(now.clone()),
@@ -177,8 +186,10 @@ mod tests {
 
     #[test]
     fn hash_is_stable_and_sensitive() {
-        let a = json!({"metadata": {"labels": {"app": "x"}}, "spec": {"containers": [{"name": "c"}]}});
-        let b = json!({"spec": {"containers": [{"name": "c"}]}, "metadata": {"labels": {"app": "x"}}});
+        let a =
+            json!({"metadata": {"labels": {"app": "x"}}, "spec": {"containers": [{"name": "c"}]}});
+        let b =
+            json!({"spec": {"containers": [{"name": "c"}]}, "metadata": {"labels": {"app": "x"}}});
         assert_eq!(template_hash(&a), template_hash(&b));
         let mut c = a.clone();
         meta::set_annotation(&mut c, "kubectl.kubernetes.io/restartedAt", "now");
