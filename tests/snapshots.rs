@@ -252,8 +252,8 @@ fn routes_colours() {
     let th = &s.theme;
     assert_role(buf, th, "RefsNotResolved", Role::Warn);
     assert_role(buf, th, "Pending", Role::Warn);
-    assert_role(buf, th, "ResolvedRefs=False on istio-ingress/gw-istio", Role::Error);
-    assert_role(buf, th, "parent Gateway infra/gw-missing not found", Role::Error);
+    assert_role(buf, th, "ResolvedRefs=False on istio", Role::Error);
+    assert_role(buf, th, "parent Gateway infra/gw-missing", Role::Error);
     assert_role(buf, th, "rule 1 has all backend weights 0", Role::Error);
     // The first row is selected: its status keeps the selection colours, the others are Ok.
     let (_, y) = find(buf, "infra/split-odd");

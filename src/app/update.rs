@@ -51,7 +51,7 @@ fn on_watch(state: &mut AppState, w: WatchMsg) {
     }
     match w.event {
         WatchEvent::Reset(objs) => state.cache.reset(w.kind, objs),
-        WatchEvent::Apply(o) => state.cache.apply(o),
+        WatchEvent::Apply(o) => state.cache.apply(*o),
         WatchEvent::Delete(key) => state.cache.delete(w.kind, &key),
         WatchEvent::State(s) => {
             state.watch.insert(w.kind, s);
@@ -137,9 +137,8 @@ pub fn act(state: &mut AppState, ui: &mut ViewState, action: Action) -> Vec<Effe
             .modals
             .push(Modal::Filter(TextInput::with(state.filter(view)))),
         Action::Back => {
-            if state.details.remove(&view).is_some() {
-                state.stale = true;
-            } else if state.filters.remove(&view).is_some() {
+            // Close the drill-in first; a second esc clears the filter.
+            if state.details.remove(&view).is_some() || state.filters.remove(&view).is_some() {
                 state.stale = true;
             }
         }
@@ -481,5 +480,145 @@ fn edit(input: &mut TextInput, key: KeyEvent) {
         KeyCode::Home => input.cursor = 0,
         KeyCode::End => input.cursor = input.text.chars().count(),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::objects::NamespaceInfo;
+    use crate::state::ConnInfo;
+    use crate::state::cache::Obj;
+
+    fn state() -> AppState {
+        let conn = ConnInfo {
+            context: "a".into(),
+            cluster: "c".into(),
+            user: None,
+            contexts: vec!["a".into(), "b".into()],
+            error: None,
+        };
+        AppState::new(conn, None, false, jiff::Timestamp::UNIX_EPOCH)
+    }
+
+    fn key(c: char) -> Msg {
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+    }
+
+    fn code(c: KeyCode) -> Msg {
+        Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
+    }
+
+    fn typed(s: &mut AppState, ui: &mut ViewState, km: &Keymap, text: &str) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        for c in text.chars() {
+            effects.extend(update(s, ui, km, key(c)));
+        }
+        effects
+    }
+
+    fn ns_msg(generation: u64, name: &str) -> Msg {
+        Msg::Watch(WatchMsg {
+            generation,
+            kind: Kind::Namespaces,
+            event: WatchEvent::Apply(Box::new(Obj::Namespace(NamespaceInfo {
+                name: name.into(),
+                labels: Default::default(),
+                phase: None,
+            }))),
+        })
+    }
+
+    #[test]
+    fn number_keys_and_palette_switch_views() {
+        let (mut s, mut ui, km) = (state(), ViewState::default(), Keymap::default());
+        update(&mut s, &mut ui, &km, key('4'));
+        assert_eq!(s.view, ViewId::Mesh);
+        typed(&mut s, &mut ui, &km, ":fe");
+        assert!(matches!(s.modals.last(), Some(Modal::Palette(_))));
+        update(&mut s, &mut ui, &km, code(KeyCode::Enter));
+        assert_eq!(s.view, ViewId::Frontends);
+        assert!(s.modals.is_empty());
+        typed(&mut s, &mut ui, &km, ":nonsense");
+        update(&mut s, &mut ui, &km, code(KeyCode::Enter));
+        assert!(matches!(&s.flash, Some((m, Level::Error)) if m.contains("unknown command")));
+    }
+
+    #[test]
+    fn namespace_switch_restarts_watchers_and_drops_old_messages() {
+        let (mut s, mut ui, km) = (state(), ViewState::default(), Keymap::default());
+        update(&mut s, &mut ui, &km, ns_msg(1, "bookinfo"));
+        s.watch.insert(Kind::Namespaces, WatchState::Live);
+        typed(&mut s, &mut ui, &km, ":ns bookinfo");
+        let fx = update(&mut s, &mut ui, &km, code(KeyCode::Enter));
+        assert_eq!(fx, vec![Effect::Rewatch { generation: 2 }]);
+        assert_eq!(s.namespace.as_deref(), Some("bookinfo"));
+        assert!(
+            s.cache.namespaces.is_empty(),
+            "cache is rebuilt by the new watchers"
+        );
+        update(&mut s, &mut ui, &km, ns_msg(1, "stale"));
+        assert!(
+            s.cache.namespaces.is_empty(),
+            "messages of the old generation are ignored"
+        );
+        update(&mut s, &mut ui, &km, ns_msg(2, "bookinfo"));
+        assert_eq!(s.cache.namespaces.len(), 1);
+        // 0 toggles to all namespaces and back.
+        assert_eq!(
+            update(&mut s, &mut ui, &km, key('0')),
+            vec![Effect::Rewatch { generation: 3 }]
+        );
+        assert_eq!(s.namespace, None);
+        update(&mut s, &mut ui, &km, key('0'));
+        assert_eq!(s.namespace.as_deref(), Some("bookinfo"));
+    }
+
+    #[test]
+    fn unknown_namespace_and_context_are_refused() {
+        let (mut s, mut ui, km) = (state(), ViewState::default(), Keymap::default());
+        s.watch.insert(Kind::Namespaces, WatchState::Live);
+        typed(&mut s, &mut ui, &km, ":ns nope");
+        assert_eq!(update(&mut s, &mut ui, &km, code(KeyCode::Enter)), vec![]);
+        assert_eq!(s.namespace, None);
+        typed(&mut s, &mut ui, &km, ":ctx zzz");
+        assert_eq!(update(&mut s, &mut ui, &km, code(KeyCode::Enter)), vec![]);
+        typed(&mut s, &mut ui, &km, ":ctx b");
+        assert_eq!(
+            update(&mut s, &mut ui, &km, code(KeyCode::Enter)),
+            vec![Effect::Connect {
+                context: Some("b".into()),
+                generation: 2
+            }]
+        );
+    }
+
+    #[test]
+    fn filter_is_live_kept_on_enter_and_cleared_by_esc() {
+        let (mut s, mut ui, km) = (state(), ViewState::default(), Keymap::default());
+        typed(&mut s, &mut ui, &km, "/shop");
+        assert_eq!(s.active_filter(), "shop");
+        assert!(
+            s.filter(ViewId::Gateways).is_empty(),
+            "not kept until enter"
+        );
+        update(&mut s, &mut ui, &km, code(KeyCode::Enter));
+        assert_eq!(s.filter(ViewId::Gateways), "shop");
+        // q inside the filter is text, not quit.
+        typed(&mut s, &mut ui, &km, "/q");
+        assert!(!s.quit);
+        update(&mut s, &mut ui, &km, code(KeyCode::Esc));
+        assert_eq!(s.filter(ViewId::Gateways), "");
+    }
+
+    #[test]
+    fn help_opens_and_closes_and_quit_quits() {
+        let (mut s, mut ui, km) = (state(), ViewState::default(), Keymap::default());
+        update(&mut s, &mut ui, &km, key('?'));
+        assert!(matches!(s.modals.last(), Some(Modal::Help { .. })));
+        update(&mut s, &mut ui, &km, code(KeyCode::Esc));
+        assert!(s.modals.is_empty());
+        assert_eq!(update(&mut s, &mut ui, &km, key('q')), vec![Effect::Quit]);
+        assert!(s.quit);
     }
 }

@@ -33,7 +33,7 @@ pub struct WatchMsg {
 pub enum WatchEvent {
     /// A complete fresh list (after start or a re-list).
     Reset(Vec<Obj>),
-    Apply(Obj),
+    Apply(Box<Obj>),
     Delete(ObjKey),
     State(WatchState),
 }
@@ -293,7 +293,7 @@ impl<M: From<WatchMsg> + Send + 'static> Watch<M> {
                         }
                         sent
                     }
-                    Ok(Event::Apply(k)) => self.send(WatchEvent::Apply(project(&k))),
+                    Ok(Event::Apply(k)) => self.send(WatchEvent::Apply(Box::new(project(&k)))),
                     Ok(Event::Delete(k)) => {
                         let meta = k.meta();
                         self.send(WatchEvent::Delete(ObjKey::new(

@@ -86,28 +86,37 @@ fn needs(view: ViewId) -> &'static [Kind] {
 /// One line per kind of this view that is not live.
 pub fn banners(state: &AppState, view: ViewId) -> Vec<(Role, String)> {
     let mut lines = Vec::new();
+    let mut failing: Vec<(&str, &str)> = Vec::new();
     for k in needs(view) {
         match state.watch.get(k) {
-            Some(WatchState::NotInstalled) => {
-                lines.push((
-                    Role::Warn,
-                    format!(
-                        "{} not installed: {} (the API answered 404)",
-                        k.missing_what(),
-                        k.resource()
-                    ),
-                ));
-            }
+            Some(WatchState::NotInstalled) => lines.push((
+                Role::Warn,
+                format!(
+                    "{} not installed: {} (the API answered 404)",
+                    k.missing_what(),
+                    k.resource()
+                ),
+            )),
             Some(WatchState::Forbidden(msg)) => {
                 lines.push((Role::Error, format!("forbidden: {}: {msg}", k.resource())))
             }
-            Some(WatchState::Failing(msg)) => {
-                lines.push((Role::Error, format!("{}: {msg} (retrying)", k.resource())))
-            }
+            Some(WatchState::Failing(msg)) => failing.push((k.resource(), msg.as_str())),
             Some(WatchState::Syncing) => {
                 lines.push((Role::Muted, format!("syncing {}…", k.resource())))
             }
             _ => {}
+        }
+    }
+    // One line when the whole server is unreachable, not one per kind.
+    match failing.as_slice() {
+        [] => {}
+        [(_, first), rest @ ..] if !rest.is_empty() && rest.iter().all(|(_, m)| m == first) => {
+            lines.push((Role::Error, format!("API server: {first} (retrying)")))
+        }
+        all => {
+            for (res, msg) in all {
+                lines.push((Role::Error, format!("{res}: {msg} (retrying)")));
+            }
         }
     }
     lines

@@ -1,0 +1,510 @@
+//! The whole app loop, headless, against the embedded demo cluster: real watchers through a
+//! real `kube::Client`, keys sent as messages, the screen read from a `TestBackend`.
+//!
+//! The facts asserted are the demo's deliberate problems (assets/demo/README.md).
+
+use std::io;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams};
+use meshctl_tui::app::action::ViewId;
+use meshctl_tui::app::msg::Msg;
+use meshctl_tui::app::run::{Session, Ui, run};
+use meshctl_tui::cluster::connect::Target;
+use meshctl_tui::cluster::objects::{ObjKey, RouteKind};
+use meshctl_tui::config::Keymap;
+use meshctl_tui::demo::DemoCluster;
+use meshctl_tui::model::mesh::ControlPlaneState;
+use meshctl_tui::state::{AppState, ConnInfo};
+use meshctl_tui::ui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
+use ratatui::buffer::{Buffer, Cell};
+use ratatui::layout::{Position, Size};
+use serde_json::json;
+use tokio::sync::mpsc::{self, UnboundedSender};
+use tokio::task::JoinHandle;
+
+const WIDTH: u16 = 160;
+const HEIGHT: u16 = 48;
+/// Generous: the demo starts 336 pods and tests run in parallel on small CI machines.
+const WAIT: Duration = Duration::from_secs(60);
+
+/// A `TestBackend` whose screen can be read while the loop owns the terminal: every flush
+/// copies the buffer out.
+struct SharedBackend {
+    inner: TestBackend,
+    screen: Arc<Mutex<Buffer>>,
+}
+
+impl Backend for SharedBackend {
+    type Error = io::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> io::Result<()>
+    where
+        I: Iterator<Item = (u16, u16, &'a Cell)>,
+    {
+        self.inner.draw(content).map_err(io::Error::other)
+    }
+
+    fn hide_cursor(&mut self) -> io::Result<()> {
+        self.inner.hide_cursor().map_err(io::Error::other)
+    }
+
+    fn show_cursor(&mut self) -> io::Result<()> {
+        self.inner.show_cursor().map_err(io::Error::other)
+    }
+
+    fn get_cursor_position(&mut self) -> io::Result<Position> {
+        self.inner.get_cursor_position().map_err(io::Error::other)
+    }
+
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
+        self.inner
+            .set_cursor_position(position)
+            .map_err(io::Error::other)
+    }
+
+    fn clear(&mut self) -> io::Result<()> {
+        self.inner.clear().map_err(io::Error::other)
+    }
+
+    fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
+        self.inner
+            .clear_region(clear_type)
+            .map_err(io::Error::other)
+    }
+
+    fn size(&self) -> io::Result<Size> {
+        self.inner.size().map_err(io::Error::other)
+    }
+
+    fn window_size(&mut self) -> io::Result<WindowSize> {
+        self.inner.window_size().map_err(io::Error::other)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush().map_err(io::Error::other)?;
+        *self.screen.lock().unwrap() = self.inner.buffer().clone();
+        Ok(())
+    }
+}
+
+fn rows(buf: &Buffer) -> Vec<String> {
+    (0..buf.area.height)
+        .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect())
+        .collect()
+}
+
+/// The running app: its message sender, its screen, and the demo cluster behind it.
+struct App {
+    tx: UnboundedSender<Msg>,
+    screen: Arc<Mutex<Buffer>>,
+    task: JoinHandle<(io::Result<AppState>, Terminal<SharedBackend>)>,
+    demo: DemoCluster,
+}
+
+impl App {
+    /// Starts the demo cluster and the loop in a task, like `meshctl-tui --demo`.
+    fn start() -> App {
+        let demo = DemoCluster::start().expect("demo cluster starts");
+        let (tx, rx) = mpsc::unbounded_channel();
+        let screen = Arc::new(Mutex::new(Buffer::empty(ratatui::layout::Rect::new(
+            0, 0, WIDTH, HEIGHT,
+        ))));
+        let backend = SharedBackend {
+            inner: TestBackend::new(WIDTH, HEIGHT),
+            screen: screen.clone(),
+        };
+        let session = Session::new(Target::Demo, Some(demo.clone()));
+        let loop_tx = tx.clone();
+        let task = tokio::spawn(async move {
+            let mut terminal = Terminal::new(backend).unwrap();
+            let theme = Theme::load("monochrome", None).unwrap();
+            let keymap = Keymap::default();
+            let state = AppState::new(ConnInfo::default(), None, false, jiff::Timestamp::now());
+            let ui = Ui {
+                theme: &theme,
+                keymap: &keymap,
+            };
+            let result = run(&mut terminal, state, session, ui, Some((loop_tx, rx))).await;
+            (result, terminal)
+        });
+        App {
+            tx,
+            screen,
+            task,
+            demo,
+        }
+    }
+
+    fn key(&self, code: KeyCode) {
+        self.tx
+            .send(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+            .expect("the loop is running");
+    }
+
+    /// Types each character as a key press.
+    fn keys(&self, text: &str) {
+        for c in text.chars() {
+            self.key(KeyCode::Char(c));
+        }
+    }
+
+    fn rows(&self) -> Vec<String> {
+        rows(&self.screen.lock().unwrap())
+    }
+
+    /// Waits until the screen satisfies `ok`, and returns its rows. Panics with the last
+    /// screen after `WAIT`.
+    async fn wait_for(&self, what: &str, ok: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let start = Instant::now();
+        loop {
+            assert!(
+                !self.task.is_finished(),
+                "the app loop ended while waiting for {what}"
+            );
+            let rows = self.rows();
+            if ok(&rows) {
+                return rows;
+            }
+            if start.elapsed() > WAIT {
+                panic!(
+                    "timed out waiting for {what}; last screen:\n{}",
+                    rows.join("\n")
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits for a screen containing every needle.
+    async fn wait_text(&self, needles: &[&str]) -> Vec<String> {
+        self.wait_for(&format!("{needles:?}"), |rows| {
+            let all = rows.join("\n");
+            needles.iter().all(|n| all.contains(n))
+        })
+        .await
+    }
+
+    /// Waits until every watcher is live (the header says so).
+    async fn wait_live(&self) -> Vec<String> {
+        self.wait_text(&["● live"]).await
+    }
+
+    /// Quits with `q` and returns the final state and terminal.
+    async fn quit(self) -> (AppState, Terminal<SharedBackend>, DemoCluster) {
+        self.key(KeyCode::Esc); // close a modal or detail first: q types into a prompt
+        self.keys("q");
+        let (state, terminal) = tokio::time::timeout(WAIT, self.task)
+            .await
+            .expect("the loop quits")
+            .expect("no panic");
+        (
+            state.expect("the loop ends without an I/O error"),
+            terminal,
+            self.demo,
+        )
+    }
+}
+
+/// The row of a table whose first column is `first`.
+fn row_of<'a>(rows: &'a [String], first: &str) -> &'a str {
+    let prefix = format!("│{first} ");
+    rows.iter()
+        .find(|r| r.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no row {first:?} in\n{}", rows.join("\n")))
+}
+
+/// The cells of a table row, split on runs of two or more spaces (columns are 2 apart).
+fn cells(row: &str) -> Vec<String> {
+    row.trim_matches('│')
+        .split("  ")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// Re-derives the rows of `view` from the returned state, to assert on the model the
+/// screen was drawn from.
+fn derive(state: &mut AppState, view: ViewId) {
+    state.view = view;
+    state.modals.clear();
+    state.filters.clear();
+    state.details.clear();
+    state.stale = true;
+    state.refresh();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_gateways_routes_and_mesh_problems() {
+    let app = App::start();
+    app.wait_live().await;
+
+    // Gateways (class level open by default): the managed AGC gateway with its FQDN.
+    let rows = app.wait_text(&["Gateway test-infra/gateway-01"]).await;
+    let gw = rows
+        .iter()
+        .find(|r| r.contains("Gateway test-infra/gateway-01"))
+        .unwrap();
+    assert!(gw.contains(".alb.azure.com"), "{gw}");
+    assert!(gw.contains("Programmed ✓"), "{gw}");
+
+    // Routes: filter to the traffic split, open it: two backends at 50 % each.
+    app.keys("2/traffic-split-mesh-route");
+    app.key(KeyCode::Enter);
+    let rows = app
+        .wait_text(&[
+            "Routes [all] /traffic-split-mesh-route",
+            "HTTPRoute  test-infra/traffic-split-mesh-route",
+        ])
+        .await;
+    let route_rows: Vec<&String> = rows
+        .iter()
+        .filter(|r| r.starts_with("│HTTPRoute") || r.starts_with("│GRPCRoute"))
+        .collect();
+    assert_eq!(
+        route_rows.len(),
+        1,
+        "the filter keeps one route:\n{}",
+        rows.join("\n")
+    );
+    app.key(KeyCode::Enter);
+    let rows = app
+        .wait_text(&["HTTPRoute test-infra/traffic-split-mesh-route   (esc: back)"])
+        .await;
+    let detail = rows.join("\n");
+    assert!(
+        detail.contains("→ Service test-infra/backend-v1:8080  weight 50  50%"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("→ Service test-infra/backend-v2:8080  weight 50  50%"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("Gateway test-infra/gateway-01 section http"),
+        "{detail}"
+    );
+    app.key(KeyCode::Esc); // back from the detail
+    app.key(KeyCode::Esc); // clear the filter
+
+    // Mesh: the deliberate injection problems.
+    app.keys("4");
+    let rows = app
+        .wait_text(&[
+            "Mesh [all]",
+            "│legacy-orders ",
+            "│payments ",
+            "│shop ",
+            "│canary-checkout ",
+        ])
+        .await;
+    let legacy = row_of(&rows, "legacy-orders");
+    assert!(
+        legacy.contains("istio-injection=enabled CONFLICT: both labels"),
+        "{legacy}"
+    );
+    let canary = row_of(&rows, "canary-checkout");
+    assert!(
+        canary.contains("istio.io/rev=asm-1-23") && canary.contains("MISSING for asm-1-23"),
+        "{canary}"
+    );
+    let shop = cells(row_of(&rows, "shop"));
+    assert_eq!(
+        shop.last().map(String::as_str),
+        Some("1"),
+        "shop needs 1 restart: {shop:?}"
+    );
+    let payments = cells(row_of(&rows, "payments"));
+    assert_eq!(
+        payments.last().map(String::as_str),
+        Some("3"),
+        "payments needs 3 restarts: {payments:?}"
+    );
+    let bookinfo = cells(row_of(&rows, "bookinfo"));
+    assert_eq!(
+        bookinfo.last().map(String::as_str),
+        Some("0"),
+        "{bookinfo:?}"
+    );
+
+    // Drill into shop: the cart pod without a sidecar is the one to restart.
+    app.keys("/shop");
+    app.key(KeyCode::Enter);
+    app.wait_text(&["Mesh [all] /shop"]).await;
+    app.key(KeyCode::Enter);
+    let rows = app.wait_text(&["Namespace shop   (esc: back)"]).await;
+    let cart = rows
+        .iter()
+        .find(|r| r.contains("pod cart-7c9f6b8d54-m8vbn"))
+        .unwrap_or_else(|| panic!("{}", rows.join("\n")));
+    assert!(
+        cart.contains("no sidecar")
+            && cart.contains("NEEDS RESTART: no sidecar; namespace injects"),
+        "{cart}"
+    );
+    for sibling in ["cart-7c9f6b8d54-x2kqp", "cart-7c9f6b8d54-4hwzt"] {
+        let row = rows
+            .iter()
+            .find(|r| r.contains(sibling))
+            .unwrap_or_else(|| panic!("{sibling}:\n{}", rows.join("\n")));
+        assert!(
+            row.contains("sidecar asm-1-22") && !row.contains("NEEDS RESTART"),
+            "{row}"
+        );
+    }
+    app.key(KeyCode::Esc);
+
+    let (mut state, _terminal, _demo) = app.quit().await;
+    // The same facts from the model the screen was drawn from.
+    derive(&mut state, ViewId::Mesh);
+    let mesh = |ns: &str| {
+        state
+            .derived
+            .mesh
+            .iter()
+            .find(|r| r.namespace == ns)
+            .unwrap_or_else(|| panic!("mesh row {ns}"))
+            .clone()
+    };
+    assert!(mesh("legacy-orders").injection.conflict);
+    assert_eq!(
+        mesh("canary-checkout").control_plane,
+        ControlPlaneState::Missing {
+            wanted: "asm-1-23".into()
+        }
+    );
+    assert_eq!(mesh("shop").needs_restart, 1);
+    assert_eq!(mesh("payments").needs_restart, 3);
+    assert_eq!(
+        mesh("reporting-batch").needs_restart,
+        0,
+        "injection disabled: nothing to restart"
+    );
+    for p in [
+        "payments-api-5d8b7f6c9d-q7rxs",
+        "payments-api-5d8b7f6c9d-b9lfd",
+        "payments-api-5d8b7f6c9d-zt4wc",
+    ] {
+        let pod = &state.cache.pods[&ObjKey::new("payments", p)];
+        assert_eq!(
+            pod.sidecar.as_ref().and_then(|s| s.revision.as_deref()),
+            Some("asm-1-21"),
+            "{p}"
+        );
+    }
+    derive(&mut state, ViewId::Frontends);
+    let gw01 = state
+        .derived
+        .frontends
+        .iter()
+        .find(|f| f.gateway == ObjKey::new("test-infra", "gateway-01"))
+        .expect("gateway-01");
+    assert!(
+        gw01.addresses
+            .iter()
+            .any(|(_, a)| a.ends_with(".alb.azure.com")),
+        "{:?}",
+        gw01.addresses
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn namespace_command_scopes_the_watchers() {
+    let app = App::start();
+    app.wait_live().await;
+    app.keys(":ns bookinfo");
+    app.key(KeyCode::Enter);
+    // Header and liveness in one frame: the new watchers have listed.
+    app.wait_text(&["ns:bookinfo", "● live"]).await;
+    app.keys("4");
+    let rows = app.wait_text(&["Mesh [bookinfo]", "│bookinfo "]).await;
+    let table: Vec<&String> = rows
+        .iter()
+        .filter(|r| r.starts_with('│') && !r.trim_matches(['│', ' ']).is_empty())
+        .collect();
+    assert_eq!(
+        table.len(),
+        2,
+        "header and the bookinfo row only:\n{}",
+        rows.join("\n")
+    );
+    let (state, _terminal, _demo) = app.quit().await;
+    assert_eq!(state.namespace.as_deref(), Some("bookinfo"));
+    assert!(!state.cache.pods.is_empty(), "bookinfo has pods");
+    let others: Vec<_> = state
+        .cache
+        .pods
+        .keys()
+        .filter(|k| k.ns != "bookinfo")
+        .collect();
+    assert!(
+        others.is_empty(),
+        "pods outside bookinfo after :ns bookinfo: {others:?}"
+    );
+    assert!(state.cache.services.keys().all(|k| k.ns == "bookinfo"));
+    assert!(
+        state.cache.namespaces.len() > 1,
+        "namespaces are cluster-scoped: all still listed"
+    );
+    assert!(
+        state
+            .cache
+            .peer_auths
+            .contains_key(&ObjKey::new("aks-istio-system", "default")),
+        "PeerAuthentications are watched in every namespace (the mesh-wide policy)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_in_the_cluster_reaches_the_screen() {
+    let app = App::start();
+    app.wait_live().await;
+    app.keys("2/traffic-split-mesh-route");
+    app.key(KeyCode::Enter);
+    app.wait_text(&["HTTPRoute  test-infra/traffic-split-mesh-route"])
+        .await;
+    app.key(KeyCode::Enter);
+    app.wait_text(&["weight 50  50%"]).await;
+
+    // Shift traffic through the API, like `kubectl patch --type merge`.
+    let ar = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("gateway.networking.k8s.io", "v1", "HTTPRoute"),
+        "httproutes",
+    );
+    let routes: Api<DynamicObject> = Api::namespaced_with(app.demo.client(), "test-infra", &ar);
+    let patch = json!({"spec": {"rules": [{"backendRefs": [
+        {"name": "backend-v1", "port": 8080, "weight": 80},
+        {"name": "backend-v2", "port": 8080, "weight": 20},
+    ]}]}});
+    routes
+        .patch(
+            "traffic-split-mesh-route",
+            &PatchParams::default(),
+            &Patch::Merge(&patch),
+        )
+        .await
+        .expect("merge patch");
+
+    let rows = app
+        .wait_text(&[
+            "backend-v1:8080  weight 80  80%",
+            "backend-v2:8080  weight 20  20%",
+        ])
+        .await;
+    assert!(
+        !rows.join("\n").contains("weight 50"),
+        "old weights are gone"
+    );
+    let (state, _terminal, _demo) = app.quit().await;
+    let route = &state.cache.routes[&(
+        ObjKey::new("test-infra", "traffic-split-mesh-route"),
+        RouteKind::Http,
+    )];
+    let weights: Vec<i64> = route.rules[0].backends.iter().map(|b| b.weight).collect();
+    assert_eq!(weights, vec![80, 20]);
+}
