@@ -198,10 +198,22 @@ impl App {
     async fn quit(self) -> (AppState, Terminal<SharedBackend>, DemoCluster) {
         self.key(KeyCode::Esc); // close a modal or detail first: q types into a prompt
         self.keys("q");
-        let (state, terminal) = tokio::time::timeout(WAIT, self.task)
-            .await
-            .expect("the loop quits")
-            .expect("no panic");
+        // Workaround for a loop bug (see `quits_without_waiting_for_another_message`): a quit
+        // handled while a frame is pending is only noticed on the next message, so keep
+        // messages coming until the loop has ended.
+        let mut task = self.task;
+        let ended = tokio::time::timeout(WAIT, async {
+            loop {
+                tokio::select! {
+                    done = &mut task => break done,
+                    _ = tokio::time::sleep(Duration::from_millis(100)) => {
+                        let _ = self.tx.send(Msg::Tick(jiff::Timestamp::now()));
+                    }
+                }
+            }
+        })
+        .await;
+        let (state, terminal) = ended.expect("the loop quits").expect("no panic");
         (
             state.expect("the loop ends without an I/O error"),
             terminal,
@@ -256,10 +268,11 @@ async fn demo_gateways_routes_and_mesh_problems() {
     // Routes: filter to the traffic split, open it: two backends at 50 % each.
     app.keys("2/traffic-split-mesh-route");
     app.key(KeyCode::Enter);
+    // (At 160 columns the NAMESPACE/NAME cell cuts the name: the detail shows it whole.)
     let rows = app
         .wait_text(&[
             "Routes [all] /traffic-split-mesh-route",
-            "HTTPRoute  test-infra/traffic-split-mesh-route",
+            "HTTPRoute  test-infra/traffic-split",
         ])
         .await;
     let route_rows: Vec<&String> = rows
@@ -466,7 +479,7 @@ async fn a_change_in_the_cluster_reaches_the_screen() {
     app.wait_live().await;
     app.keys("2/traffic-split-mesh-route");
     app.key(KeyCode::Enter);
-    app.wait_text(&["HTTPRoute  test-infra/traffic-split-mesh-route"])
+    app.wait_text(&["HTTPRoute  test-infra/traffic-split"])
         .await;
     app.key(KeyCode::Enter);
     app.wait_text(&["weight 50  50%"]).await;
@@ -507,4 +520,52 @@ async fn a_change_in_the_cluster_reaches_the_screen() {
     )];
     let weights: Vec<i64> = route.rules[0].backends.iter().map(|b| b.weight).collect();
     assert_eq!(weights, vec![80, 20]);
+}
+
+/// BUG (not fixed here, src/cluster/kinds.rs): with `:ns bookinfo` the Deployments watcher
+/// is scoped to bookinfo, so the istiod Deployment in aks-istio-system is not seen. The
+/// bookinfo row then claims "MISSING for asm-1-22", and since the root namespace is derived
+/// from the control planes, the mesh-wide STRICT policy is not found either: mTLS reads
+/// "PERMISSIVE (default)". The control plane is watched in every namespace to prevent that;
+/// namespace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+
+async fn scoped_mesh_row_still_sees_the_control_plane() {
+    let app = App::start();
+    app.wait_live().await;
+    app.keys(":ns bookinfo");
+    app.key(KeyCode::Enter);
+    app.wait_text(&["ns:bookinfo", "● live"]).await;
+    app.keys("4");
+    let rows = app.wait_text(&["Mesh [bookinfo]", "│bookinfo "]).await;
+    let bookinfo = row_of(&rows, "bookinfo");
+    assert!(
+        bookinfo.contains("asm-1-22 (aks-istio-system"),
+        "{bookinfo}"
+    );
+    assert!(bookinfo.contains("STRICT (mesh)"), "{bookinfo}");
+    app.quit().await;
+}
+
+/// BUG (not fixed here, src/app/run.rs): a message handled in the "frame pending" branch of
+/// the loop (`timeout(wait, rx.recv())` then `continue`) never reaches the `if state.quit`
+/// check, so `q` pressed within a frame budget (33 ms) of another key is ignored until the
+/// next message arrives; on a quiet cluster that is the once-a-minute clock tick.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+
+async fn quits_without_waiting_for_another_message() {
+    let app = App::start();
+    app.wait_live().await;
+    app.wait_text(&["Gateway test-infra/gateway-01"]).await;
+    tokio::time::sleep(Duration::from_millis(200)).await; // quiet: the last frame is drawn
+    app.keys("2");
+    tokio::time::sleep(Duration::from_millis(10)).await; // drawn at once (budget elapsed)
+    app.keys("3"); // makes the next frame wait for the budget ...
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    app.keys("q"); // ... and q arrives during that wait
+    let ended = tokio::time::timeout(Duration::from_secs(5), app.task).await;
+    assert!(
+        ended.is_ok(),
+        "q was handled but the loop still runs 5 s later"
+    );
 }

@@ -173,6 +173,9 @@ where
                 dirty = false;
             } else if let Ok(Some(msg)) = tokio::time::timeout(wait, rx.recv()).await {
                 dirty |= handle(&mut state, &mut view, &mut session, ui_cfg.keymap, &tx, msg).await;
+                if state.quit {
+                    break;
+                }
                 continue;
             } else {
                 continue;

@@ -16,10 +16,13 @@ pub enum Kind {
     PeerAuthentications,
     ApplicationLoadBalancers,
     FrontendTlsPolicies,
+    /// istiod Deployments (`app=istiod`) in every namespace, whatever the scope: the mesh
+    /// view needs them to judge any namespace.
+    ControlPlanes,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Namespaces,
         Kind::Pods,
         Kind::Services,
@@ -33,6 +36,7 @@ impl Kind {
         Kind::PeerAuthentications,
         Kind::ApplicationLoadBalancers,
         Kind::FrontendTlsPolicies,
+        Kind::ControlPlanes,
     ];
 
     /// `resource.group` as kubectl prints it, e.g. `httproutes.gateway.networking.k8s.io`.
@@ -51,6 +55,7 @@ impl Kind {
             Kind::PeerAuthentications => "peerauthentications.security.istio.io",
             Kind::ApplicationLoadBalancers => "applicationloadbalancer.alb.networking.azure.io",
             Kind::FrontendTlsPolicies => "frontendtlspolicies.alb.networking.azure.io",
+            Kind::ControlPlanes => "deployments.apps (app=istiod)",
         }
     }
 
@@ -76,7 +81,7 @@ impl Kind {
     /// Kinds watched in every namespace whatever the scope: small, and needed to judge the
     /// mesh (control planes live in istio namespaces, the mesh-wide policy in the root one).
     pub fn always_all_namespaces(self) -> bool {
-        matches!(self, Kind::PeerAuthentications)
+        matches!(self, Kind::PeerAuthentications | Kind::ControlPlanes)
     }
 }
 

@@ -216,6 +216,14 @@ fn spawn_one<M: From<WatchMsg> + Send + 'static>(
                 Obj::FrontendTls(FrontendTlsPolicyInfo::from(o))
             }))
         }
+        Kind::ControlPlanes => {
+            let api = Api::<Deployment>::all(client);
+            tokio::spawn(
+                w.run_with(api, watcher::Config::default().labels("app=istiod"), |d| {
+                    Obj::ControlPlane(WorkloadInfo::from(d))
+                }),
+            )
+        }
     }
 }
 
@@ -266,9 +274,18 @@ impl<M: From<WatchMsg> + Send + 'static> Watch<M> {
         K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
         F: Fn(&K) -> Obj + Send + 'static,
     {
+        self.run_with(api, watcher::Config::default(), project)
+            .await
+    }
+
+    async fn run_with<K, F>(self, api: Api<K>, config: watcher::Config, project: F)
+    where
+        K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+        F: Fn(&K) -> Obj + Send + 'static,
+    {
         loop {
             self.send(WatchEvent::State(WatchState::Syncing));
-            let mut stream = watcher::watcher(api.clone(), watcher::Config::default())
+            let mut stream = watcher::watcher(api.clone(), config.clone())
                 .default_backoff()
                 .boxed();
             let mut buffer: Vec<Obj> = Vec::new();

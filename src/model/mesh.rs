@@ -248,7 +248,7 @@ pub enum ControlPlaneState {
 }
 
 pub fn mesh_rows(cache: &ClusterCache) -> Vec<MeshRow> {
-    let cps = ControlPlanes::from_workloads(cache.workloads.values());
+    let cps = ControlPlanes::from_workloads(cache.control_planes.values());
     let root = cps.root_namespace();
     cache
         .namespaces
@@ -512,7 +512,7 @@ mod tests {
         c.namespaces
             .insert("new".into(), ns("new", &[("istio.io/rev", "asm-1-23")]));
         let cp = istiod("aks-istio-system", "asm-1-22");
-        c.workloads.insert((cp.key.clone(), cp.kind), cp);
+        c.control_planes.insert(cp.key.clone(), cp);
         for p in [
             pod("app", "a", Some("asm-1-22")),
             pod("app", "b", None),

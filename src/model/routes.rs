@@ -11,6 +11,8 @@ use super::weights::shares;
 pub struct Known {
     pub gateways: bool,
     pub services: bool,
+    /// Pods are listed: only then does "no pods" behind a Service mean none exist.
+    pub pods: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -251,6 +253,7 @@ mod tests {
     const KNOWN: Known = Known {
         gateways: true,
         services: true,
+        pods: true,
     };
 
     #[test]

@@ -177,12 +177,12 @@ pub fn route_node(cache: &ClusterCache, known: Known, r: &RouteInfo) -> Node {
         );
     }
     for (i, rule) in r.rules.iter().enumerate() {
-        n = n.child(rule_node(cache, i, rule));
+        n = n.child(rule_node(cache, known, i, rule));
     }
     n
 }
 
-fn rule_node(cache: &ClusterCache, i: usize, rule: &RuleInfo) -> Node {
+fn rule_node(cache: &ClusterCache, known: Known, i: usize, rule: &RuleInfo) -> Node {
     let label = rule
         .name
         .clone()
@@ -201,12 +201,14 @@ fn rule_node(cache: &ClusterCache, i: usize, rule: &RuleInfo) -> Node {
         n = n.span("  all weights 0: no traffic", Tone::Error);
     }
     for (j, (b, pct)) in rule.backends.iter().zip(&s.percent).enumerate() {
-        n = n.child(backend_node(cache, j, b, *pct));
+        n = n.child(backend_node(cache, known, j, b, *pct));
     }
     n
 }
 
-fn backend_node(cache: &ClusterCache, j: usize, b: &BackendInfo, pct: f64) -> Node {
+/// A Service or its pods that are not in the cache are only "not found" / "no pods" when
+/// that kind is listed; while it is syncing or forbidden they are unknown (`?`).
+fn backend_node(cache: &ClusterCache, known: Known, j: usize, b: &BackendInfo, pct: f64) -> Node {
     let port = b.port.map(|p| format!(":{p}")).unwrap_or_default();
     let mut n = Node::new(format!("b:{j}"))
         .span("→ ", Tone::Muted)
@@ -220,7 +222,8 @@ fn backend_node(cache: &ClusterCache, j: usize, b: &BackendInfo, pct: f64) -> No
         return n;
     }
     match cache.services.get(&b.key) {
-        None => n.span("  Service not found", Tone::Error),
+        None if known.services => n.span("  Service not found", Tone::Error),
+        None => n.span("  Service ?", Tone::Muted),
         Some(svc) => {
             let ports: Vec<String> = svc.ports.iter().map(|p| p.port.to_string()).collect();
             let mut sn = Node::new("svc")
@@ -239,7 +242,9 @@ fn backend_node(cache: &ClusterCache, j: usize, b: &BackendInfo, pct: f64) -> No
                 .pods_in(&svc.key.ns)
                 .filter(|p| svc.selects(p))
                 .collect();
-            if pods.is_empty() {
+            if !known.pods {
+                sn = sn.span("  pods ?", Tone::Muted);
+            } else if pods.is_empty() {
                 sn = sn.span("  no pods", Tone::Warn);
             }
             for p in pods {
@@ -421,6 +426,7 @@ mod tests {
             Known {
                 gateways: true,
                 services: true,
+                pods: true,
             },
             "",
         );
@@ -471,5 +477,55 @@ mod tests {
         c.gateway_classes.clear();
         let t = gateway_tree(&c, Known::default(), "");
         assert!(t[0].text().contains("GatewayClass not found"));
+    }
+
+    #[test]
+    fn unlisted_services_and_pods_are_unknown_not_missing() {
+        let mut c = cache();
+        c.pods.clear();
+        // Services and pods forbidden (or still syncing): nothing is "not found".
+        let t = gateway_tree(
+            &c,
+            Known {
+                gateways: true,
+                services: false,
+                pods: false,
+            },
+            "",
+        );
+        let v2 = find(&t, "Service infra/v2:80").unwrap();
+        assert!(
+            v2.text().contains("Service ?") && !v2.text().contains("not found"),
+            "{}",
+            v2.text()
+        );
+        let v1 = find(&t, "Service infra/v1  ").unwrap();
+        assert!(
+            v1.text().contains("pods ?") && !v1.text().contains("no pods"),
+            "{}",
+            v1.text()
+        );
+        // Listed: then they really are missing.
+        let t = gateway_tree(
+            &c,
+            Known {
+                gateways: true,
+                services: true,
+                pods: true,
+            },
+            "",
+        );
+        assert!(
+            find(&t, "Service infra/v2:80")
+                .unwrap()
+                .text()
+                .contains("Service not found")
+        );
+        assert!(
+            find(&t, "Service infra/v1  ")
+                .unwrap()
+                .text()
+                .contains("no pods")
+        );
     }
 }

@@ -15,6 +15,8 @@ pub enum Obj {
     Pod(PodInfo),
     Service(ServiceInfo),
     Workload(WorkloadInfo),
+    /// An istiod Deployment from the cluster-wide control-plane watch.
+    ControlPlane(WorkloadInfo),
     GatewayClass(GatewayClassInfo),
     Gateway(GatewayInfo),
     Route(RouteInfo),
@@ -37,6 +39,7 @@ pub struct ClusterCache {
     pub pods: BTreeMap<ObjKey, PodInfo>,
     pub services: BTreeMap<ObjKey, ServiceInfo>,
     pub workloads: BTreeMap<(ObjKey, WorkloadKind), WorkloadInfo>,
+    pub control_planes: BTreeMap<ObjKey, WorkloadInfo>,
     pub gateway_classes: BTreeMap<String, GatewayClassInfo>,
     pub gateways: BTreeMap<ObjKey, GatewayInfo>,
     pub routes: BTreeMap<(ObjKey, RouteKind), RouteInfo>,
@@ -83,6 +86,7 @@ impl ClusterCache {
             Kind::PeerAuthentications => self.peer_auths.clear(),
             Kind::ApplicationLoadBalancers => self.albs.clear(),
             Kind::FrontendTlsPolicies => self.frontend_tls.clear(),
+            Kind::ControlPlanes => self.control_planes.clear(),
         }
         self.unreadable.retain(|(k, _), _| *k != kind);
     }
@@ -109,6 +113,9 @@ impl ClusterCache {
             }
             Obj::Workload(w) => {
                 self.workloads.insert((w.key.clone(), w.kind), w);
+            }
+            Obj::ControlPlane(w) => {
+                self.control_planes.insert(w.key.clone(), w);
             }
             Obj::GatewayClass(g) => {
                 self.unreadable
@@ -178,6 +185,9 @@ impl ClusterCache {
             }
             Kind::FrontendTlsPolicies => {
                 self.frontend_tls.remove(key);
+            }
+            Kind::ControlPlanes => {
+                self.control_planes.remove(key);
             }
         }
         self.unreadable.remove(&(kind, key.clone()));

@@ -39,6 +39,7 @@ pub fn known(state: &AppState) -> Known {
     Known {
         gateways: state.is_live(Kind::Gateways),
         services: state.is_live(Kind::Services),
+        pods: state.is_live(Kind::Pods),
     }
 }
 

@@ -87,7 +87,7 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>) {
                 return (title, out);
             };
             let inj = injection(n);
-            let cps = ControlPlanes::from_workloads(cache.workloads.values());
+            let cps = ControlPlanes::from_workloads(cache.control_planes.values());
             let expected = cps.expected_revision(&inj.effective);
             out.push(Line::raw(format!(
                 "injection: {}   expected sidecar revision: {}",

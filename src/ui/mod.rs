@@ -76,7 +76,7 @@ fn needs(view: ViewId) -> &'static [Kind] {
         ViewId::Mesh => &[
             Kind::Namespaces,
             Kind::Pods,
-            Kind::Deployments,
+            Kind::ControlPlanes,
             Kind::PeerAuthentications,
         ],
         ViewId::Certs => &[],

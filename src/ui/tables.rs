@@ -242,7 +242,7 @@ pub fn mesh(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx
     // Counts from a kind that is not listed (syncing, forbidden) are unknown, not zero: a
     // forbidden pod list must not read as "nothing needs a restart".
     let pods_known = state.is_live(Kind::Pods);
-    let cps_known = state.is_live(Kind::Deployments);
+    let cps_known = state.is_live(Kind::ControlPlanes);
     let mtls_known = state.is_live(Kind::PeerAuthentications);
     let unknown = || Span::styled("?", th.style(Role::Muted));
     window(

@@ -118,6 +118,14 @@ pub fn objs_by_kind(yaml: &str) -> BTreeMap<Kind, Vec<Obj>> {
     for doc in docs.iter().filter(|d| !d.is_null()) {
         let (kind, obj) =
             to_obj(doc).unwrap_or_else(|| panic!("fixture has a kind no watcher reads: {doc}"));
+        // istiod Deployments are also seen by the cluster-wide control-plane watcher.
+        if let Obj::Workload(w) = &obj
+            && w.control_plane_revision().is_some()
+        {
+            out.get_mut(&Kind::ControlPlanes)
+                .expect("every kind")
+                .push(Obj::ControlPlane(w.clone()));
+        }
         out.get_mut(&kind).expect("every kind").push(obj);
     }
     out
