@@ -223,6 +223,8 @@ export GO111MODULE=off
 export GOFLAGS=
 export GOTOOLCHAIN=local
 export GOPROXY=off
+# Static binaries, no C toolchain needed (as Debian's own debian/rules does).
+export CGO_ENABLED=0
 # No .git in the Debian tree: give the build its version info explicitly so
 # /version reports the real release instead of v0.0.0-master.
 cat >"$BUILD_DIR/version.env" <<EOF

@@ -299,8 +299,33 @@ fn free_port() -> u16 {
     }
 }
 
+/// Removes `meshctl-e2e-PID-*` dirs of test processes that no longer exist
+/// (left behind when a test process was SIGKILLed; its children died with it
+/// through PR_SET_PDEATHSIG).
+fn remove_stale_temp_dirs() {
+    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix("meshctl-e2e-")) else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 fn unique_temp_dir() -> PathBuf {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
+    static CLEANED: std::sync::Once = std::sync::Once::new();
+    if !keep_dirs() {
+        CLEANED.call_once(remove_stale_temp_dirs);
+    }
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
@@ -736,8 +761,6 @@ impl KubeEnv {
             &self.assets.kube_controller_manager,
             &[
                 format!("--kubeconfig={}", self.kubeconfig.display()),
-                format!("--authentication-kubeconfig={}", self.kubeconfig.display()),
-                format!("--authorization-kubeconfig={}", self.kubeconfig.display()),
                 format!("--service-account-private-key-file={}", d("sa.key")),
                 format!("--root-ca-file={}", d("ca.crt")),
                 "--use-service-account-credentials=false".into(),
@@ -855,16 +878,27 @@ impl KubeEnv {
                 match api.create(&PostParams::default(), &obj).await {
                     Ok(_) => {}
                     Err(kube::Error::Api(s)) if s.code == 409 => {
-                        let existing = api
-                            .get(&name)
-                            .await
-                            .unwrap_or_else(|e| panic!("get existing CRD {name}: {e}"));
-                        obj.metadata.resource_version = existing.metadata.resource_version;
-                        api.replace(&name, &PostParams::default(), &obj)
-                            .await
-                            .unwrap_or_else(|e| {
-                                panic!("replace CRD {name} from {} failed: {e}", path.display())
-                            });
+                        // Exists already (e.g. gateway-api standard after
+                        // experimental): replace it. The CRD controllers keep
+                        // updating its status, so retry on version conflicts.
+                        let mut attempt = 0;
+                        loop {
+                            attempt += 1;
+                            let existing = api
+                                .get(&name)
+                                .await
+                                .unwrap_or_else(|e| panic!("get existing CRD {name}: {e}"));
+                            obj.metadata.resource_version = existing.metadata.resource_version;
+                            match api.replace(&name, &PostParams::default(), &obj).await {
+                                Ok(_) => break,
+                                Err(kube::Error::Api(s)) if s.code == 409 && attempt < 20 => {
+                                    tokio::time::sleep(Duration::from_millis(100)).await;
+                                }
+                                Err(e) => {
+                                    panic!("replace CRD {name} from {} failed: {e}", path.display())
+                                }
+                            }
+                        }
                     }
                     Err(e) => panic!(
                         "create CRD {name} from {} failed: {e}\n\

@@ -1,0 +1,418 @@
+//! Runs the real `meshctl-tui` binary in a pseudo-terminal and reads its screen.
+//!
+//! Include it from an integration test with
+//!
+//! ```ignore
+//! #[path = "support/pty.rs"]
+//! mod pty;
+//! ```
+//!
+//! A reader thread feeds everything the program writes into a `vt100::Parser`
+//! (the emulated screen) and keeps the raw bytes too. [`Console::wait_until`]
+//! and friends block until the screen satisfies a predicate and, on timeout,
+//! panic with the whole current screen, so a failure shows what the user would
+//! have seen. The child is killed when the [`Console`] is dropped.
+
+#![allow(dead_code)]
+
+use std::{
+    fs,
+    io::{Read, Write},
+    num::NonZeroU16,
+    path::{Path, PathBuf},
+    sync::{
+        Arc, Condvar, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use portable_pty::{Child, CommandBuilder, ExitStatus, MasterPty, PtySize, native_pty_system};
+
+/// Terminal size the console runs at.
+pub const ROWS: u16 = 48;
+pub const COLS: u16 = 160;
+
+/// The escape sequence that leaves the alternate screen.
+pub const LEAVE_ALT_SCREEN: &[u8] = b"\x1b[?1049l";
+/// The escape sequence that enters the alternate screen.
+pub const ENTER_ALT_SCREEN: &[u8] = b"\x1b[?1049h";
+
+pub const ENTER: &str = "\r";
+pub const ESC: &str = "\x1b";
+
+struct Shared {
+    parser: vt100::Parser,
+    raw: Vec<u8>,
+    /// The reader saw end of file (or EIO: every slave side is closed).
+    eof: bool,
+}
+
+/// The binary running in a PTY.
+pub struct Console {
+    child: Box<dyn Child + Send + Sync>,
+    master: Box<dyn MasterPty + Send>,
+    writer: Box<dyn Write + Send>,
+    shared: Arc<(Mutex<Shared>, Condvar)>,
+    home: PathBuf,
+    exit: Option<ExitStatus>,
+}
+
+fn unique_dir(tag: &str) -> PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let dir = std::env::temp_dir().join(format!(
+        "meshctl-{tag}-{}-{}-{nanos:x}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+    dir
+}
+
+impl Console {
+    /// Starts `meshctl-tui --kubeconfig <kubeconfig> <extra_args>` at [`COLS`]x[`ROWS`],
+    /// with a clean environment: `TERM=xterm-256color`, `HOME`, `MESHCTL_CONFIG_DIR` and
+    /// `MESHCTL_DATA_DIR` in a fresh temporary directory (no user config, no
+    /// `~/.kube/config`, no `KUBECONFIG` leaks in).
+    pub fn start(kubeconfig: &Path, extra_args: &[&str]) -> Console {
+        let mut args: Vec<String> = vec!["--kubeconfig".into(), kubeconfig.display().to_string()];
+        args.extend(extra_args.iter().map(|s| s.to_string()));
+        Console::start_with_args(&args)
+    }
+
+    /// Starts the binary with exactly these arguments (see [`Console::start`]).
+    pub fn start_with_args(args: &[String]) -> Console {
+        let bin = env!("CARGO_BIN_EXE_meshctl-tui");
+        let home = unique_dir("pty-home");
+        let config_dir = home.join("config");
+        let data_dir = home.join("data");
+        fs::create_dir_all(&config_dir).expect("create config dir");
+        fs::create_dir_all(&data_dir).expect("create data dir");
+
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap_or_else(|e| panic!("openpty: {e}"));
+        let mut cmd = CommandBuilder::new(bin);
+        cmd.args(args);
+        cmd.env_clear();
+        cmd.env(
+            "PATH",
+            std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
+        );
+        cmd.env("HOME", &home);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("LANG", "C.UTF-8");
+        cmd.env("MESHCTL_CONFIG_DIR", &config_dir);
+        cmd.env("MESHCTL_DATA_DIR", &data_dir);
+        cmd.env("RUST_BACKTRACE", "1");
+        cmd.cwd(&home);
+        let child = pair
+            .slave
+            .spawn_command(cmd)
+            .unwrap_or_else(|e| panic!("spawn {bin} in a pty: {e}"));
+        // Only the child may hold the slave side: then the reader sees EOF when it exits.
+        drop(pair.slave);
+
+        let mut reader = pair.master.try_clone_reader().expect("pty reader");
+        let writer = pair.master.take_writer().expect("pty writer");
+        let rows = NonZeroU16::new(ROWS).expect("rows");
+        let cols = NonZeroU16::new(COLS).expect("cols");
+        let shared = Arc::new((
+            Mutex::new(Shared {
+                parser: vt100::Parser::new(rows, cols, 0),
+                raw: Vec::new(),
+                eof: false,
+            }),
+            Condvar::new(),
+        ));
+        let feed = Arc::clone(&shared);
+        std::thread::Builder::new()
+            .name("pty-reader".into())
+            .spawn(move || {
+                let mut buf = [0u8; 16 * 1024];
+                loop {
+                    let n = match reader.read(&mut buf) {
+                        Ok(0) | Err(_) => 0,
+                        Ok(n) => n,
+                    };
+                    let (lock, cvar) = &*feed;
+                    let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
+                    if n == 0 {
+                        s.eof = true;
+                        cvar.notify_all();
+                        return;
+                    }
+                    s.parser.process(&buf[..n]);
+                    s.raw.extend_from_slice(&buf[..n]);
+                    cvar.notify_all();
+                }
+            })
+            .expect("spawn pty reader thread");
+
+        Console {
+            child,
+            master: pair.master,
+            writer,
+            shared,
+            home,
+            exit: None,
+        }
+    }
+
+    /// The screen as text, one line per row (trailing blanks trimmed).
+    pub fn screen(&self) -> String {
+        let s = self.shared.0.lock().unwrap_or_else(|e| e.into_inner());
+        screen_text(&s.parser)
+    }
+
+    /// Everything the program wrote so far, escape sequences included.
+    pub fn raw_output(&self) -> Vec<u8> {
+        self.shared
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .raw
+            .clone()
+    }
+
+    /// Whether the emulated terminal is on the alternate screen.
+    pub fn on_alternate_screen(&self) -> bool {
+        self.shared
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .parser
+            .screen()
+            .alternate_screen()
+    }
+
+    /// Types `text` (raw bytes: use [`ENTER`], [`ESC`] for those keys).
+    pub fn send(&mut self, text: &str) {
+        self.writer
+            .write_all(text.as_bytes())
+            .and_then(|_| self.writer.flush())
+            .unwrap_or_else(|e| {
+                panic!(
+                    "write {text:?} to the pty: {e}\nscreen:\n{}",
+                    self.framed_screen()
+                )
+            });
+    }
+
+    /// Blocks until `pred(screen)` holds; returns how long that took. On timeout
+    /// panics with `what` and the full screen.
+    pub fn wait_until(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        pred: impl Fn(&Screen) -> bool,
+    ) -> Duration {
+        let start = Instant::now();
+        let deadline = start + timeout;
+        let (lock, cvar) = &*self.shared;
+        let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            let screen = Screen::of(&s.parser);
+            if pred(&screen) {
+                return start.elapsed();
+            }
+            let now = Instant::now();
+            if now >= deadline || s.eof {
+                let why = if s.eof {
+                    "the program's output ended (did it exit?)"
+                } else {
+                    "timed out"
+                };
+                drop(s);
+                let status = self.child.try_wait().ok().flatten();
+                panic!(
+                    "\n{why} after {:?} waiting for: {what}\nchild exit status: {status:?}\n{}",
+                    start.elapsed(),
+                    frame(&screen.text)
+                );
+            }
+            // Short slices: also re-check when nothing was written (e.g. the
+            // predicate depends on the clock of the caller).
+            let slice = (deadline - now).min(Duration::from_millis(50));
+            s = cvar
+                .wait_timeout(s, slice)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// [`wait_until`](Self::wait_until) the screen contains every one of `needles`.
+    pub fn wait_for_all(&mut self, needles: &[&str], timeout: Duration) -> Duration {
+        let what = format!("screen to contain all of {needles:?}");
+        self.wait_until(&what, timeout, |s| {
+            needles.iter().all(|n| s.text.contains(n))
+        })
+    }
+
+    /// [`wait_until`](Self::wait_until) the screen contains `needle`.
+    pub fn wait_for(&mut self, needle: &str, timeout: Duration) -> Duration {
+        self.wait_for_all(&[needle], timeout)
+    }
+
+    /// [`wait_until`](Self::wait_until) the screen does not contain `needle`.
+    pub fn wait_for_absent(&mut self, needle: &str, timeout: Duration) -> Duration {
+        let what = format!("screen to NOT contain {needle:?}");
+        self.wait_until(&what, timeout, |s| !s.text.contains(needle))
+    }
+
+    /// [`wait_until`](Self::wait_until) some line contains every one of `parts`.
+    pub fn wait_for_line(&mut self, parts: &[&str], timeout: Duration) -> Duration {
+        let what = format!("one line to contain all of {parts:?}");
+        self.wait_until(&what, timeout, |s| s.line_with(parts).is_some())
+    }
+
+    /// The screen framed with row numbers, for assertion messages.
+    pub fn framed_screen(&self) -> String {
+        frame(&self.screen())
+    }
+
+    /// Waits for the process to exit by itself; panics with the screen if it does not.
+    pub fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
+        if let Some(st) = &self.exit {
+            return st.clone();
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(st)) => {
+                    self.exit = Some(st.clone());
+                    return st;
+                }
+                Ok(None) => {}
+                Err(e) => panic!("wait for meshctl-tui: {e}"),
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "meshctl-tui did not exit within {timeout:?}\n{}",
+                    self.framed_screen()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits until the reader has seen the end of the program's output (all of it is
+    /// then in [`raw_output`](Self::raw_output)).
+    pub fn wait_output_end(&mut self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        let (lock, cvar) = &*self.shared;
+        let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
+        while !s.eof {
+            let now = Instant::now();
+            if now >= deadline {
+                panic!("the pty output did not end within {timeout:?} after the program exited");
+            }
+            s = cvar
+                .wait_timeout(s, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// The terminal's local mode flags (`c_lflag`) as the program left them.
+    pub fn local_flags(&self) -> libc::tcflag_t {
+        let fd = self.master.as_raw_fd().expect("pty master fd");
+        // SAFETY: tcgetattr only writes into the zeroed struct we own.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            assert_eq!(
+                libc::tcgetattr(fd, &mut t),
+                0,
+                "tcgetattr: {}",
+                std::io::Error::last_os_error()
+            );
+            t.c_lflag
+        }
+    }
+
+    /// Whether the terminal is in canonical mode with echo (i.e. not raw).
+    pub fn cooked_mode(&self) -> bool {
+        let f = self.local_flags();
+        f & libc::ICANON != 0 && f & libc::ECHO != 0
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        if std::thread::panicking() {
+            eprintln!(
+                "meshctl-tui screen at the time of the failure:\n{}",
+                self.framed_screen()
+            );
+        }
+        let _ = fs::remove_dir_all(&self.home);
+    }
+}
+
+/// A snapshot of the screen handed to `wait_until` predicates.
+pub struct Screen {
+    pub text: String,
+    pub lines: Vec<String>,
+}
+
+impl Screen {
+    fn of(parser: &vt100::Parser) -> Screen {
+        let lines: Vec<String> = parser
+            .screen()
+            .rows(0, COLS)
+            .map(|l| l.trim_end().to_string())
+            .collect();
+        Screen {
+            text: lines.join("\n"),
+            lines,
+        }
+    }
+
+    /// The first line containing every one of `parts`.
+    pub fn line_with(&self, parts: &[&str]) -> Option<&str> {
+        self.lines
+            .iter()
+            .map(String::as_str)
+            .find(|l| parts.iter().all(|p| l.contains(p)))
+    }
+
+    pub fn count(&self, needle: &str) -> usize {
+        self.text.matches(needle).count()
+    }
+}
+
+fn screen_text(parser: &vt100::Parser) -> String {
+    Screen::of(parser).text
+}
+
+fn frame(text: &str) -> String {
+    let mut out = String::from("---------------- screen (160x48) ----------------\n");
+    for (i, l) in text.lines().enumerate() {
+        out.push_str(&format!("{i:02}|{l}\n"));
+    }
+    out.push_str("--------------------------------------------------");
+    out
+}
+
+/// Position of the last occurrence of `needle` in `hay`.
+pub fn rfind_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || hay.len() < needle.len() {
+        return None;
+    }
+    (0..=hay.len() - needle.len())
+        .rev()
+        .find(|&i| &hay[i..i + needle.len()] == needle)
+}
