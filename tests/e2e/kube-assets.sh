@@ -219,6 +219,8 @@ cd "$BUILD_DIR"
 mkdir -p .go/src/k8s.io
 ln -sfn "$TREE" .go/src/k8s.io/kubernetes
 export GOPATH="$BUILD_DIR/.go"
+# Keep Go's build cache inside the build dir so it is removed with it.
+export GOCACHE="$BUILD_DIR/go-cache"
 export GO111MODULE=off
 export GOFLAGS=
 export GOTOOLCHAIN=local
