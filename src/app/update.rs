@@ -170,16 +170,10 @@ pub fn act(state: &mut AppState, ui: &mut ViewState, action: Action) -> Vec<Effe
         | Action::Bottom
             if in_detail =>
         {
-            let page = ui.page.max(1);
+            let page = usize::from(ui.page.max(1));
             let s = ui.detail_scroll.entry(view).or_default();
-            *s = match action {
-                Action::Up => s.saturating_sub(1),
-                Action::Down => s.saturating_add(1),
-                Action::PageUp => s.saturating_sub(page),
-                Action::PageDown => s.saturating_add(page),
-                Action::Top => 0,
-                _ => u16::MAX / 2,
-            };
+            // The draw clamps the scroll to the text's length.
+            *s = moved(usize::from(*s), action, page, usize::from(u16::MAX / 2)) as u16;
         }
         Action::Up
         | Action::Down
@@ -199,19 +193,10 @@ pub fn act(state: &mut AppState, ui: &mut ViewState, action: Action) -> Vec<Effe
         | Action::PageDown
         | Action::Top
         | Action::Bottom => {
-            let len = rows_len(state);
+            let last = rows_len(state).saturating_sub(1);
             let page = usize::from(ui.page.max(1));
             let t = ui.table(view);
-            let cur = t.selected().unwrap_or(0);
-            let last = len.saturating_sub(1);
-            let next = match action {
-                Action::Up => cur.saturating_sub(1),
-                Action::Down => (cur + 1).min(last),
-                Action::PageUp => cur.saturating_sub(page),
-                Action::PageDown => (cur + page).min(last),
-                Action::Top => 0,
-                _ => last,
-            };
+            let next = moved(t.selected().unwrap_or(0), action, page, last);
             t.select(Some(next));
         }
         Action::Enter => enter(state, ui),
@@ -228,6 +213,19 @@ pub fn act(state: &mut AppState, ui: &mut ViewState, action: Action) -> Vec<Effe
         Action::Left | Action::Right | Action::ExpandAll | Action::CollapseAll | Action::None => {}
     }
     vec![]
+}
+
+/// Where a cursor goes for a movement action, within `0..=last`.
+fn moved(cur: usize, action: Action, page: usize, last: usize) -> usize {
+    match action {
+        Action::Up => cur.saturating_sub(1),
+        Action::Down => cur.saturating_add(1),
+        Action::PageUp => cur.saturating_sub(page),
+        Action::PageDown => cur.saturating_add(page),
+        Action::Top => 0,
+        _ => last,
+    }
+    .min(last)
 }
 
 fn show(state: &mut AppState, view: ViewId) {
@@ -609,6 +607,18 @@ mod tests {
         assert!(!s.quit);
         update(&mut s, &mut ui, &km, code(KeyCode::Esc));
         assert_eq!(s.filter(ViewId::Gateways), "");
+    }
+
+    #[test]
+    fn movement_stays_within_rows() {
+        assert_eq!(moved(0, Action::Up, 10, 5), 0);
+        assert_eq!(moved(4, Action::Down, 10, 5), 5);
+        assert_eq!(moved(5, Action::Down, 10, 5), 5);
+        assert_eq!(moved(1, Action::PageDown, 10, 5), 5);
+        assert_eq!(moved(5, Action::PageUp, 3, 5), 2);
+        assert_eq!(moved(3, Action::Top, 3, 5), 0);
+        assert_eq!(moved(0, Action::Bottom, 3, 5), 5);
+        assert_eq!(moved(0, Action::Down, 3, 0), 0, "no rows: stays at 0");
     }
 
     #[test]

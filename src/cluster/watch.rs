@@ -64,14 +64,18 @@ where
     K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
 {
     match ns {
-        Some(ns) if !kind.always_all_namespaces() => Api::namespaced(client, ns),
+        Some(ns) if !kind.always_all_namespaces() && !kind.cluster_scoped() => {
+            Api::namespaced(client, ns)
+        }
         _ => Api::all(client),
     }
 }
 
 fn api_dyn(client: Client, kind: Kind, ns: Option<&str>, ar: &ApiResource) -> Api<DynamicObject> {
     match ns {
-        Some(ns) if !kind.always_all_namespaces() => Api::namespaced_with(client, ns, ar),
+        Some(ns) if !kind.always_all_namespaces() && !kind.cluster_scoped() => {
+            Api::namespaced_with(client, ns, ar)
+        }
         _ => Api::all_with(client, ar),
     }
 }
@@ -80,11 +84,21 @@ fn gvk(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
     ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural)
 }
 
-/// Reads a dynamic object into a typed one; a failure keeps the object visible as unreadable.
-fn typed<T: DeserializeOwned>(o: &DynamicObject) -> Result<T, String> {
-    serde_json::to_value(o)
-        .and_then(serde_json::from_value)
-        .map_err(|e| e.to_string())
+/// Reads a dynamic object into its typed form and projects it. A failure keeps the object
+/// visible as unreadable instead of failing the whole list (as a typed list would).
+fn typed_or_unreadable<T: DeserializeOwned>(
+    kind: Kind,
+    o: &DynamicObject,
+    project: impl Fn(&T) -> Obj,
+) -> Obj {
+    match serde_json::to_value(o).and_then(serde_json::from_value::<T>) {
+        Ok(t) => project(&t),
+        Err(e) => Obj::Unreadable {
+            kind,
+            key: ObjKey::of(&o.metadata),
+            error: e.to_string(),
+        },
+    }
 }
 
 fn spawn_one<M: From<WatchMsg> + Send + 'static>(
@@ -131,55 +145,34 @@ fn spawn_one<M: From<WatchMsg> + Send + 'static>(
                 "GatewayClass",
                 "gatewayclasses",
             );
-            tokio::spawn(w.run(
-                Api::<DynamicObject>::all_with(client, &ar),
-                |o| match typed::<gateway_api::gatewayclasses::GatewayClass>(o) {
-                    Ok(g) => Obj::GatewayClass(GatewayClassInfo::from(&g)),
-                    Err(error) => Obj::Unreadable {
-                        kind: Kind::GatewayClasses,
-                        key: ObjKey::of(&o.metadata),
-                        error,
-                    },
-                },
-            ))
+            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), move |o| {
+                typed_or_unreadable(kind, o, |t: &gateway_api::gatewayclasses::GatewayClass| {
+                    Obj::GatewayClass(GatewayClassInfo::from(t))
+                })
+            }))
         }
         Kind::Gateways => {
             let ar = gvk("gateway.networking.k8s.io", "v1", "Gateway", "gateways");
-            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| {
-                match typed::<gateway_api::gateways::Gateway>(o) {
-                    Ok(g) => Obj::Gateway(GatewayInfo::from(&g)),
-                    Err(error) => Obj::Unreadable {
-                        kind: Kind::Gateways,
-                        key: ObjKey::of(&o.metadata),
-                        error,
-                    },
-                }
+            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), move |o| {
+                typed_or_unreadable(kind, o, |t: &gateway_api::gateways::Gateway| {
+                    Obj::Gateway(GatewayInfo::from(t))
+                })
             }))
         }
         Kind::HttpRoutes => {
             let ar = gvk("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes");
-            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| {
-                match typed::<gateway_api::httproutes::HttpRoute>(o) {
-                    Ok(r) => Obj::Route(RouteInfo::from(&r)),
-                    Err(error) => Obj::Unreadable {
-                        kind: Kind::HttpRoutes,
-                        key: ObjKey::of(&o.metadata),
-                        error,
-                    },
-                }
+            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), move |o| {
+                typed_or_unreadable(kind, o, |t: &gateway_api::httproutes::HttpRoute| {
+                    Obj::Route(RouteInfo::from(t))
+                })
             }))
         }
         Kind::GrpcRoutes => {
             let ar = gvk("gateway.networking.k8s.io", "v1", "GRPCRoute", "grpcroutes");
-            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| {
-                match typed::<gateway_api::grpcroutes::GrpcRoute>(o) {
-                    Ok(r) => Obj::Route(RouteInfo::from(&r)),
-                    Err(error) => Obj::Unreadable {
-                        kind: Kind::GrpcRoutes,
-                        key: ObjKey::of(&o.metadata),
-                        error,
-                    },
-                }
+            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), move |o| {
+                typed_or_unreadable(kind, o, |t: &gateway_api::grpcroutes::GrpcRoute| {
+                    Obj::Route(RouteInfo::from(t))
+                })
             }))
         }
         Kind::PeerAuthentications => {
@@ -371,4 +364,57 @@ async fn wait_for_crd(client: &Client, kind: Kind) -> bool {
         }
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dyn_obj(v: serde_json::Value) -> DynamicObject {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn a_malformed_object_becomes_unreadable_not_an_error() {
+        let bad = dyn_obj(serde_json::json!({
+            "apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+            "metadata": {"name": "gw", "namespace": "infra"},
+            "spec": {"gatewayClassName": "x", "listeners": [{"name": "l", "port": "eighty", "protocol": "HTTP"}]}
+        }));
+        let obj = typed_or_unreadable(
+            Kind::Gateways,
+            &bad,
+            |g: &gateway_api::gateways::Gateway| Obj::Gateway(GatewayInfo::from(g)),
+        );
+        match obj {
+            Obj::Unreadable { kind, key, error } => {
+                assert_eq!((kind, key), (Kind::Gateways, ObjKey::new("infra", "gw")));
+                assert!(error.contains("invalid type"), "{error}");
+            }
+            other => panic!("expected unreadable, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_are_classified_for_the_user() {
+        let status = |code: u16, msg: &str| {
+            kube::Error::Api(Box::new(
+                kube::core::Status::failure(msg, "x").with_code(code),
+            ))
+        };
+        assert_eq!(
+            classify(&watcher::Error::InitialListFailed(status(404, "nf"))),
+            WatchState::NotInstalled
+        );
+        assert_eq!(
+            classify(&watcher::Error::InitialListFailed(status(
+                403,
+                "pods is forbidden"
+            ))),
+            WatchState::Forbidden("pods is forbidden".into())
+        );
+        assert!(
+            matches!(classify(&watcher::Error::WatchFailed(status(500, "boom"))), WatchState::Failing(m) if m.contains("500"))
+        );
+    }
 }

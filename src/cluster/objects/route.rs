@@ -1,4 +1,4 @@
-use gateway_api::grpcroutes::GrpcRoute;
+use gateway_api::grpcroutes::{GrpcRoute, GrpcRouteRulesMatches};
 use gateway_api::httproutes::{HttpRoute, HttpRouteRulesMatches};
 use jiff::Timestamp;
 
@@ -151,12 +151,41 @@ fn http_match_summary(m: &HttpRouteRulesMatches) -> String {
     }
 }
 
-impl From<&HttpRoute> for RouteInfo {
-    fn from(r: &HttpRoute) -> Self {
+fn grpc_match_summary(m: &GrpcRouteRulesMatches) -> String {
+    let method = m.method.as_ref();
+    let svc = method.and_then(|x| x.service.as_deref()).unwrap_or("*");
+    let meth = method.and_then(|x| x.method.as_deref()).unwrap_or("*");
+    let mut s = format!("{svc}/{meth}");
+    for h in m.headers.iter().flatten() {
+        s.push_str(&format!(" hdr:{}={}", h.name, h.value));
+    }
+    s
+}
+
+/// A parentRef of any route type (the generated types differ but share field names).
+macro_rules! parent_of {
+    ($ns:expr, $p:expr) => {
+        parent_ref(
+            $ns,
+            $p.group.as_ref(),
+            $p.kind.as_ref(),
+            $p.namespace.as_ref(),
+            &$p.name,
+            $p.section_name.as_ref(),
+            $p.port,
+        )
+    };
+}
+
+/// HTTPRoute and GRPCRoute are distinct generated types with the same shape; one projection
+/// for both keeps the two kinds from drifting apart. Only match summaries differ.
+macro_rules! route_info {
+    ($r:expr, $kind:expr, $summary:expr) => {{
+        let r = $r;
         let key = ObjKey::of(&r.metadata);
         let ns = key.ns.clone();
         RouteInfo {
-            kind: RouteKind::Http,
+            kind: $kind,
             generation: r.metadata.generation,
             hostnames: r.spec.hostnames.clone().unwrap_or_default(),
             parents: r
@@ -164,17 +193,7 @@ impl From<&HttpRoute> for RouteInfo {
                 .parent_refs
                 .iter()
                 .flatten()
-                .map(|p| {
-                    parent_ref(
-                        &ns,
-                        p.group.as_ref(),
-                        p.kind.as_ref(),
-                        p.namespace.as_ref(),
-                        &p.name,
-                        p.section_name.as_ref(),
-                        p.port,
-                    )
-                })
+                .map(|p| parent_of!(&ns, p))
                 .collect(),
             rules: r
                 .spec
@@ -183,12 +202,7 @@ impl From<&HttpRoute> for RouteInfo {
                 .flatten()
                 .map(|rule| RuleInfo {
                     name: rule.name.clone(),
-                    matches: rule
-                        .matches
-                        .iter()
-                        .flatten()
-                        .map(http_match_summary)
-                        .collect(),
+                    matches: rule.matches.iter().flatten().map($summary).collect(),
                     backends: rule
                         .backend_refs
                         .iter()
@@ -212,18 +226,7 @@ impl From<&HttpRoute> for RouteInfo {
                 .iter()
                 .flat_map(|s| s.parents.iter())
                 .map(|p| ParentStatus {
-                    parent: {
-                        let pr = &p.parent_ref;
-                        parent_ref(
-                            &ns,
-                            pr.group.as_ref(),
-                            pr.kind.as_ref(),
-                            pr.namespace.as_ref(),
-                            &pr.name,
-                            pr.section_name.as_ref(),
-                            pr.port,
-                        )
-                    },
+                    parent: parent_of!(&ns, p.parent_ref),
                     controller: p.controller_name.clone(),
                     conditions: p.conditions.iter().map(Cond::from).collect(),
                 })
@@ -231,97 +234,89 @@ impl From<&HttpRoute> for RouteInfo {
             created: created(&r.metadata),
             key,
         }
+    }};
+}
+
+impl From<&HttpRoute> for RouteInfo {
+    fn from(r: &HttpRoute) -> Self {
+        route_info!(r, RouteKind::Http, http_match_summary)
     }
 }
 
 impl From<&GrpcRoute> for RouteInfo {
     fn from(r: &GrpcRoute) -> Self {
-        let key = ObjKey::of(&r.metadata);
-        let ns = key.ns.clone();
-        RouteInfo {
-            kind: RouteKind::Grpc,
-            generation: r.metadata.generation,
-            hostnames: r.spec.hostnames.clone().unwrap_or_default(),
-            parents: r
-                .spec
-                .parent_refs
-                .iter()
-                .flatten()
-                .map(|p| {
-                    parent_ref(
-                        &ns,
-                        p.group.as_ref(),
-                        p.kind.as_ref(),
-                        p.namespace.as_ref(),
-                        &p.name,
-                        p.section_name.as_ref(),
-                        p.port,
-                    )
-                })
-                .collect(),
-            rules: r
-                .spec
-                .rules
-                .iter()
-                .flatten()
-                .map(|rule| RuleInfo {
-                    name: rule.name.clone(),
-                    matches: rule
-                        .matches
-                        .iter()
-                        .flatten()
-                        .map(|m| {
-                            let method = m.method.as_ref();
-                            let svc = method.and_then(|x| x.service.as_deref()).unwrap_or("*");
-                            let meth = method.and_then(|x| x.method.as_deref()).unwrap_or("*");
-                            let mut s = format!("{svc}/{meth}");
-                            for h in m.headers.iter().flatten() {
-                                s.push_str(&format!(" hdr:{}={}", h.name, h.value));
-                            }
-                            s
-                        })
-                        .collect(),
-                    backends: rule
-                        .backend_refs
-                        .iter()
-                        .flatten()
-                        .map(|b| {
-                            backend(
-                                &ns,
-                                b.group.as_ref(),
-                                b.kind.as_ref(),
-                                b.namespace.as_ref(),
-                                &b.name,
-                                b.port,
-                                b.weight,
-                            )
-                        })
-                        .collect(),
-                })
-                .collect(),
-            status: r
-                .status
-                .iter()
-                .flat_map(|s| s.parents.iter())
-                .map(|p| ParentStatus {
-                    parent: {
-                        let pr = &p.parent_ref;
-                        parent_ref(
-                            &ns,
-                            pr.group.as_ref(),
-                            pr.kind.as_ref(),
-                            pr.namespace.as_ref(),
-                            &pr.name,
-                            pr.section_name.as_ref(),
-                            pr.port,
-                        )
-                    },
-                    controller: p.controller_name.clone(),
-                    conditions: p.conditions.iter().map(Cond::from).collect(),
-                })
-                .collect(),
-            created: created(&r.metadata),
-            key,
-        }
+        route_info!(r, RouteKind::Grpc, grpc_match_summary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn meta() -> serde_json::Value {
+        json!({"name": "r", "namespace": "app", "generation": 3})
+    }
+
+    #[test]
+    fn http_route_defaults_are_applied() {
+        let r: HttpRoute = serde_json::from_value(json!({
+            "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": meta(),
+            "spec": {
+                "parentRefs": [{"name": "gw", "namespace": "infra", "sectionName": "https"}],
+                "rules": [{
+                    "matches": [{"path": {"type": "Exact", "value": "/api"}, "method": "GET"}],
+                    "backendRefs": [{"name": "v1", "port": 80}, {"name": "v2", "namespace": "other", "weight": 3}]
+                }]
+            },
+            "status": {"parents": [{"parentRef": {"name": "gw", "namespace": "infra", "sectionName": "https"},
+                "controllerName": "c", "conditions": [{"type": "Accepted", "status": "True", "reason": "Accepted",
+                "message": "", "lastTransitionTime": "2026-01-01T00:00:00Z"}]}]}
+        }))
+        .unwrap();
+        let info = RouteInfo::from(&r);
+        assert_eq!(info.kind, RouteKind::Http);
+        assert_eq!(info.generation, Some(3));
+        assert!(info.parents[0].is_gateway());
+        assert_eq!(info.parents[0].key, ObjKey::new("infra", "gw"));
+        assert!(info.status[0].parent.matches(&info.parents[0]));
+        let b = &info.rules[0].backends;
+        assert_eq!(
+            (b[0].weight, b[0].key.clone(), b[0].is_service()),
+            (1, ObjKey::new("app", "v1"), true)
+        );
+        assert_eq!(
+            (b[1].weight, b[1].key.clone()),
+            (3, ObjKey::new("other", "v2"))
+        );
+        assert_eq!(info.rules[0].matches, vec!["Exact /api GET".to_string()]);
+    }
+
+    #[test]
+    fn grpc_route_matches_are_service_slash_method() {
+        let r: GrpcRoute = serde_json::from_value(json!({
+            "apiVersion": "gateway.networking.k8s.io/v1", "kind": "GRPCRoute", "metadata": meta(),
+            "spec": {
+                "parentRefs": [{"name": "gw"}],
+                "rules": [{
+                    "matches": [{"method": {"service": "search.v1.Search", "method": "Query"}}, {}],
+                    "backendRefs": [{"name": "grpc", "port": 9000, "weight": 0}]
+                }]
+            }
+        }))
+        .unwrap();
+        let info = RouteInfo::from(&r);
+        assert_eq!(info.kind, RouteKind::Grpc);
+        assert_eq!(
+            info.parents[0].key,
+            ObjKey::new("app", "gw"),
+            "parent namespace defaults to the route's"
+        );
+        assert_eq!(
+            info.rules[0].matches,
+            vec!["search.v1.Search/Query".to_string(), "*/*".to_string()]
+        );
+        assert_eq!(info.rules[0].backends[0].weight, 0);
+        assert!(info.status.is_empty());
     }
 }
