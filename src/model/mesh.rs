@@ -201,7 +201,7 @@ pub fn restart_reason(
     {
         return None;
     }
-    if pod.inject_override == Some(false) || pod.ambient {
+    if pod.inject_override == Some(false) || pod.ambient || pod.gateway.is_some() {
         return None;
     }
     match (&pod.sidecar, expected_rev) {
@@ -230,6 +230,8 @@ pub struct MeshRow {
     pub mtls: EffectiveMtls,
     pub pods: usize,
     pub with_sidecar: usize,
+    /// Gateway pods (istio-proxy is the workload), not counted in `pods`.
+    pub gateways: usize,
     pub needs_restart: usize,
 }
 
@@ -284,8 +286,13 @@ pub fn mesh_row(
     let mut pods = 0;
     let mut with_sidecar = 0;
     let mut needs_restart = 0;
+    let mut gateways = 0;
     for p in cache.pods_in(&ns.name) {
         if matches!(p.phase.as_str(), "Succeeded" | "Failed") {
+            continue;
+        }
+        if p.gateway.is_some() {
+            gateways += 1;
             continue;
         }
         pods += 1;
@@ -301,6 +308,7 @@ pub fn mesh_row(
         control_plane,
         pods,
         with_sidecar,
+        gateways,
         needs_restart,
     }
 }
@@ -330,6 +338,7 @@ mod tests {
             ready: 1,
             containers: 1,
             restarts: 0,
+            gateway: None,
             sidecar: rev.map(|r| SidecarInfo {
                 revision: Some(r.into()),
                 image_tag: None,
@@ -502,6 +511,31 @@ mod tests {
         done.phase = "Succeeded".into();
         assert_eq!(restart_reason(&done, &rev, Some("asm-1-22")), None);
         assert_eq!(restart_reason(&pod("a", "p", None), &rev, None), None);
+    }
+
+    #[test]
+    fn gateway_pods_are_neither_sidecars_nor_restart_candidates() {
+        let rev = Injection::Revision("asm-1-22".into());
+        let mut gw = pod("ingress", "gw", None);
+        gw.gateway = Some(SidecarInfo {
+            revision: Some("asm-1-21".into()),
+            image_tag: None,
+        });
+        assert_eq!(restart_reason(&gw, &rev, Some("asm-1-22")), None);
+        let mut c = ClusterCache::default();
+        c.namespaces.insert(
+            "ingress".into(),
+            ns("ingress", &[("istio.io/rev", "asm-1-22")]),
+        );
+        let cp = istiod("aks-istio-system", "asm-1-22");
+        c.control_planes.insert(cp.key.clone(), cp);
+        c.pods.insert(gw.key.clone(), gw);
+        let rows = mesh_rows(&c);
+        let r = rows.iter().find(|r| r.namespace == "ingress").unwrap();
+        assert_eq!(
+            (r.pods, r.with_sidecar, r.gateways, r.needs_restart),
+            (0, 0, 1, 0)
+        );
     }
 
     #[test]

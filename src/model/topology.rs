@@ -269,12 +269,19 @@ pub fn pod_node(p: &PodInfo) -> Node {
             format!("  {} {}/{}", p.phase, p.ready, p.containers),
             ready_tone,
         );
-    n = match &p.sidecar {
-        Some(sc) => n.span(
+    n = match (&p.sidecar, &p.gateway) {
+        (Some(sc), _) => n.span(
             format!("  sidecar {}", sc.revision.as_deref().unwrap_or("default")),
             Tone::Ok,
         ),
-        None => n.span("  no sidecar", Tone::Muted),
+        (None, Some(gw)) => n.span(
+            format!(
+                "  gateway proxy {}",
+                gw.revision.as_deref().unwrap_or("default")
+            ),
+            Tone::Ok,
+        ),
+        (None, None) => n.span("  no sidecar", Tone::Muted),
     };
     n
 }
@@ -393,6 +400,7 @@ mod tests {
             ready: 2,
             containers: 2,
             restarts: 0,
+            gateway: None,
             sidecar: Some(SidecarInfo {
                 revision: Some("asm-1-22".into()),
                 image_tag: None,

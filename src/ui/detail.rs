@@ -205,16 +205,20 @@ fn pod_line(
     expected: Option<&str>,
     th: &Theme,
 ) -> Line<'static> {
-    let sidecar = match &p.sidecar {
-        Some(sc) => Span::styled(
+    let proxy = |kind: &str, sc: &crate::cluster::objects::SidecarInfo| {
+        Span::styled(
             format!(
-                "sidecar {} {}",
+                "{kind} {} {}",
                 sc.revision.as_deref().unwrap_or("default"),
                 sc.image_tag.as_deref().unwrap_or("")
             ),
             th.style(Role::Ok),
-        ),
-        None => Span::styled("no sidecar", th.style(Role::Muted)),
+        )
+    };
+    let sidecar = match (&p.sidecar, &p.gateway) {
+        (Some(sc), _) => proxy("sidecar", sc),
+        (None, Some(gw)) => proxy("gateway proxy", gw),
+        (None, None) => Span::styled("no sidecar", th.style(Role::Muted)),
     };
     let mut spans = vec![
         Span::raw(format!(

@@ -236,7 +236,7 @@ pub fn mesh(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx
         Constraint::Fill(7),
         Constraint::Fill(5),
         Constraint::Fill(3),
-        Constraint::Length(9),
+        Constraint::Length(11),
         Constraint::Length(12),
     ];
     // Counts from a kind that is not listed (syncing, forbidden) are unknown, not zero: a
@@ -316,7 +316,11 @@ pub fn mesh(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx
                     unknown()
                 }),
                 Cell::from(if pods_known {
-                    Span::raw(format!("{}/{}", r.with_sidecar, r.pods))
+                    Span::raw(if r.gateways > 0 {
+                        format!("{}/{} +{} gw", r.with_sidecar, r.pods, r.gateways)
+                    } else {
+                        format!("{}/{}", r.with_sidecar, r.pods)
+                    })
                 } else {
                     unknown()
                 }),

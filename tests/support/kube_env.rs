@@ -556,6 +556,12 @@ pub struct KubeEnv {
     kubeconfig: PathBuf,
     limited_kubeconfig: PathBuf,
     client: Client,
+    /// The kube-apiserver command line, to start it again on the same port
+    /// ([`restart_apiserver`](Self::restart_apiserver)).
+    apiserver_args: Vec<String>,
+    apiserver_port: u16,
+    /// How many times the apiserver was started again (names its log files).
+    apiserver_restarts: u32,
 }
 
 struct StartFailure {
@@ -658,30 +664,31 @@ impl KubeEnv {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
 
+        let apiserver_args: Vec<String> = vec![
+            format!("--etcd-servers={etcd_client_url}"),
+            "--bind-address=127.0.0.1".into(),
+            "--advertise-address=127.0.0.1".into(),
+            format!("--secure-port={apiserver_port}"),
+            "--insecure-port=0".into(),
+            format!("--cert-dir={}", d("apiserver-certs")),
+            format!("--tls-cert-file={}", d("server.crt")),
+            format!("--tls-private-key-file={}", d("server.key")),
+            format!("--token-auth-file={}", d("tokens.csv")),
+            "--authorization-mode=RBAC".into(),
+            format!("--service-account-key-file={}", d("sa.pub")),
+            format!("--service-account-signing-key-file={}", d("sa.key")),
+            "--service-account-issuer=https://kubernetes.default.svc.cluster.local".into(),
+            "--endpoint-reconciler-type=none".into(),
+            "--disable-admission-plugins=ServiceAccount".into(),
+            format!("--service-cluster-ip-range={SERVICE_CLUSTER_IP_RANGE}"),
+            "--allow-privileged=true".into(),
+            "--profiling=false".into(),
+            "--v=1".into(),
+        ];
         let mut apiserver = ManagedProcess::spawn(
             "kube-apiserver",
             &assets.kube_apiserver,
-            &[
-                format!("--etcd-servers={etcd_client_url}"),
-                "--bind-address=127.0.0.1".into(),
-                "--advertise-address=127.0.0.1".into(),
-                format!("--secure-port={apiserver_port}"),
-                "--insecure-port=0".into(),
-                format!("--cert-dir={}", d("apiserver-certs")),
-                format!("--tls-cert-file={}", d("server.crt")),
-                format!("--tls-private-key-file={}", d("server.key")),
-                format!("--token-auth-file={}", d("tokens.csv")),
-                "--authorization-mode=RBAC".into(),
-                format!("--service-account-key-file={}", d("sa.pub")),
-                format!("--service-account-signing-key-file={}", d("sa.key")),
-                "--service-account-issuer=https://kubernetes.default.svc.cluster.local".into(),
-                "--endpoint-reconciler-type=none".into(),
-                "--disable-admission-plugins=ServiceAccount".into(),
-                format!("--service-cluster-ip-range={SERVICE_CLUSTER_IP_RANGE}"),
-                "--allow-privileged=true".into(),
-                "--profiling=false".into(),
-                "--v=1".into(),
-            ],
+            &apiserver_args,
             dir.join("kube-apiserver.log"),
         );
 
@@ -744,7 +751,86 @@ impl KubeEnv {
             kubeconfig,
             limited_kubeconfig,
             client,
+            apiserver_args,
+            apiserver_port,
+            apiserver_restarts: 0,
         })
+    }
+
+    /// Kills the kube-apiserver (SIGKILL, like a crash: open connections are
+    /// reset) and waits until its port refuses connections. etcd keeps running,
+    /// so every object survives a later [`restart_apiserver`](Self::restart_apiserver).
+    /// Does nothing if it is already stopped.
+    pub async fn stop_apiserver(&mut self) {
+        self.apiserver.kill();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", self.apiserver_port)).is_ok() {
+            if Instant::now() > deadline {
+                panic!(
+                    "kube-apiserver was killed but 127.0.0.1:{} still accepts connections after 30s",
+                    self.apiserver_port
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Whether the kube-apiserver process is running.
+    pub fn apiserver_running(&mut self) -> bool {
+        self.apiserver.exited().is_none()
+    }
+
+    /// Starts the kube-apiserver again after [`stop_apiserver`](Self::stop_apiserver):
+    /// same port, flags, certificates and tokens (so existing kubeconfigs and
+    /// clients keep working), same etcd (so the data is still there). Waits
+    /// until it is ready; its log goes to `kube-apiserver.restart-N.log`.
+    ///
+    /// Panics if it is still running, or does not become ready (e.g. the port was
+    /// taken meanwhile) within the start timeout.
+    pub async fn restart_apiserver(&mut self) {
+        assert!(
+            !self.apiserver_running(),
+            "restart_apiserver: kube-apiserver is still running (call stop_apiserver first)"
+        );
+        self.apiserver_restarts += 1;
+        let log = self.dir.join(format!(
+            "kube-apiserver.restart-{}.log",
+            self.apiserver_restarts
+        ));
+        self.apiserver = ManagedProcess::spawn(
+            "kube-apiserver",
+            &self.assets.kube_apiserver,
+            &self.apiserver_args,
+            log,
+        );
+        let timeout = start_timeout();
+        let deadline = Instant::now() + timeout;
+        loop {
+            for p in [&mut self.etcd, &mut self.apiserver] {
+                if let Some(exit) = p.exited() {
+                    panic!(
+                        "restart of kube-apiserver on port {}: {exit}\n--- {} log tail ({}) ---\n{}",
+                        self.apiserver_port,
+                        p.name,
+                        p.log.display(),
+                        p.log_tail(60)
+                    );
+                }
+            }
+            let last_error = match ready(&self.client).await {
+                Ok(()) => return,
+                Err(e) => e,
+            };
+            if Instant::now() > deadline {
+                panic!(
+                    "restarted kube-apiserver at {} not ready within {timeout:?}: {last_error}\n\
+                     --- kube-apiserver log tail ---\n{}",
+                    self.server_url,
+                    self.apiserver.log_tail(60)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
     }
 
     /// Starts kube-controller-manager against this apiserver (Deployments get

@@ -26,6 +26,9 @@ pub struct PodInfo {
     pub containers: u16,
     pub restarts: u32,
     pub sidecar: Option<SidecarInfo>,
+    /// The pod IS a gateway (ingress/egress/waypoint): its only proxy is the workload, not a
+    /// sidecar, so it never counts as injected or as needing a restart.
+    pub gateway: Option<SidecarInfo>,
     /// Explicit opt-out/opt-in from the pod (`sidecar.istio.io/inject` label or annotation).
     pub inject_override: Option<bool>,
     pub ambient: bool,
@@ -53,6 +56,29 @@ fn inject_override(
     }
 }
 
+/// Istio gateways are injected with the `gateway` template (or deployed by the Gateway API
+/// controller) and run istio-proxy as their only container.
+fn is_gateway_pod(
+    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    spec: Option<&k8s_openapi::api::core::v1::PodSpec>,
+) -> bool {
+    let templated = meta
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get("inject.istio.io/templates"))
+        .is_some_and(|t| {
+            t.split(',')
+                .any(|t| t.trim() == "gateway" || t.trim() == "waypoint")
+        });
+    let managed = meta.labels.as_ref().is_some_and(|l| {
+        l.contains_key("gateway.istio.io/managed")
+            || l.contains_key("gateway.networking.k8s.io/gateway-name")
+    });
+    let proxy_only =
+        spec.is_some_and(|s| s.containers.len() == 1 && s.containers[0].name == PROXY_CONTAINER);
+    templated || managed || proxy_only
+}
+
 impl From<&Pod> for PodInfo {
     fn from(p: &Pod) -> Self {
         let meta = &p.metadata;
@@ -65,7 +91,7 @@ impl From<&Pod> for PodInfo {
                 .chain(s.init_containers.iter().flatten())
                 .find(|c| c.name == PROXY_CONTAINER)
         });
-        let sidecar = proxy.map(|c| {
+        let proxy_info = proxy.map(|c| {
             let from_status = meta
                 .annotations
                 .as_ref()
@@ -82,6 +108,7 @@ impl From<&Pod> for PodInfo {
                 image_tag: c.image.as_deref().and_then(image_tag),
             }
         });
+        let gateway = proxy.is_some() && is_gateway_pod(meta, spec);
         let statuses = status.and_then(|s| s.container_statuses.as_ref());
         let owner = meta
             .owner_references
@@ -99,7 +126,8 @@ impl From<&Pod> for PodInfo {
             ready: statuses.map_or(0, |s| s.iter().filter(|c| c.ready).count() as u16),
             containers: spec.map_or(0, |s| s.containers.len() as u16),
             restarts: statuses.map_or(0, |s| s.iter().map(|c| c.restart_count.max(0) as u32).sum()),
-            sidecar,
+            sidecar: if gateway { None } else { proxy_info.clone() },
+            gateway: if gateway { proxy_info } else { None },
             inject_override: inject_override(meta.labels.as_ref(), meta.annotations.as_ref()),
             ambient: meta
                 .annotations
@@ -355,5 +383,51 @@ impl From<&DaemonSet> for WorkloadInfo {
             w.observed_generation = st.observed_generation;
         }
         w
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(v: serde_json::Value) -> PodInfo {
+        PodInfo::from(&serde_json::from_value::<Pod>(v).unwrap())
+    }
+
+    #[test]
+    fn sidecar_revision_from_status_annotation_and_native_sidecars() {
+        let p = pod(serde_json::json!({
+            "metadata": {"name": "a", "namespace": "n",
+                "annotations": {"sidecar.istio.io/status": "{\"revision\":\"asm-1-22\"}"}},
+            "spec": {"containers": [{"name": "app"}],
+                     "initContainers": [{"name": "istio-proxy", "image": "mcr.microsoft.com/oss/istio/proxyv2:1.22.5", "restartPolicy": "Always"}]}
+        }));
+        let sc = p.sidecar.expect("native sidecar counts");
+        assert_eq!(sc.revision.as_deref(), Some("asm-1-22"));
+        assert_eq!(sc.image_tag.as_deref(), Some("1.22.5"));
+        assert!(p.gateway.is_none());
+    }
+
+    #[test]
+    fn gateway_pods_are_not_sidecars() {
+        let by_template = pod(serde_json::json!({
+            "metadata": {"name": "gw", "namespace": "n", "labels": {"istio.io/rev": "asm-1-22"},
+                "annotations": {"inject.istio.io/templates": "gateway"}},
+            "spec": {"containers": [{"name": "istio-proxy", "image": "x/proxyv2:1.22.5"}]}
+        }));
+        assert!(by_template.sidecar.is_none());
+        assert_eq!(
+            by_template.gateway.unwrap().revision.as_deref(),
+            Some("asm-1-22")
+        );
+        let app = pod(serde_json::json!({
+            "metadata": {"name": "a", "namespace": "n"},
+            "spec": {"containers": [{"name": "app"}, {"name": "istio-proxy"}]}
+        }));
+        assert!(app.sidecar.is_some() && app.gateway.is_none());
+        let plain = pod(
+            serde_json::json!({"metadata": {"name": "a", "namespace": "n"}, "spec": {"containers": [{"name": "app"}]}}),
+        );
+        assert!(plain.sidecar.is_none() && plain.gateway.is_none());
     }
 }
