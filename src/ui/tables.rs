@@ -15,15 +15,18 @@ use crate::cluster::objects::MtlsMode;
 use crate::model::frontends::FrontendMode;
 use crate::model::mesh::{ControlPlaneState, MtlsSource};
 use crate::state::AppState;
+use crate::state::derived::RouteRow;
 
 /// Renders rows `[offset, offset + height)` of `len`, keeping the selection in view.
+/// `widths` sees the visible range, so columns can fit what is on screen.
+#[allow(clippy::too_many_arguments)]
 fn window<'a>(
     f: &mut Frame,
     area: Rect,
     ctx: &Ctx,
     ts: &mut TableState,
     headers: &[&'a str],
-    widths: &[Constraint],
+    widths: impl Fn(std::ops::Range<usize>) -> Vec<Constraint>,
     len: usize,
     row: impl Fn(usize) -> Row<'a>,
 ) {
@@ -46,7 +49,7 @@ fn window<'a>(
         TableState::default().with_selected(if len == 0 { None } else { Some(sel - offset) });
     let header =
         Row::new(headers.iter().map(|h| Cell::from(*h))).style(th.style(Role::TableHeader));
-    let table = Table::new(rows, widths.to_vec())
+    let table = Table::new(rows, widths(offset..end))
         .header(header)
         .row_highlight_style(th.style(Role::Selection))
         .column_spacing(2);
@@ -71,18 +74,25 @@ pub fn routes(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, c
         return empty(f, area, ctx, state, "routes");
     }
     let th = ctx.theme;
-    // Fill weights share what the fixed columns leave: percentages of the whole width left
-    // nothing for PROBLEMS (it got 0 columns at 150 wide).
-    let widths = [
-        Constraint::Length(9),
-        Constraint::Fill(5),
-        Constraint::Fill(3),
-        Constraint::Fill(4),
-        Constraint::Length(5),
-        Constraint::Fill(6),
-        Constraint::Length(15),
-        Constraint::Fill(6),
-    ];
+    // Columns fit the visible rows (capped), and PROBLEMS takes what is left: the one
+    // column that must never be starved.
+    let fit =
+        |range: std::ops::Range<usize>, cap: u16, min: u16, f: &dyn Fn(&RouteRow) -> usize| {
+            let w = rows[range].iter().map(f).max().unwrap_or(0);
+            Constraint::Length((w as u16).clamp(min, cap))
+        };
+    let widths = |r: std::ops::Range<usize>| {
+        vec![
+            Constraint::Length(9),
+            fit(r.clone(), 44, 14, &|x| x.key.to_string().chars().count()),
+            fit(r.clone(), 28, 9, &|x| x.hostnames.chars().count()),
+            fit(r.clone(), 32, 7, &|x| x.parents.chars().count()),
+            Constraint::Length(5),
+            fit(r.clone(), 40, 8, &|x| x.backends.chars().count()),
+            fit(r, 15, 6, &|x| x.status.len()),
+            Constraint::Min(24),
+        ]
+    };
     window(
         f,
         area,
@@ -98,7 +108,7 @@ pub fn routes(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, c
             "STATUS",
             "PROBLEMS",
         ],
-        &widths,
+        widths,
         rows.len(),
         |i| {
             let r = &rows[i];
@@ -154,7 +164,7 @@ pub fn frontends(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState
             "READY",
             "DETAILS",
         ],
-        &widths,
+        |_| widths.to_vec(),
         albs.len() + gws.len(),
         |i| {
             if let Some(a) = albs.get(i) {
@@ -258,7 +268,7 @@ pub fn mesh(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx
             "SIDECARS",
             "NEED RESTART",
         ],
-        &widths,
+        |_| widths.to_vec(),
         rows.len(),
         |i| {
             let r = &rows[i];
