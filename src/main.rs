@@ -5,7 +5,7 @@ use meshctl_tui::app::run::{Session, Ui, run};
 use meshctl_tui::cli::Cli;
 use meshctl_tui::cluster::connect::Target;
 use meshctl_tui::demo::DemoCluster;
-use meshctl_tui::state::{AppState, ConnInfo, Level};
+use meshctl_tui::state::{AppState, ConnInfo, Modal};
 use meshctl_tui::ui::theme::{Theme, no_color_from_env};
 use meshctl_tui::{config, tui};
 
@@ -48,7 +48,7 @@ async fn main() -> Result<()> {
         jiff::Timestamp::now(),
     );
     if !warnings.is_empty() {
-        state.flash(warnings.join("; "), Level::Warn);
+        state.modals.push(Modal::Notice(warnings));
     }
     let session = Session::new(target, demo);
     let mut terminal = tui::enter();

@@ -99,6 +99,11 @@ fn on_key(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, key: KeyEve
             filter_key(state, key);
             return vec![];
         }
+        Some(Modal::Notice(_)) => {
+            // Any key dismisses it; the key itself is not acted on.
+            state.modals.pop();
+            return vec![];
+        }
         Some(Modal::Help { scroll }) => {
             match keymap.action(state.view, &key) {
                 Some(Action::Down) => *scroll = scroll.saturating_add(1),
@@ -607,6 +612,14 @@ mod tests {
         assert!(!s.quit);
         update(&mut s, &mut ui, &km, code(KeyCode::Esc));
         assert_eq!(s.filter(ViewId::Gateways), "");
+    }
+
+    #[test]
+    fn any_key_dismisses_a_notice_without_acting() {
+        let (mut s, mut ui, km) = (state(), ViewState::default(), Keymap::default());
+        s.modals.push(Modal::Notice(vec!["bad config".into()]));
+        assert_eq!(update(&mut s, &mut ui, &km, key('q')), vec![]);
+        assert!(!s.quit && s.modals.is_empty());
     }
 
     #[test]

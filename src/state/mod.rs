@@ -37,9 +37,14 @@ pub enum Health {
 /// Overlays, topmost last.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Modal {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
     Palette(TextInput),
     Filter(TextInput),
+    /// Problems found at start (bad config, unknown theme), each in full: a one-line flash
+    /// would cut all but the first.
+    Notice(Vec<String>),
 }
 
 /// A drill-in screen on top of a view's list.

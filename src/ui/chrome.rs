@@ -86,6 +86,7 @@ pub fn footer(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         Some(Modal::Palette(_)) => &[],
         Some(Modal::Filter(_)) => &[],
         Some(Modal::Help { .. }) => &[Action::Back, Action::Down, Action::Up],
+        Some(Modal::Notice(_)) => &[],
         None if state.detail().is_some() => &[
             Action::Back,
             Action::Down,

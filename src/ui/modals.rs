@@ -22,6 +22,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         // Over the header, not the body: the rows being filtered (the first match above all)
         // stay visible while typing.
         Some(Modal::Filter(input)) => prompt(f, area, ctx, "/", input, &[], 0),
+        Some(Modal::Notice(lines)) => notice(f, area, ctx, lines),
         None => {}
     }
 }
@@ -88,6 +89,38 @@ pub fn help_lines(state: &AppState, ctx: &Ctx) -> Vec<Line<'static>> {
         th.style(Role::Muted),
     ));
     out
+}
+
+fn notice(f: &mut Frame, area: Rect, ctx: &Ctx, lines: &[String]) {
+    let th = ctx.theme;
+    let width = area.width.saturating_sub(8).min(110);
+    let text: Vec<Line> = lines
+        .iter()
+        .map(|l| Line::styled(format!("• {l}"), th.style(Role::Warn)))
+        .chain([
+            Line::raw(""),
+            Line::styled("press any key to continue", th.style(Role::Muted)),
+        ])
+        .collect();
+    let inner_width = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|l| (l.chars().count() + 2).div_ceil(inner_width))
+        .sum::<usize>()
+        + 2;
+    let r = centered(area, width, (rows as u16 + 2).min(area.height));
+    f.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" Started with warnings ")
+        .border_style(th.style(Role::BorderFocus))
+        .style(th.style(Role::Modal));
+    f.render_widget(
+        Paragraph::new(text)
+            .block(block)
+            .wrap(ratatui::widgets::Wrap { trim: false }),
+        r,
+    );
 }
 
 fn help(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx, scroll: u16) {

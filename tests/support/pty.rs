@@ -86,12 +86,21 @@ impl Console {
 
     /// Starts the binary with exactly these arguments (see [`Console::start`]).
     pub fn start_with_args(args: &[String]) -> Console {
+        Console::start_with(args, None, &[])
+    }
+
+    /// Like [`Console::start_with_args`], with a user `config.toml` in the (fresh) config
+    /// dir and extra environment variables.
+    pub fn start_with(args: &[String], config_toml: Option<&str>, env: &[(&str, &str)]) -> Console {
         let bin = env!("CARGO_BIN_EXE_meshctl-tui");
         let home = unique_dir("pty-home");
         let config_dir = home.join("config");
         let data_dir = home.join("data");
         fs::create_dir_all(&config_dir).expect("create config dir");
         fs::create_dir_all(&data_dir).expect("create data dir");
+        if let Some(text) = config_toml {
+            fs::write(config_dir.join("config.toml"), text).expect("write config.toml");
+        }
 
         let pair = native_pty_system()
             .openpty(PtySize {
@@ -114,6 +123,9 @@ impl Console {
         cmd.env("MESHCTL_CONFIG_DIR", &config_dir);
         cmd.env("MESHCTL_DATA_DIR", &data_dir);
         cmd.env("RUST_BACKTRACE", "1");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         cmd.cwd(&home);
         let child = pair
             .slave

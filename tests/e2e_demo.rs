@@ -1,0 +1,125 @@
+//! The real binary in a pseudo-terminal on the embedded demo cluster (`--demo`): what a new
+//! user sees first, and what user configuration does to it. No API server needed.
+
+#[path = "support/pty.rs"]
+#[allow(dead_code)]
+mod pty;
+
+use std::time::Duration;
+
+use pty::{Console, ENTER};
+
+const T: Duration = Duration::from_secs(20);
+
+fn demo(config: Option<&str>, extra: &[&str], env: &[(&str, &str)]) -> Console {
+    let mut args = vec!["--demo".to_string()];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    Console::start_with(&args, config, env)
+}
+
+#[test]
+fn demo_opens_on_the_aks_and_agc_world() {
+    let mut c = demo(None, &[], &[]);
+    c.wait_for_all(
+        &[
+            "ctx:demo",
+            "cluster:meshctl-demo",
+            "● live",
+            "test-infra/gateway-01",
+            ".alb.azure.com",
+        ],
+        T,
+    );
+    c.send("4");
+    c.wait_for_line(&["legacy-orders", "CONFLICT"], T);
+    c.wait_for_line(&["canary-checkout", "MISSING for asm-1-23"], T);
+    c.wait_for_line(&["aks-istio-ingress", "+4 gw"], T);
+    c.send(":q");
+    c.send(ENTER);
+    assert!(c.wait_exit(T).success());
+}
+
+#[test]
+fn a_user_config_rebinds_only_the_keys_it_names() {
+    let config = "[keys.global]\n\"x\" = \"quit\"\n\"q\" = \"none\"\n";
+    let mut c = demo(Some(config), &[], &[]);
+    c.wait_for("test-infra/gateway-01", T);
+    // Help lists the new binding and the untouched defaults.
+    c.send("?");
+    c.wait_for_line(&["x", "quit"], T);
+    c.wait_for_line(&["j", "move down"], T);
+    c.send("\x1b");
+    c.wait_for_absent("Help (esc to close)", T);
+    // q is unbound now: the console keeps running and still answers keys.
+    c.send("q");
+    c.send("2");
+    c.wait_for("Routes [all]", T);
+    c.send("x");
+    assert!(c.wait_exit(T).success(), "x quits after the rebinding");
+}
+
+#[test]
+fn broken_config_and_unknown_theme_are_reported_not_fatal() {
+    let mut c = demo(
+        Some("theme = [not toml"),
+        &["--theme", "no-such-theme"],
+        &[],
+    );
+    // Both problems are shown in full, on top of a working console.
+    c.wait_for_all(
+        &[
+            "Started with warnings",
+            "config.toml",
+            "unclosed array",
+            "no-such-theme",
+        ],
+        T,
+    );
+    c.wait_for("test-infra/gateway-01", T);
+    c.send("q"); // any key dismisses the notice, and does nothing else
+    c.wait_for_absent("Started with warnings", T);
+    c.send("2");
+    c.wait_for("Routes [all]", T);
+    c.send("q");
+    assert!(c.wait_exit(T).success());
+}
+
+/// Any SGR colour sequence crossterm emits (16 colours as 3x/9x, indexed/RGB as 38;/48;).
+fn has_colour(raw: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(raw);
+    text.split("\x1b[").skip(1).any(|seq| {
+        let params: String = seq
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == ';')
+            .collect();
+        seq[params.len()..].starts_with('m')
+            && params.split(';').any(|p| {
+                matches!(
+                    p.parse::<u16>(),
+                    Ok(30..=37 | 40..=47 | 90..=97 | 100..=107)
+                ) || p == "38"
+                    || p == "48"
+            })
+    })
+}
+
+#[test]
+fn no_color_gives_a_colourless_screen_and_dark_has_colour() {
+    let mut plain = demo(None, &[], &[("NO_COLOR", "1")]);
+    plain.wait_for("test-infra/gateway-01", T);
+    plain.send("q");
+    assert!(plain.wait_exit(T).success());
+    assert!(
+        !has_colour(&plain.raw_output()),
+        "NO_COLOR output contains colour sequences"
+    );
+
+    let mut dark = demo(None, &[], &[]);
+    dark.wait_for("test-infra/gateway-01", T);
+    dark.send("q");
+    assert!(dark.wait_exit(T).success());
+    assert!(
+        has_colour(&dark.raw_output()),
+        "the dark theme shows colours"
+    );
+}
