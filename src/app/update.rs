@@ -57,7 +57,8 @@ fn on_watch(state: &mut AppState, w: WatchMsg) {
             state.watch.insert(w.kind, s);
         }
     }
-    state.stale = true;
+    // Pod churn must not re-derive the Routes table, and so on.
+    state.stale |= crate::state::derived::inputs(state.view).contains(&w.kind);
 }
 
 /// Restarts the world for a new context or namespace scope.
@@ -612,6 +613,27 @@ mod tests {
         assert!(!s.quit);
         update(&mut s, &mut ui, &km, code(KeyCode::Esc));
         assert_eq!(s.filter(ViewId::Gateways), "");
+    }
+
+    #[test]
+    fn only_changes_to_the_views_inputs_re_derive_it() {
+        let (mut s, mut ui, km) = (state(), ViewState::default(), Keymap::default());
+        update(&mut s, &mut ui, &km, key('2'));
+        s.refresh();
+        let msg = |kind| {
+            Msg::Watch(WatchMsg {
+                generation: 1,
+                kind,
+                event: WatchEvent::State(WatchState::Live),
+            })
+        };
+        update(&mut s, &mut ui, &km, msg(Kind::Pods));
+        assert!(!s.stale, "pods do not feed the Routes table");
+        update(&mut s, &mut ui, &km, msg(Kind::HttpRoutes));
+        assert!(s.stale);
+        s.refresh();
+        update(&mut s, &mut ui, &km, key('4'));
+        assert!(s.stale, "switching view derives the new one");
     }
 
     #[test]

@@ -35,6 +35,40 @@ pub struct Derived {
     pub mesh: Vec<MeshRow>,
 }
 
+/// The kinds a view's rows are derived from: a change elsewhere does not re-derive them, and
+/// the view explains which of these are missing instead of showing an empty screen.
+pub fn inputs(view: ViewId) -> &'static [Kind] {
+    match view {
+        ViewId::Gateways => &[
+            Kind::GatewayClasses,
+            Kind::Gateways,
+            Kind::HttpRoutes,
+            Kind::GrpcRoutes,
+            Kind::Services,
+            Kind::Pods,
+        ],
+        ViewId::Routes => &[
+            Kind::HttpRoutes,
+            Kind::GrpcRoutes,
+            Kind::Gateways,
+            Kind::Services,
+        ],
+        ViewId::Frontends => &[
+            Kind::ApplicationLoadBalancers,
+            Kind::FrontendTlsPolicies,
+            Kind::Gateways,
+            Kind::GatewayClasses,
+        ],
+        ViewId::Mesh => &[
+            Kind::Namespaces,
+            Kind::Pods,
+            Kind::ControlPlanes,
+            Kind::PeerAuthentications,
+        ],
+        ViewId::Certs => &[],
+    }
+}
+
 pub fn known(state: &AppState) -> Known {
     Known {
         gateways: state.is_live(Kind::Gateways),

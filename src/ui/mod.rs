@@ -13,10 +13,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::app::action::ViewId;
-use crate::cluster::kinds::{Kind, WatchState};
+use crate::cluster::kinds::WatchState;
 use crate::config::Keymap;
 use crate::model::tree::Tone;
 use crate::state::AppState;
+use crate::state::derived::inputs;
 use theme::{Role, Theme};
 use view_state::ViewState;
 
@@ -50,44 +51,11 @@ pub fn draw(f: &mut Frame, state: &AppState, ui: &mut ViewState, ctx: &Ctx) {
     modals::draw(f, f.area(), state, ctx);
 }
 
-/// Kinds a view needs, to explain missing data instead of showing an empty screen.
-fn needs(view: ViewId) -> &'static [Kind] {
-    match view {
-        ViewId::Gateways => &[
-            Kind::GatewayClasses,
-            Kind::Gateways,
-            Kind::HttpRoutes,
-            Kind::GrpcRoutes,
-            Kind::Services,
-            Kind::Pods,
-        ],
-        ViewId::Routes => &[
-            Kind::HttpRoutes,
-            Kind::GrpcRoutes,
-            Kind::Gateways,
-            Kind::Services,
-        ],
-        ViewId::Frontends => &[
-            Kind::ApplicationLoadBalancers,
-            Kind::FrontendTlsPolicies,
-            Kind::Gateways,
-            Kind::GatewayClasses,
-        ],
-        ViewId::Mesh => &[
-            Kind::Namespaces,
-            Kind::Pods,
-            Kind::ControlPlanes,
-            Kind::PeerAuthentications,
-        ],
-        ViewId::Certs => &[],
-    }
-}
-
 /// One line per kind of this view that is not live.
 pub fn banners(state: &AppState, view: ViewId) -> Vec<(Role, String)> {
     let mut lines = Vec::new();
     let mut failing: Vec<(&str, &str)> = Vec::new();
-    for k in needs(view) {
+    for k in inputs(view) {
         match state.watch.get(k) {
             Some(WatchState::NotInstalled) => lines.push((
                 Role::Warn,
