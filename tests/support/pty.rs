@@ -92,7 +92,21 @@ impl Console {
     /// Like [`Console::start_with_args`], with a user `config.toml` in the (fresh) config
     /// dir and extra environment variables.
     pub fn start_with(args: &[String], config_toml: Option<&str>, env: &[(&str, &str)]) -> Console {
-        let bin = env!("CARGO_BIN_EXE_meshctl-tui");
+        Console::spawn(env!("CARGO_BIN_EXE_meshctl-tui"), args, config_toml, env)
+    }
+
+    /// Runs another program (a wrapper such as `unshare`) that execs the binary, in the same
+    /// clean environment.
+    pub fn start_with_program(program: &str, args: &[String], env: &[(&str, &str)]) -> Console {
+        Console::spawn(program, args, None, env)
+    }
+
+    fn spawn(
+        bin: &str,
+        args: &[String],
+        config_toml: Option<&str>,
+        env: &[(&str, &str)],
+    ) -> Console {
         let home = unique_dir("pty-home");
         let config_dir = home.join("config");
         let data_dir = home.join("data");
