@@ -276,14 +276,17 @@ impl<M: From<WatchMsg> + Send + 'static> Watch<M> {
         K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
         F: Fn(&K) -> Obj + Send + 'static,
     {
+        self.send(WatchEvent::State(WatchState::Syncing));
+        let mut last_state = WatchState::Syncing;
+        // Between restarts after a broken watch (see `relist` below).
+        let mut relist_backoff = watcher::DefaultBackoff::default();
         loop {
-            self.send(WatchEvent::State(WatchState::Syncing));
             let mut stream = watcher::watcher(api.clone(), config.clone())
                 .default_backoff()
                 .boxed();
             let mut buffer: Vec<Obj> = Vec::new();
-            let mut last_state = WatchState::Syncing;
             let mut missing = false;
+            let mut relist = false;
             while let Some(ev) = stream.next().await {
                 let ok = match ev {
                     Ok(Event::Init) => {
@@ -316,6 +319,12 @@ impl<M: From<WatchMsg> + Send + 'static> Watch<M> {
                         if state == WatchState::NotInstalled {
                             missing = true;
                         }
+                        // A watch that broke after the list (server gone, network down) is
+                        // resumed by kube-runtime from its resourceVersion, silently: nothing
+                        // would ever say the connection is back and the kind would stay
+                        // Failing. Start over with a list instead; its InitDone says so.
+                        relist = matches!(state, WatchState::Failing(_))
+                            && !matches!(e, watcher::Error::InitialListFailed(_));
                         let changed = state != last_state;
                         last_state = state.clone();
                         if missing {
@@ -327,9 +336,16 @@ impl<M: From<WatchMsg> + Send + 'static> Watch<M> {
                 if !ok {
                     return; // the app loop is gone (or moved to another context)
                 }
-                if missing {
+                if missing || relist {
                     break;
                 }
+            }
+            if relist {
+                // The new stream lists (with its own backoff while the server is away).
+                if let Some(pause) = relist_backoff.next() {
+                    tokio::time::sleep(pause).await;
+                }
+                continue;
             }
             if !missing {
                 return;
@@ -339,6 +355,8 @@ impl<M: From<WatchMsg> + Send + 'static> Watch<M> {
             if !wait_for_crd(&self.client, self.kind).await {
                 return;
             }
+            last_state = WatchState::Syncing;
+            self.send(WatchEvent::State(WatchState::Syncing));
         }
     }
 }
