@@ -4,7 +4,6 @@
 //! namespace (`unshare -m`, root): only the empty mount point is created on the machine.
 
 #[path = "support/kube_env.rs"]
-#[allow(dead_code)]
 mod kube_env;
 #[path = "support/pty.rs"]
 #[allow(dead_code)]
