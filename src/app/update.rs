@@ -529,6 +529,7 @@ mod tests {
                 name: name.into(),
                 labels: Default::default(),
                 phase: None,
+                resource_version: None,
             }))),
         })
     }

@@ -326,6 +326,7 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             phase: None,
+            resource_version: None,
         }
     }
 
@@ -368,6 +369,7 @@ mod tests {
             ready: 2,
             available: 2,
             generation: None,
+            resource_version: None,
             observed_generation: None,
             conditions: vec![],
             created: None,

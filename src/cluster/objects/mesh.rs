@@ -10,6 +10,8 @@ pub struct NamespaceInfo {
     pub name: String,
     pub labels: BTreeMap<String, String>,
     pub phase: Option<String>,
+    /// The write precondition for label changes.
+    pub resource_version: Option<String>,
 }
 
 impl From<&Namespace> for NamespaceInfo {
@@ -18,6 +20,7 @@ impl From<&Namespace> for NamespaceInfo {
             name: n.metadata.name.clone().unwrap_or_default(),
             labels: n.metadata.labels.clone().unwrap_or_default(),
             phase: n.status.as_ref().and_then(|s| s.phase.clone()),
+            resource_version: n.metadata.resource_version.clone(),
         }
     }
 }

@@ -241,6 +241,8 @@ pub struct WorkloadInfo {
     pub ready: i32,
     pub available: i32,
     pub generation: Option<i64>,
+    /// The write precondition (rollout restart, injection label).
+    pub resource_version: Option<String>,
     pub observed_generation: Option<i64>,
     pub conditions: Vec<Cond>,
     pub created: Option<Timestamp>,
@@ -282,6 +284,7 @@ impl WorkloadInfo {
             ready: 0,
             available: 0,
             generation: meta.generation,
+            resource_version: meta.resource_version.clone(),
             observed_generation: None,
             conditions: Vec::new(),
             created: created(meta),
