@@ -1,5 +1,6 @@
 //! meshctl-tui: a terminal operations console for service mesh and Gateway API ingress.
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod cluster;
 pub mod config;

@@ -70,6 +70,8 @@ pub enum Action {
     ShowMesh,
     ShowCerts,
     ToggleAllNamespaces,
+    /// Restart the selected workload like `kubectl rollout restart` (always confirmed).
+    RolloutRestart,
     /// Explicitly unbinds a key in a user config.
     None,
 }
@@ -100,6 +102,7 @@ impl Action {
             Action::ShowMesh => "Mesh view",
             Action::ShowCerts => "Certificates view",
             Action::ToggleAllNamespaces => "toggle all namespaces / last namespace",
+            Action::RolloutRestart => "rollout restart the selected workload (asks to confirm)",
             Action::None => "(unbound)",
         }
     }
@@ -116,6 +119,7 @@ impl Action {
             Action::ExpandAll => "expand all",
             Action::CollapseAll => "collapse all",
             Action::ToggleAllNamespaces => "all ns",
+            Action::RolloutRestart => "restart",
             _ => self.describe(),
         }
     }

@@ -5,6 +5,7 @@ use jiff::Timestamp;
 
 use crate::cluster::watch::WatchMsg;
 use crate::state::ConnInfo;
+use crate::state::write::WriteOp;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Msg {
@@ -18,6 +19,11 @@ pub enum Msg {
         generation: u64,
         result: Result<ConnInfo, String>,
     },
+    /// The result of an `Effect::Write`, in words for the user.
+    WriteDone {
+        op: WriteOp,
+        result: Result<String, String>,
+    },
 }
 
 impl From<WatchMsg> for Msg {
@@ -26,7 +32,7 @@ impl From<WatchMsg> for Msg {
     }
 }
 
-/// What the reducer asks the loop to do. Nothing here writes to the cluster yet.
+/// What the reducer asks the loop to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// Connect to another kubeconfig context (None = the current one again).
@@ -38,5 +44,7 @@ pub enum Effect {
     Rewatch {
         generation: u64,
     },
+    /// A confirmed write. Never produced in read-only mode.
+    Write(WriteOp),
     Quit,
 }

@@ -13,10 +13,14 @@ use tokio::task::JoinHandle;
 
 use crate::app::msg::{Effect, Msg};
 use crate::app::update::update;
+use crate::audit::{AuditEntry, AuditLog};
 use crate::cluster::connect::{Connection, Target, connect};
+use crate::cluster::objects::WorkloadKind;
 use crate::cluster::watch::spawn_all;
+use crate::cluster::write;
 use crate::config::Keymap;
 use crate::demo::DemoCluster;
+use crate::state::write::WriteOp;
 use crate::state::{AppState, ConnInfo, Level};
 use crate::ui::theme::Theme;
 use crate::ui::view_state::ViewState;
@@ -30,6 +34,7 @@ pub struct Session {
     pub demo: Option<DemoCluster>,
     pub client: Option<kube::Client>,
     watchers: Vec<JoinHandle<()>>,
+    audit: AuditLog,
 }
 
 impl Session {
@@ -39,7 +44,14 @@ impl Session {
             demo,
             client: None,
             watchers: Vec::new(),
+            audit: AuditLog::open_default(),
         }
+    }
+
+    /// Where writes are recorded (tests point it at a temp dir).
+    pub fn with_audit(mut self, audit: AuditLog) -> Self {
+        self.audit = audit;
+        self
     }
 
     fn stop_watchers(&mut self) {
@@ -84,6 +96,74 @@ impl Session {
                 Err(e)
             }
         }
+    }
+}
+
+impl Session {
+    /// Runs a confirmed write in the background (dry run, then the real patch), records it in
+    /// the audit log and reports back as `Msg::WriteDone`. The UI stays responsive meanwhile.
+    fn write(&self, op: WriteOp, state: &AppState, tx: &UnboundedSender<Msg>) {
+        let Some(client) = self.client.clone() else {
+            let _ = tx.send(Msg::WriteDone {
+                op,
+                result: Err("not connected".into()),
+            });
+            return;
+        };
+        let (context, user) = (state.conn.context.clone(), state.conn.user.clone());
+        let audit = self.audit.clone();
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let (req, rv_before) = request_for(&op);
+            let report = write::execute(&client, &req).await;
+            let entry =
+                AuditEntry::from_report(&context, user.as_deref(), &req, &report, Some(&rv_before));
+            let audit_error = audit.append(&entry).err();
+            let mut result = describe(&report);
+            if let Some(e) = audit_error {
+                result = result.map(|ok| format!("{ok} (audit log: {e})"));
+            }
+            let _ = tx.send(Msg::WriteDone { op, result });
+        });
+    }
+}
+
+/// The patch for a write op, and the resourceVersion it is conditioned on.
+fn request_for(op: &WriteOp) -> (write::WriteRequest, String) {
+    match op {
+        WriteOp::RolloutRestart {
+            kind,
+            key,
+            resource_version,
+        } => {
+            let target = match kind {
+                WorkloadKind::Deployment => write::Target::deployment(&key.ns, &key.name),
+                WorkloadKind::StatefulSet => write::Target::statefulset(&key.ns, &key.name),
+                WorkloadKind::DaemonSet => write::Target::daemonset(&key.ns, &key.name),
+            };
+            (
+                write::rollout_restart(target, resource_version, jiff::Timestamp::now()),
+                resource_version.clone(),
+            )
+        }
+    }
+}
+
+/// The report in words: what happened, with the server's reason when it refused.
+fn describe(report: &write::WriteReport) -> Result<String, String> {
+    match report.final_outcome() {
+        Some(write::WriteOutcome::Applied {
+            resource_version, ..
+        }) => Ok(format!("applied (resourceVersion {resource_version})")),
+        Some(write::WriteOutcome::Conflict { message, .. }) => Err(format!(
+            "the object changed since you opened it; nothing was written. Review and retry. ({message})"
+        )),
+        Some(other) => Err(format!(
+            "{}: {}",
+            other.name(),
+            other.message().unwrap_or_default()
+        )),
+        None => Err("no outcome".into()),
     }
 }
 
@@ -212,6 +292,7 @@ async fn handle(
         match e {
             Effect::Quit => state.quit = true,
             Effect::Rewatch { .. } => session.watch(state, tx),
+            Effect::Write(op) => session.write(op, state, tx),
             Effect::Connect {
                 context,
                 generation,

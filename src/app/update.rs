@@ -11,6 +11,7 @@ use crate::cluster::watch::{WatchEvent, WatchMsg};
 use crate::config::Keymap;
 use crate::model::tree::Node;
 use crate::state::input::TextInput;
+use crate::state::write::{Confirm, WriteOp};
 use crate::state::{AppState, Detail, Level, Modal};
 use crate::ui::view_state::ViewState;
 
@@ -24,6 +25,19 @@ pub fn update(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, msg: Ms
         }
         Msg::Watch(w) => {
             on_watch(state, w);
+            vec![]
+        }
+        Msg::WriteDone { op, result } => {
+            match result {
+                Ok(text) => state.flash(
+                    format!("{} {}: {text}", op.verb(), op.object()),
+                    Level::Info,
+                ),
+                Err(text) => state.flash(
+                    format!("{} {} failed: {text}", op.verb(), op.object()),
+                    Level::Error,
+                ),
+            }
             vec![]
         }
         Msg::Connected { generation, result } => {
@@ -100,6 +114,7 @@ fn on_key(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, key: KeyEve
             filter_key(state, key);
             return vec![];
         }
+        Some(Modal::Confirm(_)) => return confirm_key(state, key),
         Some(Modal::Notice(_)) => {
             // Any key dismisses it; the key itself is not acted on.
             state.modals.pop();
@@ -168,6 +183,20 @@ pub fn act(state: &mut AppState, ui: &mut ViewState, action: Action) -> Vec<Effe
             }
             return set_namespace(state, next);
         }
+        Action::RolloutRestart => return rollout_restart(state, ui),
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom
+            if matches!(state.detail(), Some(Detail::Namespace(_))) =>
+        {
+            let last = selectable_workloads(state).len().saturating_sub(1);
+            let page = usize::from(ui.page.max(1));
+            let c = ui.detail_cursor.entry(view).or_default();
+            *c = moved(*c, action, page, last);
+        }
         Action::Up
         | Action::Down
         | Action::PageUp
@@ -217,6 +246,83 @@ pub fn act(state: &mut AppState, ui: &mut ViewState, action: Action) -> Vec<Effe
             ui.tree.close_all();
         }
         Action::Left | Action::Right | Action::ExpandAll | Action::CollapseAll | Action::None => {}
+    }
+    vec![]
+}
+
+/// The workloads of the namespace being shown, in the order the detail lists them.
+pub fn selectable_workloads(state: &AppState) -> Vec<&crate::cluster::objects::WorkloadInfo> {
+    match state.detail() {
+        Some(Detail::Namespace(ns)) => state.cache.workloads_in(ns).collect(),
+        _ => Vec::new(),
+    }
+}
+
+const READ_ONLY: &str =
+    "read-only mode: writes are disabled (started with --read-only or read_only = true)";
+
+fn rollout_restart(state: &mut AppState, ui: &ViewState) -> Vec<Effect> {
+    if state.read_only {
+        state.flash(READ_ONLY, Level::Warn);
+        return vec![];
+    }
+    let cursor = ui.detail_cursor.get(&state.view).copied().unwrap_or(0);
+    let Some(w) = selectable_workloads(state).get(cursor).copied() else {
+        state.flash(
+            "select a workload first: Mesh view, enter on a namespace, then j/k",
+            Level::Warn,
+        );
+        return vec![];
+    };
+    let Some(rv) = w.resource_version.clone() else {
+        state.flash(
+            format!("{} has no resourceVersion yet; try again", w.key),
+            Level::Warn,
+        );
+        return vec![];
+    };
+    let op = WriteOp::RolloutRestart {
+        kind: w.kind,
+        key: w.key.clone(),
+        resource_version: rv,
+    };
+    let confirm = Confirm::new(op, &state.conn.context);
+    state.modals.push(Modal::Confirm(Box::new(confirm)));
+    vec![]
+}
+
+fn confirm_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let Some(Modal::Confirm(c)) = state.modals.last_mut() else {
+        return vec![];
+    };
+    match key.code {
+        KeyCode::Tab
+        | KeyCode::BackTab
+        | KeyCode::Left
+        | KeyCode::Right
+        | KeyCode::Char('h')
+        | KeyCode::Char('l') => {
+            c.ok_focused = !c.ok_focused;
+        }
+        KeyCode::Enter if c.ok_focused => {
+            let op = c.op.clone();
+            state.modals.pop();
+            // The reducer refuses, not only the key bindings: no write effect in read-only.
+            if state.read_only {
+                state.flash(READ_ONLY, Level::Warn);
+                return vec![];
+            }
+            state.flash(
+                format!("{} {}: dry run, then write…", op.verb(), op.object()),
+                Level::Info,
+            );
+            return vec![Effect::Write(op)];
+        }
+        KeyCode::Enter | KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('q') => {
+            state.modals.pop();
+            state.flash("cancelled; nothing was written", Level::Info);
+        }
+        _ => {}
     }
     vec![]
 }
@@ -635,6 +741,95 @@ mod tests {
         s.refresh();
         update(&mut s, &mut ui, &km, key('4'));
         assert!(s.stale, "switching view derives the new one");
+    }
+
+    fn shop_with_cart(read_only: bool) -> (AppState, ViewState, Keymap) {
+        use crate::cluster::objects::{WorkloadInfo, WorkloadKind};
+        let (mut s, ui, km) = (state(), ViewState::default(), Keymap::default());
+        s.read_only = read_only;
+        s.cache.namespaces.insert(
+            "shop".into(),
+            NamespaceInfo {
+                name: "shop".into(),
+                labels: Default::default(),
+                phase: None,
+                resource_version: None,
+            },
+        );
+        let w = WorkloadInfo {
+            kind: WorkloadKind::Deployment,
+            key: crate::cluster::objects::ObjKey::new("shop", "cart"),
+            labels: Default::default(),
+            selector: Default::default(),
+            template_inject: None,
+            template_rev: None,
+            images: vec![],
+            desired: 3,
+            updated: 3,
+            ready: 3,
+            available: 3,
+            generation: None,
+            resource_version: Some("42".into()),
+            observed_generation: None,
+            conditions: vec![],
+            created: None,
+        };
+        s.cache.workloads.insert((w.key.clone(), w.kind), w);
+        s.view = ViewId::Mesh;
+        s.details
+            .insert(ViewId::Mesh, Detail::Namespace("shop".into()));
+        (s, ui, km)
+    }
+
+    #[test]
+    fn rollout_restart_needs_a_selection_and_an_explicit_confirm() {
+        let (mut s, mut ui, km) = shop_with_cart(false);
+        s.details.clear();
+        assert_eq!(update(&mut s, &mut ui, &km, key('R')), vec![]);
+        assert!(s.modals.is_empty(), "no workload selected: no dialog");
+        let (mut s, mut ui, km) = shop_with_cart(false);
+        assert_eq!(update(&mut s, &mut ui, &km, key('R')), vec![]);
+        let Some(Modal::Confirm(c)) = s.modals.last() else {
+            panic!("confirm dialog expected")
+        };
+        assert!(!c.ok_focused, "Cancel has the focus");
+        assert!(
+            c.body.iter().any(|l| l.contains("context:   a"))
+                && c.body.iter().any(|l| l.contains("\"42\""))
+        );
+        // Enter on Cancel writes nothing.
+        assert_eq!(update(&mut s, &mut ui, &km, code(KeyCode::Enter)), vec![]);
+        assert!(s.modals.is_empty());
+        // R, Tab to Confirm, Enter: one write, with the precondition.
+        update(&mut s, &mut ui, &km, key('R'));
+        update(&mut s, &mut ui, &km, code(KeyCode::Tab));
+        let fx = update(&mut s, &mut ui, &km, code(KeyCode::Enter));
+        assert_eq!(
+            fx,
+            vec![Effect::Write(WriteOp::RolloutRestart {
+                kind: crate::cluster::objects::WorkloadKind::Deployment,
+                key: crate::cluster::objects::ObjKey::new("shop", "cart"),
+                resource_version: "42".into(),
+            })]
+        );
+    }
+
+    #[test]
+    fn read_only_refuses_writes_in_the_reducer() {
+        let (mut s, mut ui, km) = shop_with_cart(true);
+        assert_eq!(update(&mut s, &mut ui, &km, key('R')), vec![]);
+        assert!(s.modals.is_empty());
+        assert!(matches!(&s.flash, Some((m, Level::Warn)) if m.contains("read-only")));
+        // Even a confirm dialog that is already open (e.g. from a stale binding) yields no write.
+        let op = WriteOp::RolloutRestart {
+            kind: crate::cluster::objects::WorkloadKind::Deployment,
+            key: crate::cluster::objects::ObjKey::new("shop", "cart"),
+            resource_version: "42".into(),
+        };
+        let mut c = Confirm::new(op, "a");
+        c.ok_focused = true;
+        s.modals.push(Modal::Confirm(Box::new(c)));
+        assert_eq!(update(&mut s, &mut ui, &km, code(KeyCode::Enter)), vec![]);
     }
 
     #[test]

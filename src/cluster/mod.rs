@@ -3,3 +3,4 @@ pub mod connect;
 pub mod kinds;
 pub mod objects;
 pub mod watch;
+pub mod write;

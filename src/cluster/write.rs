@@ -11,7 +11,9 @@ use kube::api::{Api, ApiResource, DynamicObject, Patch, PatchParams};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use build::{guarded_json_patch, guarded_merge_patch, rollout_restart, set_namespace_labels, undo_of};
+pub use build::{
+    guarded_json_patch, guarded_merge_patch, rollout_restart, set_namespace_labels, undo_of,
+};
 
 /// `kubectl rollout restart` sets this pod-template annotation.
 pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
@@ -44,15 +46,27 @@ impl Target {
     }
 
     pub fn deployment(namespace: &str, name: &str) -> Target {
-        Self::new(("apps", "v1", "Deployment", "deployments"), Some(namespace), name)
+        Self::new(
+            ("apps", "v1", "Deployment", "deployments"),
+            Some(namespace),
+            name,
+        )
     }
 
     pub fn statefulset(namespace: &str, name: &str) -> Target {
-        Self::new(("apps", "v1", "StatefulSet", "statefulsets"), Some(namespace), name)
+        Self::new(
+            ("apps", "v1", "StatefulSet", "statefulsets"),
+            Some(namespace),
+            name,
+        )
     }
 
     pub fn daemonset(namespace: &str, name: &str) -> Target {
-        Self::new(("apps", "v1", "DaemonSet", "daemonsets"), Some(namespace), name)
+        Self::new(
+            ("apps", "v1", "DaemonSet", "daemonsets"),
+            Some(namespace),
+            name,
+        )
     }
 
     pub fn namespace(name: &str) -> Target {
@@ -71,7 +85,12 @@ impl Target {
 
     /// `v1beta1`: served by every Istio release in support (`v1` only from 1.22 on).
     pub fn virtualservice(namespace: &str, name: &str) -> Target {
-        let gvkp = ("networking.istio.io", "v1beta1", "VirtualService", "virtualservices");
+        let gvkp = (
+            "networking.istio.io",
+            "v1beta1",
+            "VirtualService",
+            "virtualservices",
+        );
         Self::new(gvkp, Some(namespace), name)
     }
 
@@ -298,9 +317,14 @@ fn dry_run_unsupported(s: &kube::core::Status) -> bool {
     let m = s.message.to_lowercase();
     (s.code == 400 || s.code == 415 || s.code == 501)
         && (m.contains("dryrun") || m.contains("dry run") || m.contains("dry-run"))
-        && ["not supported", "unsupported", "disabled", "not implemented"]
-            .iter()
-            .any(|w| m.contains(w))
+        && [
+            "not supported",
+            "unsupported",
+            "disabled",
+            "not implemented",
+        ]
+        .iter()
+        .any(|w| m.contains(w))
 }
 
 async fn classify(client: &kube::Client, req: &WriteRequest, err: kube::Error) -> WriteOutcome {
@@ -314,7 +338,9 @@ async fn classify(client: &kube::Client, req: &WriteRequest, err: kube::Error) -
             // A failed `test` op is a 422 too; tell it from a real validation error by
             // its message, or by the object's resourceVersion having moved on.
             let current = current(client, &req.target).await;
-            let moved = current.as_ref().and_then(|c| c.pointer(RV_POINTER)?.as_str())
+            let moved = current
+                .as_ref()
+                .and_then(|c| c.pointer(RV_POINTER)?.as_str())
                 != req.patch.precondition();
             if moved || test_op_failed(&s) {
                 WriteOutcome::Conflict { current, message }
@@ -332,10 +358,15 @@ async fn classify(client: &kube::Client, req: &WriteRequest, err: kube::Error) -
 /// kube-apiserver says "testing value /metadata/resourceVersion failed" (evanphx/json-patch),
 /// sometimes only in `details.causes`; the demo says "value did not match".
 fn test_op_failed(s: &kube::core::Status) -> bool {
-    let causes = s.details.iter().flat_map(|d| d.causes.iter().map(|c| &c.message));
+    let causes = s
+        .details
+        .iter()
+        .flat_map(|d| d.causes.iter().map(|c| &c.message));
     std::iter::once(&s.message).chain(causes).any(|m| {
         let m = m.to_lowercase();
-        m.contains("testing value") || m.contains("test failed") || m.contains("value did not match")
+        m.contains("testing value")
+            || m.contains("test failed")
+            || m.contains("value did not match")
     })
 }
 

@@ -2,6 +2,7 @@
 pub mod cache;
 pub mod derived;
 pub mod input;
+pub mod write;
 
 use std::collections::BTreeMap;
 
@@ -45,6 +46,8 @@ pub enum Modal {
     /// Problems found at start (bad config, unknown theme), each in full: a one-line flash
     /// would cut all but the first.
     Notice(Vec<String>),
+    /// A write waiting for an explicit yes.
+    Confirm(Box<write::Confirm>),
 }
 
 /// A drill-in screen on top of a view's list.

@@ -86,7 +86,7 @@ pub fn footer(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         Some(Modal::Palette(_)) => &[],
         Some(Modal::Filter(_)) => &[],
         Some(Modal::Help { .. }) => &[Action::Back, Action::Down, Action::Up],
-        Some(Modal::Notice(_)) => &[],
+        Some(Modal::Notice(_)) | Some(Modal::Confirm(_)) => &[],
         None if state.detail().is_some() => &[
             Action::Back,
             Action::Down,
@@ -119,6 +119,10 @@ pub fn footer(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
     match state.modals.last() {
         Some(Modal::Palette(_)) => spans.push(Span::styled(
             " enter run  tab complete  esc cancel",
+            th.style(Role::Footer),
+        )),
+        Some(Modal::Confirm(_)) => spans.push(Span::styled(
+            " tab switch Cancel/Confirm  enter choose  esc cancel",
             th.style(Role::Footer),
         )),
         Some(Modal::Filter(_)) => spans.push(Span::styled(

@@ -28,12 +28,14 @@ fn flatten(n: &Node, depth: usize, th: &Theme, out: &mut Vec<Line<'static>>) {
     }
 }
 
-pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>) {
+/// The detail text, and the line of each selectable workload (namespace detail only).
+pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>, Vec<usize>) {
+    let mut anchors = Vec::new();
     let cache = &state.cache;
     let mut out = Vec::new();
     let title;
     match state.detail() {
-        None => return (String::new(), out),
+        None => return (String::new(), out, anchors),
         Some(Detail::Route { kind, key }) => {
             title = format!("{} {key}", kind.kind());
             let Some(r) = cache.routes.get(&(key.clone(), *kind)) else {
@@ -41,7 +43,7 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>) {
                     "This route no longer exists.",
                     th.style(Role::Warn),
                 ));
-                return (title, out);
+                return (title, out, anchors);
             };
             out.push(Line::styled("Parents and status:", th.style(Role::Title)));
             for p in &r.parents {
@@ -84,7 +86,7 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>) {
                     "This namespace no longer exists.",
                     th.style(Role::Warn),
                 ));
-                return (title, out);
+                return (title, out, anchors);
             };
             let inj = injection(n);
             let cps = ControlPlanes::from_workloads(cache.control_planes.values());
@@ -102,6 +104,7 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>) {
             out.push(Line::raw(""));
             let mut shown: Vec<&ObjKey> = Vec::new();
             for w in cache.workloads_in(ns) {
+                anchors.push(out.len());
                 let pods: Vec<_> = cache.pods_in(ns).filter(|p| w.selects(p)).collect();
                 let with = pods.iter().filter(|p| p.sidecar.is_some()).count();
                 out.push(Line::from(vec![
@@ -142,7 +145,7 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>) {
                     "This gateway no longer exists.",
                     th.style(Role::Warn),
                 ));
-                return (title, out);
+                return (title, out, anchors);
             };
             out.push(Line::raw(format!("class: {}", g.class)));
             for (k, v) in &g.alb_annotations {
@@ -176,7 +179,7 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>) {
                     "This ApplicationLoadBalancer no longer exists.",
                     th.style(Role::Warn),
                 ));
-                return (title, out);
+                return (title, out, anchors);
             };
             for s in &a.associations {
                 out.push(Line::raw(format!("association: {s}")));
@@ -196,7 +199,7 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>) {
             }
         }
     }
-    (title, out)
+    (title, out, anchors)
 }
 
 fn pod_line(
@@ -238,24 +241,39 @@ fn pod_line(
 
 pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx: &Ctx) {
     let th = ctx.theme;
-    let (title, mut body) = lines(state, th);
-    let max = body
-        .len()
-        .saturating_sub(usize::from(area.height.saturating_sub(1))) as u16;
+    let (title, mut body, anchors) = lines(state, th);
+    let height = usize::from(area.height.saturating_sub(1)).max(1);
+    let max = body.len().saturating_sub(height) as u16;
     let scroll = ui.detail_scroll.entry(state.view).or_default();
+    // With selectable workloads the view follows the cursor, like a table.
+    if !anchors.is_empty() {
+        let cursor = ui.detail_cursor.entry(state.view).or_default();
+        *cursor = (*cursor).min(anchors.len() - 1);
+        let at = anchors[*cursor];
+        if let Some(line) = body.get_mut(at) {
+            *line = line.clone().style(th.style(Role::Selection));
+        }
+        let top = usize::from(*scroll);
+        if at < top {
+            *scroll = at as u16;
+        } else if at >= top + height {
+            *scroll = (at + 1 - height) as u16;
+        }
+    }
     *scroll = (*scroll).min(max);
+    let hint = if anchors.is_empty() {
+        "(esc: back)"
+    } else {
+        "(esc: back, j/k: select workload, R: rollout restart)"
+    };
     body.insert(
         0,
-        Line::styled(format!("{title}   (esc: back)"), th.style(Role::Title)),
+        Line::styled(format!("{title}   {hint}"), th.style(Role::Title)),
     );
     // Skip lines before the window instead of asking Paragraph to scroll a huge text.
     let start = usize::from(*scroll);
     let visible: Vec<Line> = std::iter::once(body[0].clone())
-        .chain(
-            body.into_iter()
-                .skip(1 + start)
-                .take(usize::from(area.height)),
-        )
+        .chain(body.into_iter().skip(1 + start).take(height))
         .collect();
     f.render_widget(Paragraph::new(visible), area);
 }

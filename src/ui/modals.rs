@@ -23,6 +23,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         // stay visible while typing.
         Some(Modal::Filter(input)) => prompt(f, area, ctx, "/", input, &[], 0),
         Some(Modal::Notice(lines)) => notice(f, area, ctx, lines),
+        Some(Modal::Confirm(c)) => confirm(f, area, ctx, c),
         None => {}
     }
 }
@@ -89,6 +90,35 @@ pub fn help_lines(state: &AppState, ctx: &Ctx) -> Vec<Line<'static>> {
         th.style(Role::Muted),
     ));
     out
+}
+
+fn confirm(f: &mut Frame, area: Rect, ctx: &Ctx, c: &crate::state::write::Confirm) {
+    let th = ctx.theme;
+    let width = area.width.saturating_sub(8).min(100);
+    let mut text: Vec<Line> = c.body.iter().map(|l| Line::raw(l.clone())).collect();
+    text.push(Line::raw(""));
+    let button = |label: &str, focused: bool| {
+        let style = if focused {
+            th.style(Role::Selection)
+        } else {
+            th.style(Role::Muted)
+        };
+        Span::styled(format!("[ {label} ]"), style)
+    };
+    text.push(Line::from(vec![
+        Span::raw("   "),
+        button("Cancel", !c.ok_focused),
+        Span::raw("   "),
+        button(&format!("Confirm {}", c.op.verb()), c.ok_focused),
+    ]));
+    let r = centered(area, width, (text.len() as u16 + 2).min(area.height));
+    f.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(format!(" {} {}? ", c.op.verb(), c.op.object()))
+        .border_style(th.style(Role::Warn))
+        .style(th.style(Role::Modal));
+    f.render_widget(Paragraph::new(text).block(block), r);
 }
 
 fn notice(f: &mut Frame, area: Rect, ctx: &Ctx, lines: &[String]) {

@@ -13,6 +13,8 @@ pub struct ViewState {
     pub tree: TreeState<String>,
     pub tables: BTreeMap<ViewId, TableState>,
     pub detail_scroll: BTreeMap<ViewId, u16>,
+    /// The selected workload in a namespace detail (actions apply to it).
+    pub detail_cursor: BTreeMap<ViewId, usize>,
     /// Rows of the body at the last render, for page up/down.
     pub page: u16,
     /// Tree items built from `derived.gateway_tree`, and the derived version they came from.

@@ -1,0 +1,106 @@
+use super::*;
+use crate::cluster::write::{WriteOutcome, set_namespace_labels};
+use serde_json::json;
+
+/// A fresh directory under the system temp dir (removed by the test).
+fn temp_dir(tag: &str) -> PathBuf {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir().join(format!("meshctl-audit-{tag}-{}-{n}", std::process::id()))
+}
+
+fn applied_report() -> WriteReport {
+    WriteReport {
+        dry_run: DryRun::Passed,
+        outcome: Some(WriteOutcome::Applied {
+            resource_version: "8".into(),
+            object: json!({"metadata": {"resourceVersion": "8"}}),
+        }),
+    }
+}
+
+#[test]
+fn entries_round_trip_through_the_file() {
+    let dir = temp_dir("rt").join("nested");
+    let log = AuditLog::open(Some(dir.clone()));
+    let req = set_namespace_labels("shop", "7", &[("a".into(), "b".into())], &["c".into()]);
+    let undo =
+        crate::cluster::write::undo_of(&req, &json!({"metadata": {"resourceVersion": "7"}}), "8")
+            .unwrap();
+    let ok = AuditEntry::from_report("ctx", Some("alice"), &req, &applied_report(), Some("7"))
+        .with_undo(&undo);
+    let rejected = WriteReport {
+        dry_run: DryRun::Rejected(WriteOutcome::Forbidden("no".into())),
+        outcome: None,
+    };
+    let bad = AuditEntry::from_report("ctx", None, &req, &rejected, Some("7"));
+    log.append(&ok).unwrap();
+    log.append(&bad).unwrap();
+
+    let back = log.read_last(10);
+    assert_eq!(back, vec![ok.clone(), bad.clone()]);
+    assert_eq!(back[0].resource_version_after.as_deref(), Some("8"));
+    assert_eq!(back[0].result().result, "applied");
+    assert_eq!(back[0].object.display(), "Namespace shop");
+    assert_eq!(
+        back[0].patch["metadata"]["labels"],
+        json!({"a": "b", "c": null})
+    );
+    assert_eq!(back[1].outcome, None);
+    assert_eq!(back[1].result().result, "rejected");
+    assert_eq!(back[1].result().message.as_deref(), Some("forbidden: no"));
+    assert_eq!(log.read_last(1), vec![bad]);
+    std::fs::remove_dir_all(dir.parent().unwrap()).unwrap();
+}
+
+#[test]
+fn unreadable_lines_are_skipped_and_counted() {
+    let dir = temp_dir("skip");
+    let log = AuditLog::open(Some(dir.clone()));
+    let req = set_namespace_labels("shop", "7", &[], &["c".into()]);
+    let entry = AuditEntry::from_report("ctx", None, &req, &applied_report(), None);
+    log.append(&entry).unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(log.path().unwrap())
+        .unwrap();
+    f.write_all(b"{not json\n\n").unwrap();
+    log.append(&entry).unwrap();
+    let tail = log.read_tail(5);
+    assert_eq!(tail.entries.len(), 2);
+    assert_eq!(tail.skipped, 1);
+    assert_eq!(tail.error, None);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_log_without_a_directory_says_so_and_never_panics() {
+    let log = AuditLog::open(None);
+    let req = set_namespace_labels("shop", "7", &[], &["c".into()]);
+    let entry = AuditEntry::from_report("ctx", None, &req, &applied_report(), None);
+    assert!(
+        log.append(&entry)
+            .unwrap_err()
+            .contains("no data directory")
+    );
+    assert!(log.read_last(3).is_empty());
+    assert!(log.read_tail(3).error.is_some());
+}
+
+#[test]
+fn a_missing_file_is_an_empty_log() {
+    let log = AuditLog::open(Some(temp_dir("missing")));
+    assert_eq!(log.read_tail(3), AuditTail::default());
+}
+
+#[test]
+fn an_unwritable_directory_is_an_error_naming_the_file() {
+    // A regular file where the directory should be.
+    let file = temp_dir("file");
+    std::fs::write(&file, b"x").unwrap();
+    let log = AuditLog::open(Some(file.clone()));
+    let req = set_namespace_labels("shop", "7", &[], &["c".into()]);
+    let entry = AuditEntry::from_report("ctx", None, &req, &applied_report(), None);
+    assert!(log.append(&entry).unwrap_err().contains("audit.jsonl"));
+    std::fs::remove_file(file).unwrap();
+}

@@ -1,0 +1,75 @@
+//! Writes as plain data: what the user asked for and confirmed. The loop turns a `WriteOp`
+//! into a patch (cluster::write); the reducer never sees kube types.
+
+use crate::cluster::objects::{ObjKey, WorkloadKind};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteOp {
+    /// `kubectl rollout restart`: a new pod-template annotation, so every pod is replaced.
+    RolloutRestart {
+        kind: WorkloadKind,
+        key: ObjKey,
+        resource_version: String,
+    },
+}
+
+impl WriteOp {
+    /// `Deployment shop/cart`.
+    pub fn object(&self) -> String {
+        match self {
+            WriteOp::RolloutRestart { kind, key, .. } => format!("{} {key}", kind.as_str()),
+        }
+    }
+
+    pub fn verb(&self) -> &'static str {
+        match self {
+            WriteOp::RolloutRestart { .. } => "rollout restart",
+        }
+    }
+}
+
+/// A write waiting for the user's explicit yes. `Cancel` has the focus at first, so an
+/// accidental Enter does nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    pub op: WriteOp,
+    /// What will happen, line by line: context, namespace, object, the change, the effect.
+    pub body: Vec<String>,
+    pub ok_focused: bool,
+}
+
+impl Confirm {
+    pub fn new(op: WriteOp, context: &str) -> Confirm {
+        let mut body = vec![
+            format!("context:   {context}"),
+            format!("object:    {}", op.object()),
+        ];
+        match &op {
+            WriteOp::RolloutRestart {
+                kind,
+                key,
+                resource_version,
+            } => {
+                body.push(format!("namespace: {}", key.ns));
+                body.push(String::new());
+                body.push("patch (merge, with resourceVersion precondition):".into());
+                body.push(format!(
+                    "  metadata.resourceVersion: \"{resource_version}\""
+                ));
+                body.push("  spec.template.metadata.annotations:".into());
+                body.push("    kubectl.kubernetes.io/restartedAt: <now, RFC 3339>".into());
+                body.push(String::new());
+                body.push(format!(
+                    "Effect: the {} controller replaces every pod; new pods get the namespace's current",
+                    kind.as_str()
+                ));
+                body.push("sidecar injection. A server dry-run runs first; nothing is written if it fails.".into());
+            }
+        }
+        Confirm {
+            op,
+            body,
+            ok_focused: false,
+        }
+    }
+}
