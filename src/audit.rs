@@ -84,7 +84,11 @@ impl AuditEntry {
             verb: req.verb.into(),
             summary: req.summary.clone(),
             object: req.target.clone(),
-            patch: req.patch.to_json(),
+            patch: if req.target.is_secret() {
+                Value::String("(patch of a Secret: not logged)".into())
+            } else {
+                req.patch.to_json()
+            },
             dry_run: AuditResult::of_dry_run(&report.dry_run),
             outcome: report.outcome.as_ref().map(AuditResult::of_outcome),
             resource_version_before: resource_version_before.map(Into::into),
@@ -95,7 +99,7 @@ impl AuditEntry {
 
     /// Records the inverse write (from `cluster::write::undo_of`).
     pub fn with_undo(mut self, undo: &WriteRequest) -> AuditEntry {
-        self.undo = Some(undo.patch.to_json());
+        self.undo = (!undo.target.is_secret()).then(|| undo.patch.to_json());
         self
     }
 

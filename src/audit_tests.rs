@@ -104,3 +104,25 @@ fn an_unwritable_directory_is_an_error_naming_the_file() {
     assert!(log.append(&entry).unwrap_err().contains("audit.jsonl"));
     std::fs::remove_file(file).unwrap();
 }
+
+#[test]
+fn secret_patches_are_not_logged() {
+    let secret = crate::cluster::write::Target {
+        kind: "Secret".into(),
+        plural: "secrets".into(),
+        ..crate::cluster::write::Target::namespace("x")
+    };
+    let req = crate::cluster::write::guarded_merge_patch(
+        secret,
+        "1",
+        json!({"data": {"password": "aHVudGVyMg=="}}),
+        "edit",
+        "edit".into(),
+    );
+    let entry = AuditEntry::from_report("ctx", None, &req, &applied_report(), None).with_undo(&req);
+    assert!(
+        !serde_json::to_string(&entry)
+            .unwrap()
+            .contains("aHVudGVyMg==")
+    );
+}

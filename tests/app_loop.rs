@@ -350,7 +350,7 @@ async fn demo_gateways_routes_and_mesh_problems() {
     app.key(KeyCode::Enter);
     app.wait_text(&["Mesh [all] /shop"]).await;
     app.key(KeyCode::Enter);
-    let rows = app.wait_text(&["Namespace shop   (esc: back)"]).await;
+    let rows = app.wait_text(&["Namespace shop   (esc: back"]).await;
     let cart = rows
         .iter()
         .find(|r| r.contains("pod cart-7c9f6b8d54-m8vbn"))

@@ -460,7 +460,7 @@ async fn console_gateways_live_weights_routes_frontends_mesh_ns_filter_and_quit(
     );
     console.wait_for_line(&["→ Service shop/gone:80", "Service not found"], STEP);
     console.send(ESC);
-    console.wait_for_absent("(esc: back)", STEP);
+    console.wait_for_absent("(esc: back", STEP);
     console.send(ESC);
     console.wait_for("test-infra/traffic-split", STEP);
     step("3. routes view lists routes and the missing Service", t);
@@ -588,7 +588,7 @@ async fn console_gateways_live_weights_routes_frontends_mesh_ns_filter_and_quit(
     console.send(ENTER);
     console.wait_for_all(
         &[
-            "Namespace test-infra   (esc: back)",
+            "Namespace test-infra   (esc: back",
             "injection: istio.io/rev=asm-1-22   expected sidecar revision: asm-1-22",
         ],
         STEP,
@@ -622,7 +622,7 @@ async fn console_gateways_live_weights_routes_frontends_mesh_ns_filter_and_quit(
         );
     }
     console.send(ESC);
-    console.wait_for_absent("(esc: back)", STEP);
+    console.wait_for_absent("(esc: back", STEP);
     console.send(ESC);
     console.wait_until("filter cleared", STEP, |s| row(s, "shop").is_some());
     step("5. enter on test-infra shows NEEDS RESTART reasons", t);

@@ -2,7 +2,6 @@
 //! user sees first, and what user configuration does to it. No API server needed.
 
 #[path = "support/pty.rs"]
-#[allow(dead_code)]
 mod pty;
 
 use std::time::Duration;

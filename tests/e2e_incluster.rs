@@ -6,7 +6,6 @@
 #[path = "support/kube_env.rs"]
 mod kube_env;
 #[path = "support/pty.rs"]
-#[allow(dead_code)]
 mod pty;
 
 use std::fs;

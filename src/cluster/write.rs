@@ -102,6 +102,11 @@ impl Target {
         }
     }
 
+    /// Secrets' values are never handed back nor written to the audit log.
+    pub fn is_secret(&self) -> bool {
+        self.group.is_empty() && self.kind == "Secret"
+    }
+
     pub fn api_resource(&self) -> ApiResource {
         let api_version = if self.group.is_empty() {
             self.version.clone()
@@ -259,7 +264,7 @@ pub async fn execute(client: &kube::Client, req: &WriteRequest) -> WriteReport {
         };
     }
     let outcome = match send(client, req, false).await {
-        Ok(obj) => applied(obj),
+        Ok(obj) => applied(&req.target, obj),
         Err(e) => classify(client, req, e).await,
     };
     WriteReport {
@@ -290,8 +295,10 @@ async fn send(
     dry_run: bool,
 ) -> Result<DynamicObject, kube::Error> {
     let api = req.target.api(client);
-    let mut pp = PatchParams::default();
-    pp.dry_run = dry_run;
+    let pp = PatchParams {
+        dry_run,
+        ..PatchParams::default()
+    };
     match &req.patch {
         PatchBody::Merge(v) => api.patch(&req.target.name, &pp, &Patch::Merge(v)).await,
         PatchBody::Json(p) => {
@@ -301,12 +308,12 @@ async fn send(
     }
 }
 
-fn applied(obj: DynamicObject) -> WriteOutcome {
+fn applied(target: &Target, obj: DynamicObject) -> WriteOutcome {
     let resource_version = obj.metadata.resource_version.clone().unwrap_or_default();
     match serde_json::to_value(obj) {
         Ok(object) => WriteOutcome::Applied {
             resource_version,
-            object,
+            object: redact(target, object),
         },
         Err(e) => WriteOutcome::Failed(format!("applied, but the answer is unreadable: {e}")),
     }
@@ -335,14 +342,20 @@ async fn classify(client: &kube::Client, req: &WriteRequest, err: kube::Error) -
     match s.code {
         409 => conflict(client, req, message).await,
         422 if matches!(req.patch, PatchBody::Json(_)) => {
-            // A failed `test` op is a 422 too; tell it from a real validation error by
-            // its message, or by the object's resourceVersion having moved on.
+            // A failed `test` op is a generic 422 ("the server rejected our request due
+            // to an error in our request", no details, on 1.20): tell it from a real
+            // validation error by the object's resourceVersion having moved on.
             let current = current(client, &req.target).await;
-            let moved = current
+            let now = current
                 .as_ref()
-                .and_then(|c| c.pointer(RV_POINTER)?.as_str())
-                != req.patch.precondition();
-            if moved || test_op_failed(&s) {
+                .and_then(|c| c.pointer(RV_POINTER)?.as_str());
+            if now != req.patch.precondition() || test_op_failed(&s) {
+                let message = format!(
+                    "{} was modified (resourceVersion {} expected, {} now): {message}",
+                    req.target.display(),
+                    req.patch.precondition().unwrap_or("?"),
+                    now.unwrap_or("unknown"),
+                );
                 WriteOutcome::Conflict { current, message }
             } else {
                 WriteOutcome::Invalid(message)
@@ -355,8 +368,8 @@ async fn classify(client: &kube::Client, req: &WriteRequest, err: kube::Error) -
     }
 }
 
-/// kube-apiserver says "testing value /metadata/resourceVersion failed" (evanphx/json-patch),
-/// sometimes only in `details.causes`; the demo says "value did not match".
+/// Newer servers or proxies may name the failed test ("testing value ... failed",
+/// evanphx/json-patch; "value did not match", the json-patch crate).
 fn test_op_failed(s: &kube::core::Status) -> bool {
     let causes = s
         .details
@@ -379,5 +392,92 @@ async fn conflict(client: &kube::Client, req: &WriteRequest, message: String) ->
 
 async fn current(client: &kube::Client, target: &Target) -> Option<Value> {
     let obj = target.api(client).get(&target.name).await.ok()?;
-    serde_json::to_value(obj).ok()
+    serde_json::to_value(obj).ok().map(|v| redact(target, v))
+}
+
+/// Objects we hand back end up in diffs on screen: never a Secret's values (no write
+/// here targets Secrets today; this keeps it so if one ever does).
+fn redact(target: &Target, mut object: Value) -> Value {
+    if target.group.is_empty()
+        && target.kind == "Secret"
+        && let Some(o) = object.as_object_mut()
+    {
+        o.remove("data");
+        o.remove("stringData");
+    }
+    object
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(code: u16, message: &str) -> kube::core::Status {
+        kube::core::Status::failure(message, "").with_code(code)
+    }
+
+    #[test]
+    fn dry_run_unsupported_is_a_400_naming_dry_run() {
+        let yes = [
+            (400, "dryRun is not supported by this aggregated API"),
+            (400, "the dryRun alpha feature is disabled"),
+            (400, "dry run is not supported"),
+        ];
+        for (code, m) in yes {
+            assert!(dry_run_unsupported(&status(code, m)), "{m}");
+        }
+        let no = [
+            (400, "error decoding patch"),
+            (422, "dryRun is not supported"),
+            (403, "dry-run forbidden: not supported"),
+        ];
+        for (code, m) in no {
+            assert!(!dry_run_unsupported(&status(code, m)), "{code} {m}");
+        }
+    }
+
+    #[test]
+    fn failed_test_ops_are_recognised_by_message() {
+        assert!(test_op_failed(&status(
+            422,
+            "testing value /metadata/resourceVersion failed: test failed"
+        )));
+        assert!(!test_op_failed(&status(
+            422,
+            "the server rejected our request due to an error in our request"
+        )));
+    }
+
+    #[test]
+    fn secret_values_are_never_handed_back() {
+        let secret = Target {
+            kind: "Secret".into(),
+            plural: "secrets".into(),
+            ..Target::namespace("x")
+        };
+        let obj = serde_json::json!({"metadata": {"name": "x"}, "data": {"k": "dg=="}});
+        assert_eq!(redact(&secret, obj.clone()).get("data"), None);
+        assert_eq!(redact(&Target::namespace("x"), obj.clone()), obj);
+    }
+
+    #[test]
+    fn final_outcome_is_the_write_else_the_rejection() {
+        let rejected = WriteReport {
+            dry_run: DryRun::Rejected(WriteOutcome::Forbidden("no".into())),
+            outcome: None,
+        };
+        assert_eq!(
+            rejected.final_outcome().map(WriteOutcome::name),
+            Some("forbidden")
+        );
+        let unsupported = WriteReport {
+            dry_run: DryRun::Unsupported("x".into()),
+            outcome: Some(WriteOutcome::NotFound("gone".into())),
+        };
+        assert_eq!(
+            unsupported.final_outcome().map(WriteOutcome::name),
+            Some("not-found")
+        );
+        assert_eq!(unsupported.applied_resource_version(), None);
+    }
 }

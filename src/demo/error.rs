@@ -122,9 +122,20 @@ impl ApiError {
         Self::new(422, "Invalid", message).with_details(rt, name)
     }
 
-    /// Generic 422, as kube-apiserver answers a JSON patch whose `test` op fails.
+    /// Generic 422 with a message.
     pub fn unprocessable(message: impl Into<String>) -> Self {
         Self::new(422, "Invalid", message)
+    }
+
+    /// A JSON patch that does not apply (failed `test`, bad path): kube-apiserver answers
+    /// a generic 422 with empty details and no causes, the patch error only in its log.
+    pub fn json_patch_failed() -> Self {
+        Self::new(
+            422,
+            "Invalid",
+            "the server rejected our request due to an error in our request",
+        )
+        .details_empty()
     }
 
     pub fn method_not_allowed() -> Self {

@@ -53,8 +53,7 @@ pub fn apply(
         PatchType::Json => {
             let ops: json_patch::Patch = serde_json::from_value(patch.clone())
                 .map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?;
-            json_patch::patch(&mut doc, &ops)
-                .map_err(|e| ApiError::unprocessable(e.to_string()))?;
+            json_patch::patch(&mut doc, &ops).map_err(|_| ApiError::json_patch_failed())?;
         }
         PatchType::Strategic if rt.custom => {
             return Err(ApiError::unsupported_media_type(format!(
@@ -162,7 +161,13 @@ mod tests {
         let doc = json!({"metadata": {"resourceVersion": "5"}});
         let p = json!([{"op": "test", "path": "/metadata/resourceVersion", "value": "4"},
                        {"op": "add", "path": "/data", "value": {}}]);
-        assert_eq!(apply(&doc, PatchType::Json, &p, &rt).unwrap_err().code, 422);
+        let err = apply(&doc, PatchType::Json, &p, &rt).unwrap_err();
+        assert_eq!(err.code, 422);
+        // Word for word what kube-apiserver 1.20 answers.
+        assert_eq!(
+            err.message,
+            "the server rejected our request due to an error in our request"
+        );
     }
 
     #[test]
