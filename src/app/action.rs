@@ -102,7 +102,7 @@ impl Action {
             Action::ShowMesh => "Mesh view",
             Action::ShowCerts => "Certificates view",
             Action::ToggleAllNamespaces => "toggle all namespaces / last namespace",
-            Action::RolloutRestart => "rollout restart the selected workload (asks to confirm)",
+            Action::RolloutRestart => "rollout restart selected workload (confirms)",
             Action::None => "(unbound)",
         }
     }

@@ -63,21 +63,114 @@ pub fn header(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         } else {
             h
         };
-        tabs.push(Span::styled(format!("{} {}", i + 1, v.title()), style));
+        tabs.push(Span::styled(tab_label(i, *v), style));
         tabs.push(Span::styled("  ", h));
     }
+    let mut lines = vec![Line::from(spans)];
     if let Some((msg, level)) = &state.flash {
         let role = match level {
             Level::Info => Role::Info,
             Level::Warn => Role::Warn,
             Level::Error => Role::Error,
         };
-        tabs.push(Span::styled(msg.clone(), th.style(role)));
+        let rows = flash_rows(msg, area.width);
+        if rows.is_empty() {
+            tabs.push(Span::styled(msg.clone(), th.style(role)));
+            lines.push(Line::from(tabs));
+        } else {
+            // Too long for the tabs line (e.g. a write refused with the server's reason):
+            // on rows of its own, in full.
+            lines.push(Line::from(tabs));
+            lines.extend(
+                rows.into_iter()
+                    .map(|r| Line::from(Span::styled(format!(" {r}"), th.style(role)))),
+            );
+        }
+    } else {
+        lines.push(Line::from(tabs));
     }
-    f.render_widget(
-        Paragraph::new(vec![Line::from(spans), Line::from(tabs)]).style(h),
-        area,
-    );
+    f.render_widget(Paragraph::new(lines).style(h), area);
+}
+
+/// Most rows a flash message may take below the tabs.
+const MAX_FLASH_ROWS: usize = 6;
+
+fn tab_label(i: usize, v: ViewId) -> String {
+    format!("{} {}", i + 1, v.title())
+}
+
+/// Width of the tabs line without a flash: " 1 Gateways  2 Routes  ...  ".
+fn tabs_width() -> usize {
+    1 + ViewId::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, v)| Line::raw(tab_label(i, *v)).width() + 2)
+        .sum::<usize>()
+}
+
+/// Empty when `msg` fits on the tabs line of a `width`-column header; else the message
+/// word-wrapped to `width - 1` columns (indented by one), at most [`MAX_FLASH_ROWS`] rows.
+fn flash_rows(msg: &str, width: u16) -> Vec<String> {
+    let width = usize::from(width);
+    let w = |s: &str| Line::raw(s.to_string()).width();
+    if tabs_width() + w(msg) <= width {
+        return Vec::new();
+    }
+    let room = width.saturating_sub(1).max(1);
+    let mut rows: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in msg.split(' ') {
+        let sep = usize::from(!cur.is_empty());
+        if w(&cur) + sep + w(word) <= room {
+            if sep == 1 {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+            continue;
+        }
+        if !cur.is_empty() {
+            rows.push(std::mem::take(&mut cur));
+        }
+        // A word longer than a row is cut.
+        let mut rest = word;
+        while w(rest) > room {
+            let cut = rest
+                .char_indices()
+                .scan(0, |acc, (i, c)| {
+                    *acc += w(&c.to_string());
+                    Some((i + c.len_utf8(), *acc))
+                })
+                .take_while(|(_, acc)| *acc <= room)
+                .last()
+                .map_or(rest.len(), |(i, _)| i);
+            rows.push(rest[..cut].to_string());
+            rest = &rest[cut..];
+        }
+        cur.push_str(rest);
+    }
+    if !cur.is_empty() {
+        rows.push(cur);
+    }
+    if rows.len() > MAX_FLASH_ROWS {
+        rows.truncate(MAX_FLASH_ROWS);
+        if let Some(last) = rows.last_mut() {
+            while w(last) + 1 > room {
+                last.pop();
+            }
+            last.push('…');
+        }
+    }
+    rows
+}
+
+/// Rows the header needs at `width` columns: context line, tabs line, and the flash on rows
+/// of its own when it does not fit after the tabs.
+pub fn header_height(state: &AppState, width: u16) -> u16 {
+    let extra = state
+        .flash
+        .as_ref()
+        .map_or(0, |(msg, _)| flash_rows(msg, width).len());
+    2 + extra as u16
 }
 
 pub fn footer(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
@@ -144,4 +237,35 @@ pub fn footer(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         Paragraph::new(Line::from(spans)).style(th.style(Role::Footer)),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_flash_stays_on_the_tabs_line() {
+        assert!(flash_rows("cancelled; nothing was written", 160).is_empty());
+    }
+
+    #[test]
+    fn a_long_flash_gets_rows_of_its_own_in_full() {
+        let msg = "rollout restart Deployment shop/cart failed: forbidden: deployments.apps \"cart\" is forbidden: User \"e2e-limited\" cannot patch resource \"deployments\" in API group \"apps\" in the namespace \"shop\"";
+        let rows = flash_rows(msg, 160);
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert!(rows.iter().all(|r| r.chars().count() <= 159), "{rows:?}");
+        assert_eq!(rows.join(" "), msg);
+        // A word longer than a row is cut, nothing is lost.
+        let long = "x".repeat(50);
+        let rows = flash_rows(&long, 20);
+        assert!(rows.iter().all(|r| r.chars().count() <= 19), "{rows:?}");
+        assert_eq!(rows.concat(), long);
+        // At most MAX_FLASH_ROWS rows, the last one ends with an ellipsis.
+        let rows = flash_rows(&"word ".repeat(200), 40);
+        assert_eq!(rows.len(), MAX_FLASH_ROWS);
+        assert!(
+            rows.last()
+                .is_some_and(|r| r.ends_with('…') && r.chars().count() <= 39)
+        );
+    }
 }

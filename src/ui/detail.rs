@@ -261,10 +261,10 @@ pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx
         }
     }
     *scroll = (*scroll).min(max);
-    let hint = if anchors.is_empty() {
-        "(esc: back)"
-    } else {
-        "(esc: back, j/k: select workload, R: rollout restart)"
+    let hint = match (anchors.is_empty(), state.read_only) {
+        (true, _) => "(esc: back)",
+        (false, true) => "(esc: back, j/k: select workload; read-only)",
+        (false, false) => "(esc: back, j/k: select workload, R: rollout restart)",
     };
     body.insert(
         0,

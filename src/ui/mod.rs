@@ -40,7 +40,7 @@ pub fn tone_role(t: Tone) -> Role {
 
 pub fn draw(f: &mut Frame, state: &AppState, ui: &mut ViewState, ctx: &Ctx) {
     let [header, body, footer] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(chrome::header_height(state, f.area().width)),
         Constraint::Min(1),
         Constraint::Length(1),
     ])

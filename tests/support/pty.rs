@@ -194,10 +194,57 @@ impl Console {
         }
     }
 
+    /// The `MESHCTL_DATA_DIR` the program runs with (a fresh temporary directory, removed
+    /// when the [`Console`] is dropped): the audit log `audit.jsonl` is written there.
+    pub fn data_dir(&self) -> PathBuf {
+        self.home.join("data")
+    }
+
     /// The screen as text, one line per row (trailing blanks trimmed).
     pub fn screen(&self) -> String {
         let s = self.shared.0.lock().unwrap_or_else(|e| e.into_inner());
         screen_text(&s.parser)
+    }
+
+    /// How the cell where `needle` first starts on the screen is drawn (colours, bold,
+    /// inverse), e.g. to tell a focused button from an unfocused one. `None` if the screen
+    /// does not contain `needle`.
+    pub fn style_of(&self, needle: &str) -> Option<CellStyle> {
+        let s = self.shared.0.lock().unwrap_or_else(|e| e.into_inner());
+        let screen = s.parser.screen();
+        for row in 0..ROWS {
+            // (column, text) of every cell that starts a character.
+            let mut text = String::new();
+            let mut cols = Vec::new();
+            for col in 0..COLS {
+                let Some(cell) = screen.cell(row, col) else {
+                    continue;
+                };
+                if cell.is_wide_continuation() {
+                    continue;
+                }
+                let c = if cell.has_contents() {
+                    cell.contents().to_string()
+                } else {
+                    " ".to_string()
+                };
+                for _ in c.chars() {
+                    cols.push(col);
+                }
+                text.push_str(&c);
+            }
+            if let Some(byte) = text.find(needle) {
+                let idx = text[..byte].chars().count();
+                let cell = screen.cell(row, cols[idx])?;
+                return Some(CellStyle {
+                    fg: cell.fgcolor(),
+                    bg: cell.bgcolor(),
+                    bold: cell.bold(),
+                    inverse: cell.inverse(),
+                });
+            }
+        }
+        None
     }
 
     /// Everything the program wrote so far, escape sequences included.
@@ -386,6 +433,15 @@ impl Drop for Console {
         }
         let _ = fs::remove_dir_all(&self.home);
     }
+}
+
+/// How one screen cell is drawn (see [`Console::style_of`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CellStyle {
+    pub fg: vt100::Color,
+    pub bg: vt100::Color,
+    pub bold: bool,
+    pub inverse: bool,
 }
 
 /// A snapshot of the screen handed to `wait_until` predicates.
