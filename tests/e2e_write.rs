@@ -322,6 +322,9 @@ fn show(console: &mut Console, key: &str, title: &str) {
 }
 
 const DETAIL_TITLE: &str = "Namespace shop   (esc: back, j/k: select workload, R: rollout restart)";
+/// The same title in read-only mode: no write key is advertised.
+const DETAIL_TITLE_READ_ONLY: &str =
+    "Namespace shop   (esc: back, j/k: select workload; read-only)";
 
 /// From anywhere without a dialog: Mesh view, filter to `shop`, open its detail, and wait
 /// until both workloads are listed.
@@ -340,9 +343,14 @@ fn open_shop_detail(console: &mut Console) {
             && row(s, "kube-system").is_none()
     });
     console.send(ENTER);
+    let title = if console.screen().contains("[read-only]") {
+        DETAIL_TITLE_READ_ONLY
+    } else {
+        DETAIL_TITLE
+    };
     console.wait_for_all(
         &[
-            DETAIL_TITLE,
+            title,
             "injection: istio.io/rev=asm-1-22",
             "Deployment cart",
             "Deployment web",
