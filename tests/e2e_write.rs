@@ -1032,6 +1032,8 @@ async fn restart_of_an_object_changed_since_the_dialog_opened_is_a_conflict() {
     step("retry with the fresh resourceVersion: applied", t);
 
     console.send(ESC);
+    // Wait for the ESC to land: ESC and q in one burst read as alt-q.
+    console.wait_for_absent("(esc: back", STEP);
     quit(&mut console);
     step("done", t);
 }

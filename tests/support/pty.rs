@@ -279,6 +279,11 @@ impl Console {
                     self.framed_screen()
                 )
             });
+        // A lone ESC followed at once by another key reads as alt-<key> (the terminal's
+        // ambiguity, not the app's): give it time to be read on its own.
+        if text == ESC {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
     }
 
     /// Blocks until `pred(screen)` holds; returns how long that took. On timeout
