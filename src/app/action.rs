@@ -72,6 +72,9 @@ pub enum Action {
     ToggleAllNamespaces,
     /// Restart the selected workload like `kubectl rollout restart` (always confirmed).
     RolloutRestart,
+    /// Open the traffic-weight editor for the selected route rule (writes only after a
+    /// confirm with the diff).
+    EditWeights,
     /// Explicitly unbinds a key in a user config.
     None,
 }
@@ -103,6 +106,9 @@ impl Action {
             Action::ShowCerts => "Certificates view",
             Action::ToggleAllNamespaces => "toggle all namespaces / last namespace",
             Action::RolloutRestart => "rollout restart selected workload (confirms)",
+            Action::EditWeights => {
+                "edit backend weights of the selected route rule (diff + confirm)"
+            }
             Action::None => "(unbound)",
         }
     }
@@ -120,6 +126,7 @@ impl Action {
             Action::CollapseAll => "collapse all",
             Action::ToggleAllNamespaces => "all ns",
             Action::RolloutRestart => "restart",
+            Action::EditWeights => "weights",
             _ => self.describe(),
         }
     }

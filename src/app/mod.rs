@@ -4,3 +4,4 @@ pub mod msg;
 pub mod palette;
 pub mod run;
 pub mod update;
+pub mod weights;

@@ -23,6 +23,9 @@ pub enum Msg {
     WriteDone {
         op: WriteOp,
         result: Result<String, String>,
+        /// The object changed since the write was prepared (409 / failed test): nothing
+        /// was written, and the user decides again on the fresh object.
+        conflict: bool,
     },
 }
 

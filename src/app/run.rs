@@ -15,7 +15,7 @@ use crate::app::msg::{Effect, Msg};
 use crate::app::update::update;
 use crate::audit::{AuditEntry, AuditLog};
 use crate::cluster::connect::{Connection, Target, connect};
-use crate::cluster::objects::WorkloadKind;
+use crate::cluster::objects::{RouteKind, WorkloadKind};
 use crate::cluster::watch::spawn_all;
 use crate::cluster::write;
 use crate::config::Keymap;
@@ -107,6 +107,7 @@ impl Session {
             let _ = tx.send(Msg::WriteDone {
                 op,
                 result: Err("not connected".into()),
+                conflict: false,
             });
             return;
         };
@@ -119,11 +120,19 @@ impl Session {
             let entry =
                 AuditEntry::from_report(&context, user.as_deref(), &req, &report, Some(&rv_before));
             let audit_error = audit.append(&entry).err();
+            let conflict = matches!(
+                report.final_outcome(),
+                Some(write::WriteOutcome::Conflict { .. })
+            );
             let mut result = describe(&report);
             if let Some(e) = audit_error {
                 result = result.map(|ok| format!("{ok} (audit log: {e})"));
             }
-            let _ = tx.send(Msg::WriteDone { op, result });
+            let _ = tx.send(Msg::WriteDone {
+                op,
+                result,
+                conflict,
+            });
         });
     }
 }
@@ -143,6 +152,27 @@ fn request_for(op: &WriteOp) -> (write::WriteRequest, String) {
             };
             (
                 write::rollout_restart(target, resource_version, jiff::Timestamp::now()),
+                resource_version.clone(),
+            )
+        }
+        WriteOp::SetWeights {
+            kind,
+            key,
+            rule,
+            resource_version,
+            changes,
+        } => {
+            let target = match kind {
+                RouteKind::Http => write::Target::httproute(&key.ns, &key.name),
+                RouteKind::Grpc => write::Target::grpcroute(&key.ns, &key.name),
+                RouteKind::Virtual => write::Target::virtualservice(&key.ns, &key.name),
+            };
+            let changes: Vec<_> = changes
+                .iter()
+                .map(|c| (c.index, c.identity.clone(), c.after))
+                .collect();
+            (
+                write::set_weights(target, resource_version, *rule, &changes),
                 resource_version.clone(),
             )
         }

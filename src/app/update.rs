@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crate::app::action::{Action, ViewId};
 use crate::app::msg::{Effect, Msg};
 use crate::app::palette::{self, Command};
+use crate::app::weights;
 use crate::cluster::kinds::{Kind, WatchState};
 use crate::cluster::watch::{WatchEvent, WatchMsg};
 use crate::config::Keymap;
@@ -27,7 +28,12 @@ pub fn update(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, msg: Ms
             on_watch(state, w);
             vec![]
         }
-        Msg::WriteDone { op, result } => {
+        Msg::WriteDone {
+            op,
+            result,
+            conflict,
+        } => {
+            weights::write_done(state, &result, conflict);
             match result {
                 Ok(text) => state.flash(
                     format!("{} {}: {text}", op.verb(), op.object()),
@@ -70,6 +76,12 @@ fn on_watch(state: &mut AppState, w: WatchMsg) {
         WatchEvent::State(s) => {
             state.watch.insert(w.kind, s);
         }
+    }
+    if matches!(
+        w.kind,
+        Kind::HttpRoutes | Kind::GrpcRoutes | Kind::VirtualServices
+    ) {
+        weights::on_route_change(state);
     }
     // Pod churn must not re-derive the Routes table, and so on.
     state.stale |= crate::state::derived::inputs(state.view).contains(&w.kind);
@@ -115,6 +127,7 @@ fn on_key(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, key: KeyEve
             return vec![];
         }
         Some(Modal::Confirm(_)) => return confirm_key(state, key),
+        Some(Modal::Weights(_)) => return weights::key(state, key),
         Some(Modal::Notice(_)) => {
             // Any key dismisses it; the key itself is not acted on.
             state.modals.pop();
@@ -184,6 +197,7 @@ pub fn act(state: &mut AppState, ui: &mut ViewState, action: Action) -> Vec<Effe
             return set_namespace(state, next);
         }
         Action::RolloutRestart => return rollout_restart(state, ui),
+        Action::EditWeights => return weights::open(state, ui),
         Action::Up
         | Action::Down
         | Action::PageUp
@@ -258,7 +272,7 @@ pub fn selectable_workloads(state: &AppState) -> Vec<&crate::cluster::objects::W
     }
 }
 
-const READ_ONLY: &str =
+pub(crate) const READ_ONLY: &str =
     "read-only mode: writes are disabled (started with --read-only or read_only = true)";
 
 fn rollout_restart(state: &mut AppState, ui: &ViewState) -> Vec<Effect> {
@@ -307,6 +321,7 @@ fn confirm_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Enter if c.ok_focused => {
             let op = c.op.clone();
             state.modals.pop();
+            weights::stash_on_confirm(state, &op);
             // The reducer refuses, not only the key bindings: no write effect in read-only.
             if state.read_only {
                 state.flash(READ_ONLY, Level::Warn);

@@ -13,6 +13,8 @@ pub enum Kind {
     Gateways,
     HttpRoutes,
     GrpcRoutes,
+    /// Istio VirtualServices (networking.istio.io/v1beta1).
+    VirtualServices,
     PeerAuthentications,
     ApplicationLoadBalancers,
     FrontendTlsPolicies,
@@ -22,7 +24,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 15] = [
         Kind::Namespaces,
         Kind::Pods,
         Kind::Services,
@@ -33,6 +35,7 @@ impl Kind {
         Kind::Gateways,
         Kind::HttpRoutes,
         Kind::GrpcRoutes,
+        Kind::VirtualServices,
         Kind::PeerAuthentications,
         Kind::ApplicationLoadBalancers,
         Kind::FrontendTlsPolicies,
@@ -52,6 +55,7 @@ impl Kind {
             Kind::Gateways => "gateways.gateway.networking.k8s.io",
             Kind::HttpRoutes => "httproutes.gateway.networking.k8s.io",
             Kind::GrpcRoutes => "grpcroutes.gateway.networking.k8s.io",
+            Kind::VirtualServices => "virtualservices.networking.istio.io",
             Kind::PeerAuthentications => "peerauthentications.security.istio.io",
             Kind::ApplicationLoadBalancers => "applicationloadbalancer.alb.networking.azure.io",
             Kind::FrontendTlsPolicies => "frontendtlspolicies.alb.networking.azure.io",
@@ -65,7 +69,7 @@ impl Kind {
             Kind::GatewayClasses | Kind::Gateways | Kind::HttpRoutes | Kind::GrpcRoutes => {
                 "Gateway API CRDs"
             }
-            Kind::PeerAuthentications => "Istio CRDs",
+            Kind::PeerAuthentications | Kind::VirtualServices => "Istio CRDs",
             Kind::ApplicationLoadBalancers | Kind::FrontendTlsPolicies => {
                 "Application Gateway for Containers (ALB controller) CRDs"
             }

@@ -175,6 +175,18 @@ fn spawn_one<M: From<WatchMsg> + Send + 'static>(
                 })
             }))
         }
+        Kind::VirtualServices => {
+            // v1beta1: served by every Istio release in support (v1 only from 1.22 on).
+            let ar = gvk(
+                "networking.istio.io",
+                "v1beta1",
+                "VirtualService",
+                "virtualservices",
+            );
+            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), move |o| {
+                typed_or_unreadable(kind, o, |t: &VirtualService| Obj::Route(RouteInfo::from(t)))
+            }))
+        }
         Kind::PeerAuthentications => {
             let ar = gvk(
                 "security.istio.io",

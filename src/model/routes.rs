@@ -1,6 +1,6 @@
 //! Route health: what is wrong with an HTTPRoute/GRPCRoute, as far as the API shows it.
 
-use crate::cluster::objects::{BackendInfo, ParentRef, RouteInfo, find_cond};
+use crate::cluster::objects::{BackendInfo, ParentRef, RouteInfo, RouteKind, find_cond};
 use crate::state::cache::ClusterCache;
 
 use super::weights::shares;
@@ -36,6 +36,11 @@ pub enum RouteProblem {
     AllWeightsZero {
         rule: usize,
     },
+    /// VirtualService weights are percentages: Istio expects them to add up to 100.
+    WeightsNot100 {
+        rule: usize,
+        sum: i64,
+    },
 }
 
 impl RouteProblem {
@@ -70,6 +75,9 @@ impl RouteProblem {
             RouteProblem::AllWeightsZero { rule } => {
                 format!("rule {} has all backend weights 0: no traffic", rule + 1)
             }
+            RouteProblem::WeightsNot100 { rule, sum } => {
+                format!("rule {} weights sum to {sum}, not 100", rule + 1)
+            }
         }
     }
 }
@@ -83,7 +91,13 @@ fn parent_label(p: &ParentRef) -> String {
 
 pub fn route_problems(cache: &ClusterCache, known: Known, route: &RouteInfo) -> Vec<RouteProblem> {
     let mut out = Vec::new();
-    for p in &route.parents {
+    // VirtualServices have no status and name Istio Gateways, which we do not watch.
+    let parents = if route.kind == RouteKind::Virtual {
+        &[][..]
+    } else {
+        &route.parents[..]
+    };
+    for p in parents {
         if p.is_gateway() && known.gateways && !cache.gateways.contains_key(&p.key) {
             out.push(RouteProblem::ParentGatewayMissing(p.clone()));
             continue;
@@ -120,6 +134,11 @@ pub fn route_problems(cache: &ClusterCache, known: Known, route: &RouteInfo) -> 
     for (i, rule) in route.rules.iter().enumerate() {
         if shares(&rule.backends.iter().map(|b| b.weight).collect::<Vec<_>>()).all_zero {
             out.push(RouteProblem::AllWeightsZero { rule: i });
+        } else if route.kind == RouteKind::Virtual && rule.backends.len() > 1 {
+            let sum = rule.backends.iter().map(|b| b.weight).sum();
+            if sum != 100 {
+                out.push(RouteProblem::WeightsNot100 { rule: i, sum });
+            }
         }
         if !known.services {
             continue;
@@ -142,6 +161,9 @@ pub fn route_problems(cache: &ClusterCache, known: Known, route: &RouteInfo) -> 
 
 /// Overall condition of a route across its parents, for a one-word status column.
 pub fn route_status_word(route: &RouteInfo) -> &'static str {
+    if route.kind == RouteKind::Virtual {
+        return "n/a";
+    }
     if route.status.is_empty() {
         return "Pending";
     }
@@ -162,7 +184,7 @@ pub fn route_status_word(route: &RouteInfo) -> &'static str {
 mod tests {
     use super::*;
     use crate::cluster::objects::{
-        Cond, GatewayInfo, ObjKey, ParentStatus, RouteKind, RuleInfo, ServiceInfo, ServicePort,
+        Cond, GatewayInfo, ObjKey, ParentStatus, RuleInfo, ServiceInfo, ServicePort,
     };
 
     fn gw_ref(ns: &str, name: &str) -> ParentRef {
@@ -182,6 +204,7 @@ mod tests {
             key: ObjKey::new(ns, name),
             port,
             weight,
+            subset: None,
         }
     }
 
@@ -203,6 +226,7 @@ mod tests {
             kind: RouteKind::Http,
             key: ObjKey::new("app", "r"),
             generation: Some(1),
+            resource_version: Some("1".into()),
             hostnames: vec![],
             parents,
             rules: vec![RuleInfo {
@@ -299,6 +323,29 @@ mod tests {
             0
         ))));
         assert!(p.contains(&RouteProblem::AllWeightsZero { rule: 0 }));
+    }
+
+    #[test]
+    fn virtual_services_are_judged_on_weights_and_services_not_gateway_status() {
+        let c = cache_with("gw", "svc", 80);
+        let mut r = route(
+            vec![gw_ref("istio-system", "ingress")],
+            vec![
+                backend("app", "svc", Some(80), 80),
+                backend("app", "svc", Some(80), 10),
+            ],
+            vec![],
+        );
+        r.kind = RouteKind::Virtual;
+        r.parents[0].group = "networking.istio.io".into();
+        assert_eq!(
+            route_problems(&c, KNOWN, &r),
+            vec![RouteProblem::WeightsNot100 { rule: 0, sum: 90 }],
+            "no status and Istio Gateways are not problems; a sum of 90 is"
+        );
+        assert_eq!(route_status_word(&r), "n/a");
+        r.rules[0].backends[1].weight = 20;
+        assert_eq!(route_problems(&c, KNOWN, &r), vec![]);
     }
 
     #[test]

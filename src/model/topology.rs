@@ -210,9 +210,14 @@ fn rule_node(cache: &ClusterCache, known: Known, i: usize, rule: &RuleInfo) -> N
 /// that kind is listed; while it is syncing or forbidden they are unknown (`?`).
 fn backend_node(cache: &ClusterCache, known: Known, j: usize, b: &BackendInfo, pct: f64) -> Node {
     let port = b.port.map(|p| format!(":{p}")).unwrap_or_default();
+    let subset = b
+        .subset
+        .as_ref()
+        .map(|s| format!(" subset {s}"))
+        .unwrap_or_default();
     let mut n = Node::new(format!("b:{j}"))
         .span("→ ", Tone::Muted)
-        .span(format!("{} {}{port}", b.kind, b.key), Tone::Normal)
+        .span(format!("{} {}{port}{subset}", b.kind, b.key), Tone::Normal)
         .span(format!("  weight {}", b.weight), Tone::Muted)
         .span(
             format!("  {}", format_percent(pct)),
@@ -347,6 +352,7 @@ mod tests {
             kind: RouteKind::Http,
             key: ObjKey::new("infra", "split"),
             generation: None,
+            resource_version: None,
             hostnames: vec![],
             parents: vec![ParentRef {
                 group: "gateway.networking.k8s.io".into(),
@@ -365,6 +371,7 @@ mod tests {
                         key: ObjKey::new("infra", "v1"),
                         port: Some(80),
                         weight: 1,
+                        subset: None,
                     },
                     BackendInfo {
                         group: String::new(),
@@ -372,6 +379,7 @@ mod tests {
                         key: ObjKey::new("infra", "v2"),
                         port: Some(80),
                         weight: 3,
+                        subset: None,
                     },
                 ],
             }],

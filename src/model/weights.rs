@@ -47,9 +47,55 @@ pub fn format_percent(p: f64) -> String {
     }
 }
 
+/// Integers proportional to `parts` that sum to exactly `total` (largest remainder: the
+/// rounding goes to the biggest fractions, ties to the earliest). All-zero parts split
+/// evenly, so "normalise" of nothing is an even split rather than a division by zero.
+pub fn apportion(parts: &[i64], total: i64) -> Vec<i64> {
+    if parts.is_empty() {
+        return Vec::new();
+    }
+    let clean: Vec<i128> = parts.iter().map(|p| i128::from((*p).max(0))).collect();
+    let sum: i128 = clean.iter().sum();
+    let clean = if sum == 0 {
+        vec![1; parts.len()]
+    } else {
+        clean
+    };
+    let sum: i128 = clean.iter().sum();
+    let total = i128::from(total.max(0));
+    let mut out: Vec<i128> = clean.iter().map(|p| p * total / sum).collect();
+    let mut order: Vec<usize> = (0..clean.len()).collect();
+    // Biggest remainder first; stable sort keeps ties in input order.
+    order.sort_by_key(|&i| std::cmp::Reverse(clean[i] * total % sum));
+    let short = total - out.iter().sum::<i128>();
+    for &i in order.iter().take(short as usize) {
+        out[i] += 1;
+    }
+    out.into_iter().map(|v| v as i64).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn apportion_sums_exactly_and_keeps_proportions() {
+        assert_eq!(apportion(&[1, 1, 1], 100), vec![34, 33, 33]);
+        assert_eq!(apportion(&[80, 10, 0], 100), vec![89, 11, 0]);
+        assert_eq!(
+            apportion(&[0, 0], 100),
+            vec![50, 50],
+            "all zero splits evenly"
+        );
+        assert_eq!(apportion(&[3, 1], 0), vec![0, 0]);
+        assert_eq!(apportion(&[1_000_000, 1_000_000, 1], 100), vec![50, 50, 0]);
+        assert_eq!(apportion(&[], 100), Vec::<i64>::new());
+        assert_eq!(
+            apportion(&[-4, 4], 100),
+            vec![0, 100],
+            "negative counts as zero"
+        );
+    }
 
     #[test]
     fn even_split() {

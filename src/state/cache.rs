@@ -62,6 +62,7 @@ fn route_kind(kind: Kind) -> Option<RouteKind> {
     match kind {
         Kind::HttpRoutes => Some(RouteKind::Http),
         Kind::GrpcRoutes => Some(RouteKind::Grpc),
+        Kind::VirtualServices => Some(RouteKind::Virtual),
         _ => None,
     }
 }
@@ -79,7 +80,7 @@ impl ClusterCache {
             }
             Kind::GatewayClasses => self.gateway_classes.clear(),
             Kind::Gateways => self.gateways.clear(),
-            Kind::HttpRoutes | Kind::GrpcRoutes => {
+            Kind::HttpRoutes | Kind::GrpcRoutes | Kind::VirtualServices => {
                 let rk = route_kind(kind);
                 self.routes.retain(|(_, k), _| Some(*k) != rk);
             }
@@ -130,6 +131,7 @@ impl ClusterCache {
                 let kind = match r.kind {
                     RouteKind::Http => Kind::HttpRoutes,
                     RouteKind::Grpc => Kind::GrpcRoutes,
+                    RouteKind::Virtual => Kind::VirtualServices,
                 };
                 self.unreadable.remove(&(kind, r.key.clone()));
                 self.routes.insert((r.key.clone(), r.kind), r);
@@ -172,7 +174,7 @@ impl ClusterCache {
             Kind::Gateways => {
                 self.gateways.remove(key);
             }
-            Kind::HttpRoutes | Kind::GrpcRoutes => {
+            Kind::HttpRoutes | Kind::GrpcRoutes | Kind::VirtualServices => {
                 if let Some(rk) = route_kind(kind) {
                     self.routes.remove(&(key.clone(), rk));
                 }

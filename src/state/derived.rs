@@ -50,6 +50,7 @@ pub fn inputs(view: ViewId) -> &'static [Kind] {
         ViewId::Routes => &[
             Kind::HttpRoutes,
             Kind::GrpcRoutes,
+            Kind::VirtualServices,
             Kind::Gateways,
             Kind::Services,
         ],
@@ -107,7 +108,12 @@ impl Derived {
                                 rule.backends
                                     .iter()
                                     .zip(s.percent)
-                                    .map(|(b, p)| format!("{} {}", b.key.name, format_percent(p)))
+                                    .map(|(b, p)| match &b.subset {
+                                        Some(s) => {
+                                            format!("{}/{s} {}", b.key.name, format_percent(p))
+                                        }
+                                        None => format!("{} {}", b.key.name, format_percent(p)),
+                                    })
                                     .collect::<Vec<_>>()
                             })
                             .collect();

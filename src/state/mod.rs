@@ -2,6 +2,7 @@
 pub mod cache;
 pub mod derived;
 pub mod input;
+pub mod weights;
 pub mod write;
 
 use std::collections::BTreeMap;
@@ -48,6 +49,8 @@ pub enum Modal {
     Notice(Vec<String>),
     /// A write waiting for an explicit yes.
     Confirm(Box<write::Confirm>),
+    /// The traffic-weight editor for one route rule.
+    Weights(Box<weights::WeightEditor>),
 }
 
 /// A drill-in screen on top of a view's list.
@@ -81,6 +84,8 @@ pub struct AppState {
     pub last_namespace: Option<String>,
     pub read_only: bool,
     pub modals: Vec<Modal>,
+    /// A confirmed weight draft whose write is running: back in the editor if refused.
+    pub pending_weights: Option<Box<weights::WeightEditor>>,
     pub filters: BTreeMap<ViewId, String>,
     pub details: BTreeMap<ViewId, Detail>,
     /// Tags messages of the current watchers; bumped on every context/namespace switch.
@@ -109,6 +114,7 @@ impl AppState {
             namespace,
             read_only,
             modals: Vec::new(),
+            pending_weights: None,
             filters: BTreeMap::new(),
             details: BTreeMap::new(),
             generation: 1,

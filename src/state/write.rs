@@ -1,7 +1,8 @@
 //! Writes as plain data: what the user asked for and confirmed. The loop turns a `WriteOp`
 //! into a patch (cluster::write); the reducer never sees kube types.
 
-use crate::cluster::objects::{ObjKey, WorkloadKind};
+use crate::cluster::objects::{ObjKey, RouteKind, WorkloadKind};
+use crate::state::weights::WeightChange;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WriteOp {
@@ -11,6 +12,14 @@ pub enum WriteOp {
         key: ObjKey,
         resource_version: String,
     },
+    /// New backend weights for one rule of an HTTPRoute, GRPCRoute or VirtualService.
+    SetWeights {
+        kind: RouteKind,
+        key: ObjKey,
+        rule: usize,
+        resource_version: String,
+        changes: Vec<WeightChange>,
+    },
 }
 
 impl WriteOp {
@@ -18,12 +27,14 @@ impl WriteOp {
     pub fn object(&self) -> String {
         match self {
             WriteOp::RolloutRestart { kind, key, .. } => format!("{} {key}", kind.as_str()),
+            WriteOp::SetWeights { kind, key, .. } => format!("{} {key}", kind.kind()),
         }
     }
 
     pub fn verb(&self) -> &'static str {
         match self {
             WriteOp::RolloutRestart { .. } => "rollout restart",
+            WriteOp::SetWeights { .. } => "set weights",
         }
     }
 }
@@ -39,6 +50,15 @@ pub struct Confirm {
 }
 
 impl Confirm {
+    /// A dialog whose body the caller wrote (the weight editor's diff).
+    pub fn with_body(op: WriteOp, body: Vec<String>) -> Confirm {
+        Confirm {
+            op,
+            body,
+            ok_focused: false,
+        }
+    }
+
     pub fn new(op: WriteOp, context: &str) -> Confirm {
         let mut body = vec![
             format!("context:   {context}"),
@@ -64,6 +84,24 @@ impl Confirm {
                     kind.as_str()
                 ));
                 body.push("sidecar injection. A server dry-run runs first; nothing is written if it fails.".into());
+            }
+            WriteOp::SetWeights {
+                key,
+                rule,
+                resource_version,
+                changes,
+                ..
+            } => {
+                body.push(format!("namespace: {}", key.ns));
+                body.push(format!("rule:      {}", rule + 1));
+                body.push(String::new());
+                body.push(format!(
+                    "patch (JSON patch, test resourceVersion \"{resource_version}\"):"
+                ));
+                for c in changes {
+                    body.push(format!("- {}  weight {}", c.label, c.before));
+                    body.push(format!("+ {}  weight {}", c.label, c.after));
+                }
             }
         }
         Confirm {

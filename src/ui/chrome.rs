@@ -179,11 +179,13 @@ pub fn footer(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         Some(Modal::Palette(_)) => &[],
         Some(Modal::Filter(_)) => &[],
         Some(Modal::Help { .. }) => &[Action::Back, Action::Down, Action::Up],
-        Some(Modal::Notice(_)) | Some(Modal::Confirm(_)) => &[],
+        Some(Modal::Notice(_)) | Some(Modal::Confirm(_)) | Some(Modal::Weights(_)) => &[],
         None if state.detail().is_some() => &[
             Action::Back,
             Action::Down,
             Action::Up,
+            Action::EditWeights,
+            Action::RolloutRestart,
             Action::Help,
             Action::Quit,
         ],
@@ -192,6 +194,7 @@ pub fn footer(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
                 Action::Enter,
                 Action::ExpandAll,
                 Action::CollapseAll,
+                Action::EditWeights,
                 Action::Filter,
                 Action::CommandPalette,
                 Action::ToggleAllNamespaces,
@@ -200,6 +203,7 @@ pub fn footer(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
             ],
             _ => &[
                 Action::Enter,
+                Action::EditWeights,
                 Action::Filter,
                 Action::CommandPalette,
                 Action::ToggleAllNamespaces,
@@ -216,6 +220,10 @@ pub fn footer(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         )),
         Some(Modal::Confirm(_)) => spans.push(Span::styled(
             " tab switch Cancel/Confirm  enter choose  esc cancel",
+            th.style(Role::Footer),
+        )),
+        Some(Modal::Weights(_)) => spans.push(Span::styled(
+            " weight editor: keys listed in the dialog; enter reviews the diff, nothing is written before confirm",
             th.style(Role::Footer),
         )),
         Some(Modal::Filter(_)) => spans.push(Span::styled(

@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 use super::theme::{Role, Theme};
 use super::view_state::ViewState;
 use super::{Ctx, tone_role};
-use crate::cluster::objects::{ObjKey, find_cond};
+use crate::cluster::objects::{ObjKey, RouteKind, find_cond};
 use crate::model::mesh::{ControlPlanes, injection, restart_reason};
 use crate::model::topology::route_node;
 use crate::model::tree::Node;
@@ -45,7 +45,12 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>, Vec<u
                 ));
                 return (title, out, anchors);
             };
-            out.push(Line::styled("Parents and status:", th.style(Role::Title)));
+            let heading = if *kind == RouteKind::Virtual {
+                "Istio gateways (a VirtualService has no status; `mesh` = sidecars):"
+            } else {
+                "Parents and status:"
+            };
+            out.push(Line::styled(heading, th.style(Role::Title)));
             for p in &r.parents {
                 let sec = p
                     .section

@@ -6,6 +6,7 @@ pub mod tables;
 pub mod theme;
 pub mod tree_view;
 pub mod view_state;
+pub mod weights;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

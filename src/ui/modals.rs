@@ -24,6 +24,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         Some(Modal::Filter(input)) => prompt(f, area, ctx, "/", input, &[], 0),
         Some(Modal::Notice(lines)) => notice(f, area, ctx, lines),
         Some(Modal::Confirm(c)) => confirm(f, area, ctx, c),
+        Some(Modal::Weights(e)) => super::weights::draw(f, area, e, ctx),
         None => {}
     }
 }
@@ -56,6 +57,39 @@ pub fn help_lines(state: &AppState, ctx: &Ctx) -> Vec<Line<'static>> {
             Span::styled(format!("  {:<10}", b.key), th.style(Role::KeyHint)),
             Span::raw(format!("{}{scope}", b.action.describe())),
         ]));
+    }
+    if matches!(view, ViewId::Routes | ViewId::Gateways) {
+        out.push(Line::raw(""));
+        out.push(Line::styled(
+            "Weight editor (W on a route, rule or backend)",
+            th.style(Role::Title),
+        ));
+        for (k, d) in [
+            ("j/k", "select a backend"),
+            ("+ - ← →", "weight ±1"),
+            ("L H > <", "weight ±10"),
+            ("0-9 / i", "type a value (validated on enter)"),
+            ("e", "even split (sums to 100)"),
+            ("c", "canary preset: 0/10/50/100% to the selected backend"),
+            (
+                "n",
+                "normalise to 100 (VirtualService weights must sum to 100)",
+            ),
+            (
+                "r / b",
+                "reset to the cluster's weights / keep draft on a changed route",
+            ),
+            ("tab", "next rule of the route"),
+            (
+                "enter",
+                "review the diff, then confirm (all-zero needs a 2nd enter)",
+            ),
+        ] {
+            out.push(Line::from(vec![
+                Span::styled(format!("  {k:<10}"), th.style(Role::KeyHint)),
+                Span::raw(d),
+            ]));
+        }
     }
     out.push(Line::raw(""));
     out.push(Line::styled(
@@ -95,7 +129,17 @@ pub fn help_lines(state: &AppState, ctx: &Ctx) -> Vec<Line<'static>> {
 fn confirm(f: &mut Frame, area: Rect, ctx: &Ctx, c: &crate::state::write::Confirm) {
     let th = ctx.theme;
     let width = area.width.saturating_sub(8).min(100);
-    let mut text: Vec<Line> = c.body.iter().map(|l| Line::raw(l.clone())).collect();
+    // A diff reads at a glance: removed lines red, added green, warnings amber.
+    let mut text: Vec<Line> = c
+        .body
+        .iter()
+        .map(|l| match l.chars().next() {
+            Some('-') => Line::styled(l.clone(), th.style(Role::Error)),
+            Some('+') => Line::styled(l.clone(), th.style(Role::Ok)),
+            Some('⚠') => Line::styled(l.clone(), th.style(Role::Warn)),
+            _ => Line::raw(l.clone()),
+        })
+        .collect();
     text.push(Line::raw(""));
     let button = |label: &str, focused: bool| {
         let style = if focused {

@@ -83,7 +83,7 @@ pub fn routes(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, c
         };
     let widths = |r: std::ops::Range<usize>| {
         vec![
-            Constraint::Length(9),
+            fit(r.clone(), 14, 9, &|x| x.kind.kind().len()),
             fit(r.clone(), 44, 14, &|x| x.key.to_string().chars().count()),
             fit(r.clone(), 28, 9, &|x| x.hostnames.chars().count()),
             fit(r.clone(), 32, 7, &|x| x.parents.chars().count()),

@@ -7,6 +7,7 @@ mod common;
 mod gateway;
 mod mesh;
 mod route;
+mod virtual_service;
 mod workload;
 
 pub use common::{Cond, ObjKey, find_cond};
@@ -15,4 +16,5 @@ pub use gateway::{
 };
 pub use mesh::{MtlsMode, NamespaceInfo, PeerAuthInfo};
 pub use route::{BackendInfo, ParentRef, ParentStatus, RouteInfo, RouteKind, RuleInfo};
+pub use virtual_service::{ISTIO_NETWORKING_GROUP, VirtualService};
 pub use workload::{PodInfo, ServiceInfo, ServicePort, SidecarInfo, WorkloadInfo, WorkloadKind};

@@ -8,6 +8,8 @@ use super::common::{Cond, ObjKey, created};
 pub enum RouteKind {
     Http,
     Grpc,
+    /// Istio VirtualService (`http[].route[]`): no status, weights sum to 100.
+    Virtual,
 }
 
 impl RouteKind {
@@ -15,6 +17,7 @@ impl RouteKind {
         match self {
             RouteKind::Http => "HTTPRoute",
             RouteKind::Grpc => "GRPCRoute",
+            RouteKind::Virtual => "VirtualService",
         }
     }
 }
@@ -78,6 +81,8 @@ pub struct BackendInfo {
     pub key: ObjKey,
     pub port: Option<i32>,
     pub weight: i64,
+    /// VirtualService destinations only: the DestinationRule subset.
+    pub subset: Option<String>,
 }
 
 impl BackendInfo {
@@ -102,6 +107,7 @@ fn backend(
         port,
         // Gateway API: weight defaults to 1 when omitted.
         weight: i64::from(weight.unwrap_or(1)),
+        subset: None,
     }
 }
 
@@ -118,6 +124,8 @@ pub struct RouteInfo {
     pub kind: RouteKind,
     pub key: ObjKey,
     pub generation: Option<i64>,
+    /// The precondition of every write to this route.
+    pub resource_version: Option<String>,
     pub hostnames: Vec<String>,
     pub parents: Vec<ParentRef>,
     pub rules: Vec<RuleInfo>,
@@ -187,6 +195,7 @@ macro_rules! route_info {
         RouteInfo {
             kind: $kind,
             generation: r.metadata.generation,
+            resource_version: r.metadata.resource_version.clone(),
             hostnames: r.spec.hostnames.clone().unwrap_or_default(),
             parents: r
                 .spec

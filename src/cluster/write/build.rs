@@ -80,6 +80,48 @@ pub fn rollout_restart(
     guarded_merge_patch(target, resource_version, patch, "rollout-restart", summary)
 }
 
+/// Where a rule's backend list lives in each route kind's spec.
+fn backends_pointer(target: &Target, rule: usize) -> String {
+    if target.kind == "VirtualService" {
+        format!("/spec/http/{rule}/route")
+    } else {
+        format!("/spec/rules/{rule}/backendRefs")
+    }
+}
+
+/// New weights for backends of one rule, as a JSON patch: after the resourceVersion test,
+/// each named backend is tested to still be the one the user saw (Gateway API), then its
+/// weight is set (`add` sets an omitted weight as well as an existing one).
+/// `changes` is `(backend index, name to test, new weight)`.
+pub fn set_weights(
+    target: Target,
+    resource_version: &str,
+    rule: usize,
+    changes: &[(usize, Option<String>, i64)],
+) -> WriteRequest {
+    let base = backends_pointer(&target, rule);
+    let mut ops = Vec::new();
+    let mut words = Vec::new();
+    for (i, name, weight) in changes {
+        if let Some(name) = name {
+            ops.push(json!({"op": "test", "path": format!("{base}/{i}/name"), "value": name}));
+        }
+        ops.push(json!({"op": "add", "path": format!("{base}/{i}/weight"), "value": weight}));
+        words.push(format!("#{}={weight}", i + 1));
+    }
+    let ops = ops
+        .into_iter()
+        .map(|op| serde_json::from_value(op).expect("test/add ops are valid patch operations"))
+        .collect();
+    let summary = format!(
+        "set weights {} rule {}: {}",
+        target.display(),
+        rule + 1,
+        words.join(" ")
+    );
+    guarded_json_patch(target, resource_version, ops, "set-weights", summary)
+}
+
 /// Sets and removes namespace labels in one merge patch (a removed label is `null`).
 /// A key in both lists is set: removing first and setting after is what the user means.
 pub fn set_namespace_labels(

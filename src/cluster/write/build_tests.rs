@@ -245,3 +245,80 @@ fn targets_display_and_resolve() {
     assert_eq!(Target::statefulset("a", "b").kind, "StatefulSet");
     assert_eq!(Target::daemonset("a", "b").group, "apps");
 }
+
+#[test]
+fn set_weights_tests_version_and_names_then_sets_weights() {
+    let req = set_weights(
+        Target::httproute("shop", "checkout"),
+        "41",
+        1,
+        &[(0, Some("v1".into()), 50), (1, Some("v2".into()), 50)],
+    );
+    assert_eq!(
+        req.patch.to_json(),
+        json!([
+            {"op": "test", "path": "/metadata/resourceVersion", "value": "41"},
+            {"op": "test", "path": "/spec/rules/1/backendRefs/0/name", "value": "v1"},
+            {"op": "add", "path": "/spec/rules/1/backendRefs/0/weight", "value": 50},
+            {"op": "test", "path": "/spec/rules/1/backendRefs/1/name", "value": "v2"},
+            {"op": "add", "path": "/spec/rules/1/backendRefs/1/weight", "value": 50}
+        ])
+    );
+    assert_eq!(
+        req.summary,
+        "set weights HTTPRoute shop/checkout rule 2: #1=50 #2=50"
+    );
+
+    // Applied to the object it was made for, it changes exactly the weights; an omitted
+    // weight (default 1) is added.
+    let mut obj = json!({"metadata": {"resourceVersion": "41"}, "spec": {"rules": [
+        {"backendRefs": [{"name": "x"}]},
+        {"backendRefs": [{"name": "v1", "weight": 90}, {"name": "v2"}]}
+    ]}});
+    let PatchBody::Json(p) = &req.patch else {
+        panic!("a JSON patch")
+    };
+    json_patch::patch(&mut obj, p).unwrap();
+    assert_eq!(obj["spec"]["rules"][1]["backendRefs"][0]["weight"], 50);
+    assert_eq!(obj["spec"]["rules"][1]["backendRefs"][1]["weight"], 50);
+    assert_eq!(
+        obj["spec"]["rules"][0],
+        json!({"backendRefs": [{"name": "x"}]})
+    );
+
+    // A backend that is not the one the user saw fails the patch.
+    let mut swapped = json!({"metadata": {"resourceVersion": "41"}, "spec": {"rules": [{}, {"backendRefs": [{"name": "v2"}, {"name": "v1"}]}]}});
+    assert!(json_patch::patch(&mut swapped, p).is_err());
+
+    // The undo puts the old weights back (and removes the added one).
+    let before = json!({"metadata": {"resourceVersion": "41"}, "spec": {"rules": [
+        {"backendRefs": [{"name": "x"}]},
+        {"backendRefs": [{"name": "v1", "weight": 90}, {"name": "v2"}]}
+    ]}});
+    let undo = undo_of(&req, &before, "42").unwrap();
+    let PatchBody::Json(u) = &undo.patch else {
+        panic!("a JSON patch")
+    };
+    json_patch::patch(&mut obj, u).unwrap_err(); // guarded by "42", obj still says 41
+    obj["metadata"]["resourceVersion"] = "42".into();
+    json_patch::patch(&mut obj, u).unwrap();
+    obj["metadata"]["resourceVersion"] = "41".into();
+    assert_eq!(obj, before);
+}
+
+#[test]
+fn virtual_service_weights_live_under_http_route() {
+    let req = set_weights(
+        Target::virtualservice("bookinfo", "reviews"),
+        "9",
+        0,
+        &[(2, None, 30)],
+    );
+    assert_eq!(
+        req.patch.to_json(),
+        json!([
+            {"op": "test", "path": "/metadata/resourceVersion", "value": "9"},
+            {"op": "add", "path": "/spec/http/0/route/2/weight", "value": 30}
+        ])
+    );
+}

@@ -1,0 +1,282 @@
+//! The weight editor's part of the reducer: which route and rule `W` opens, the editor's
+//! keys, the confirm with the diff, and what a finished write does to the draft (gone when
+//! applied, back in the editor beside the fresh object when refused).
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use crate::app::action::ViewId;
+use crate::app::msg::Effect;
+use crate::cluster::objects::{ObjKey, RouteInfo, RouteKind};
+use crate::model::weights::{format_percent, shares};
+use crate::state::weights::{LARGE_STEP, Note, SMALL_STEP, WeightChange, WeightEditor};
+use crate::state::write::{Confirm, WriteOp};
+use crate::state::{AppState, Detail, Level, Modal};
+use crate::ui::view_state::ViewState;
+
+/// `W`: the editor for the selected route (Routes view, route detail) or the selected
+/// route/rule/backend in the Gateways tree.
+pub fn open(state: &mut AppState, ui: &ViewState) -> Vec<Effect> {
+    if state.read_only {
+        state.flash(super::update::READ_ONLY, Level::Warn);
+        return vec![];
+    }
+    let Some((kind, key, rule)) = selected_route(state, ui) else {
+        state.flash(
+            "select a route first: Routes view (2) or a route in the Gateways tree (1)",
+            Level::Warn,
+        );
+        return vec![];
+    };
+    let Some(route) = state.cache.routes.get(&(key.clone(), kind)) else {
+        state.flash(
+            format!("{} {key} no longer exists", kind.kind()),
+            Level::Warn,
+        );
+        return vec![];
+    };
+    match WeightEditor::open(route, rule) {
+        Ok(e) => state.modals.push(Modal::Weights(Box::new(e))),
+        Err(why) => state.flash(why, Level::Warn),
+    }
+    vec![]
+}
+
+fn selected_route(state: &AppState, ui: &ViewState) -> Option<(RouteKind, ObjKey, usize)> {
+    match state.view {
+        ViewId::Routes => match state.detail() {
+            Some(Detail::Route { kind, key }) => Some((*kind, key.clone(), 0)),
+            _ => state
+                .derived
+                .routes
+                .get(ui.selected(ViewId::Routes))
+                .map(|r| (r.kind, r.key.clone(), 0)),
+        },
+        ViewId::Gateways => from_tree_path(ui.tree.selected()),
+        _ => None,
+    }
+}
+
+/// Tree ids are `…/r:<Kind>:<ns>/<name>/rule:<i>/b:<j>`; the route is the `r:` element,
+/// the rule the `rule:` element after it (the first rule when a route line is selected).
+fn from_tree_path(path: &[String]) -> Option<(RouteKind, ObjKey, usize)> {
+    let at = path.iter().position(|id| id.starts_with("r:"))?;
+    let (kind, key) = path[at].strip_prefix("r:")?.split_once(':')?;
+    let kind = [RouteKind::Http, RouteKind::Grpc, RouteKind::Virtual]
+        .into_iter()
+        .find(|k| k.kind() == kind)?;
+    let (ns, name) = key.split_once('/')?;
+    let rule = path
+        .get(at + 1)
+        .and_then(|id| id.strip_prefix("rule:"))
+        .and_then(|i| i.parse().ok())
+        .unwrap_or(0);
+    Some((kind, ObjKey::new(ns, name), rule))
+}
+
+fn route_of<'a>(state: &'a AppState, e: &WeightEditor) -> Option<&'a RouteInfo> {
+    state.cache.routes.get(&(e.key.clone(), e.kind))
+}
+
+/// Keys while the editor is the top modal.
+pub fn key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let Some(Modal::Weights(e)) = state.modals.last() else {
+        return vec![];
+    };
+    // The editor works on a copy so it can look at the cache while it changes.
+    let mut e = e.clone();
+    let route = route_of(state, &e).cloned();
+    let mut confirm = None;
+    let mut close = false;
+    if e.typing.is_some() {
+        match key.code {
+            KeyCode::Enter => e.commit_typing(),
+            KeyCode::Esc => e.cancel_typing(),
+            KeyCode::Backspace => e.type_backspace(),
+            KeyCode::Char(c) => e.type_char(c),
+            _ => {}
+        }
+    } else {
+        match key.code {
+            KeyCode::Char('j') | KeyCode::Down => e.move_cursor(true),
+            KeyCode::Char('k') | KeyCode::Up => e.move_cursor(false),
+            KeyCode::Char('+' | '=' | 'l') | KeyCode::Right => e.step(SMALL_STEP),
+            KeyCode::Char('-' | 'h') | KeyCode::Left => e.step(-SMALL_STEP),
+            KeyCode::Char('L' | '>' | ']') => e.step(LARGE_STEP),
+            KeyCode::Char('H' | '<' | '[') => e.step(-LARGE_STEP),
+            KeyCode::Char(d @ '0'..='9') => e.start_typing(Some(d)),
+            KeyCode::Char('i') => e.start_typing(None),
+            KeyCode::Char('e') => e.even_split(),
+            KeyCode::Char('c') => e.cycle_preset(),
+            KeyCode::Char('n') => e.normalise(),
+            KeyCode::Char('r') => e.reset(route.as_ref()),
+            KeyCode::Char('b') => e.rebase(),
+            KeyCode::Tab => e.switch_rule(route.as_ref(), true),
+            KeyCode::BackTab => e.switch_rule(route.as_ref(), false),
+            KeyCode::Enter => match e.review() {
+                Ok(changes) => confirm = Some(changes),
+                Err(note) => e.note = Some(note),
+            },
+            KeyCode::Esc | KeyCode::Char('q') => close = e.wants_close(),
+            _ => {}
+        }
+    }
+    if close {
+        state.modals.pop();
+        if e.modified() {
+            state.flash("weight draft discarded; nothing was written", Level::Info);
+        }
+        return vec![];
+    }
+    if let Some(changes) = confirm {
+        let body = diff_body(&state.conn.context, &e, &changes);
+        let op = WriteOp::SetWeights {
+            kind: e.kind,
+            key: e.key.clone(),
+            rule: e.rule,
+            resource_version: e.resource_version.clone(),
+            changes,
+        };
+        if let Some(Modal::Weights(top)) = state.modals.last_mut() {
+            *top = e.clone();
+        }
+        state
+            .modals
+            .push(Modal::Confirm(Box::new(Confirm::with_body(op, body))));
+        return vec![];
+    }
+    if let Some(Modal::Weights(top)) = state.modals.last_mut() {
+        *top = e.clone();
+    }
+    vec![]
+}
+
+/// The object diff the confirm shows: the rule's backends with each changed weight as a
+/// `-`/`+` pair, shares in percent, the precondition, and the all-zero warning.
+pub fn diff_body(context: &str, e: &WeightEditor, changes: &[WeightChange]) -> Vec<String> {
+    let before: Vec<i64> = e.backends.iter().map(|b| b.before).collect();
+    let p_before = shares(&before).percent;
+    let p_after = e.percent();
+    let (list, item) = match e.kind {
+        RouteKind::Virtual => (format!("spec.http[{}].route:", e.rule), "destination"),
+        _ => (format!("spec.rules[{}].backendRefs:", e.rule), "backendRef"),
+    };
+    let mut body = vec![
+        format!("context:   {context}"),
+        format!("object:    {} {}", e.kind.kind(), e.key),
+        format!("namespace: {}", e.key.ns),
+        format!("{}", e.rule_label),
+        String::new(),
+        format!("  {list}"),
+    ];
+    for (i, b) in e.backends.iter().enumerate() {
+        body.push(format!("    - {item}: {}", b.label));
+        if changes.iter().any(|c| c.index == i) {
+            body.push(format!(
+                "-     weight: {:<9} # {}",
+                b.before,
+                format_percent(p_before[i])
+            ));
+            body.push(format!(
+                "+     weight: {:<9} # {}",
+                b.weight,
+                format_percent(p_after[i])
+            ));
+        } else {
+            body.push(format!(
+                "      weight: {:<9} # {}",
+                b.weight,
+                format_percent(p_after[i])
+            ));
+        }
+    }
+    body.push(String::new());
+    body.push(format!(
+        "JSON patch: test resourceVersion \"{}\"{}, then set {} weight(s).",
+        e.resource_version,
+        if e.kind == RouteKind::Virtual {
+            ""
+        } else {
+            " and each backend's name"
+        },
+        changes.len()
+    ));
+    body.push(
+        "A server dry run runs first; if the route changed since, nothing is written.".into(),
+    );
+    if e.total() == 0 {
+        body.push(String::new());
+        body.push(
+            "⚠ ALL WEIGHTS ARE 0: this rule will send NO traffic (clients get HTTP 500).".into(),
+        );
+    }
+    body
+}
+
+/// Keeps the draft while its write runs: the confirmed editor leaves the modal stack.
+pub fn stash_on_confirm(state: &mut AppState, op: &WriteOp) {
+    if matches!(op, WriteOp::SetWeights { .. })
+        && let Some(Modal::Weights(_)) = state.modals.last()
+        && let Some(Modal::Weights(e)) = state.modals.pop()
+    {
+        state.pending_weights = Some(e);
+    }
+}
+
+/// A finished weight write: applied drops the draft; refused brings the editor back with
+/// the draft and, beside it, the cluster's weights now, so nothing is lost or overwritten.
+pub fn write_done(state: &mut AppState, result: &Result<String, String>, conflict: bool) {
+    let Some(mut e) = state.pending_weights.take() else {
+        return;
+    };
+    let Err(why) = result else {
+        return;
+    };
+    let route = route_of(state, &e).cloned();
+    e.sync(route.as_ref());
+    e.note = Some(if conflict {
+        Note::Error(
+            "CONFLICT: the route changed since you opened it; nothing was written. \
+             Compare: b keeps your draft on the fresh object, r takes the fresh weights, esc discards."
+                .into(),
+        )
+    } else {
+        Note::Error(format!("not written: {why}"))
+    });
+    state.modals.push(Modal::Weights(e));
+}
+
+/// Watch events for an open editor's route: show drift (changed / reshaped) at once.
+pub fn on_route_change(state: &mut AppState) {
+    let routes = &state.cache.routes;
+    for m in state.modals.iter_mut() {
+        if let Modal::Weights(e) = m {
+            e.sync(routes.get(&(e.key.clone(), e.kind)));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tree_paths_name_route_and_rule() {
+        let p = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            from_tree_path(&p(&[
+                "class:x",
+                "gw:infra/gw",
+                "l:http",
+                "r:HTTPRoute:shop/web",
+                "rule:2",
+                "b:0"
+            ])),
+            Some((RouteKind::Http, ObjKey::new("shop", "web"), 2))
+        );
+        assert_eq!(
+            from_tree_path(&p(&["class:x", "gw:infra/gw", "l:http", "r:GRPCRoute:s/g"])),
+            Some((RouteKind::Grpc, ObjKey::new("s", "g"), 0))
+        );
+        assert_eq!(from_tree_path(&p(&["class:x", "gw:infra/gw"])), None);
+    }
+}
