@@ -282,6 +282,53 @@ fn routes_detail_of_a_broken_route() {
     insta::assert_snapshot!(t.backend());
 }
 
+// ---------------------------------------------------------------------------- weight editor
+
+/// Routes view, `W` on infra/split-50-50, first backend +10: the draft beside what it was.
+fn split_editor() -> Screen {
+    let mut s = Screen::new("monochrome");
+    s.keys("2");
+    s.draw();
+    s.keys("WL");
+    s
+}
+
+#[test]
+fn weight_editor_with_a_draft() {
+    let mut s = split_editor();
+    let t = s.draw();
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn weight_editor_confirm_shows_the_object_diff() {
+    let mut s = split_editor();
+    s.key(KeyCode::Enter);
+    let t = s.draw();
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn weight_editor_on_a_virtual_service_that_does_not_sum_to_100() {
+    let mut s = Screen::new("dark");
+    s.keys("2");
+    s.draw();
+    s.keys("jjjjW"); // shop/reviews, 80 + 10
+    let t = s.draw();
+    let buf = t.backend().buffer();
+    assert_role(buf, &s.theme, "(must be 100", Role::Error);
+    find(buf, "reviews subset v1");
+    find(buf, "reviews subset v2");
+    find(buf, "VirtualService: percentages, must sum to 100");
+    // n normalises: 89 + 11.
+    s.keys("n");
+    let t = s.draw();
+    let buf = t.backend().buffer();
+    find(buf, "normalised to 100");
+    let (_, y) = find(buf, "reviews subset v1");
+    assert!(row_text(buf, y).contains("89"), "{}", row_text(buf, y));
+}
+
 #[test]
 fn frontends() {
     let mut s = Screen::new("monochrome");

@@ -258,6 +258,232 @@ pub fn on_route_change(state: &mut AppState) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::msg::Msg;
+    use crate::app::update::update;
+    use crate::cluster::kinds::Kind;
+    use crate::cluster::objects::{BackendInfo, RuleInfo};
+    use crate::cluster::watch::{WatchEvent, WatchMsg};
+    use crate::config::Keymap;
+    use crate::state::ConnInfo;
+    use crate::state::cache::Obj;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    fn checkout(rv: &str, weights: [i64; 2]) -> RouteInfo {
+        let b = |name: &str, weight| BackendInfo {
+            group: String::new(),
+            kind: "Service".into(),
+            key: ObjKey::new("shop", name),
+            port: Some(8080),
+            weight,
+            subset: None,
+        };
+        RouteInfo {
+            kind: RouteKind::Http,
+            key: ObjKey::new("shop", "checkout"),
+            generation: Some(1),
+            resource_version: Some(rv.into()),
+            hostnames: vec![],
+            parents: vec![],
+            rules: vec![RuleInfo {
+                name: None,
+                matches: vec![],
+                backends: vec![b("stable", weights[0]), b("canary", weights[1])],
+            }],
+            status: vec![],
+            created: None,
+        }
+    }
+
+    fn world(read_only: bool) -> (AppState, ViewState, Keymap) {
+        let conn = ConnInfo {
+            context: "prod".into(),
+            ..Default::default()
+        };
+        let mut s = AppState::new(conn, None, read_only, jiff::Timestamp::UNIX_EPOCH);
+        s.generation = 1;
+        let r = checkout("7", [90, 10]);
+        s.cache.routes.insert((r.key.clone(), r.kind), r);
+        s.view = ViewId::Routes;
+        s.derived = crate::state::derived::Derived::compute(&s);
+        (s, ViewState::default(), Keymap::default())
+    }
+
+    fn press(s: &mut AppState, ui: &mut ViewState, km: &Keymap, keys: &str) -> Vec<Effect> {
+        keys.chars()
+            .flat_map(|c| {
+                let code = match c {
+                    '\n' => KeyCode::Enter,
+                    '\t' => KeyCode::Tab,
+                    '\x1b' => KeyCode::Esc,
+                    c => KeyCode::Char(c),
+                };
+                update(s, ui, km, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+            })
+            .collect()
+    }
+
+    fn editor(s: &AppState) -> &WeightEditor {
+        s.modals
+            .iter()
+            .rev()
+            .find_map(|m| match m {
+                Modal::Weights(e) => Some(&**e),
+                _ => None,
+            })
+            .expect("the weight editor is open")
+    }
+
+    fn set_weights_op(weights: [i64; 2]) -> WriteOp {
+        WriteOp::SetWeights {
+            kind: RouteKind::Http,
+            key: ObjKey::new("shop", "checkout"),
+            rule: 0,
+            resource_version: "7".into(),
+            changes: vec![
+                WeightChange {
+                    index: 0,
+                    identity: Some("stable".into()),
+                    label: "shop/stable:8080".into(),
+                    before: 90,
+                    after: weights[0],
+                },
+                WeightChange {
+                    index: 1,
+                    identity: Some("canary".into()),
+                    label: "shop/canary:8080".into(),
+                    before: 10,
+                    after: weights[1],
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn w_opens_the_editor_and_only_an_explicit_confirm_writes() {
+        let (mut s, mut ui, km) = world(false);
+        assert_eq!(press(&mut s, &mut ui, &km, "W"), vec![]);
+        assert_eq!(editor(&s).weights(), vec![90, 10]);
+        // Canary preset to the second backend: 50%; enter shows the diff, nothing written.
+        assert_eq!(press(&mut s, &mut ui, &km, "jc\n"), vec![]);
+        let Some(Modal::Confirm(c)) = s.modals.last() else {
+            panic!("the confirm with the diff")
+        };
+        assert!(!c.ok_focused, "Cancel has the focus");
+        let body = c.body.join("\n");
+        for want in [
+            "context:   prod",
+            "HTTPRoute shop/checkout",
+            "-     weight: 90",
+            "+     weight: 50",
+            "\"7\"",
+        ] {
+            assert!(body.contains(want), "{want:?} missing from\n{body}");
+        }
+        // Enter on Cancel: back in the editor with the draft.
+        assert_eq!(press(&mut s, &mut ui, &km, "\n"), vec![]);
+        assert_eq!(editor(&s).weights(), vec![50, 50]);
+        // Enter, Tab, Enter: one write with the precondition; the draft waits for the result.
+        let fx = press(&mut s, &mut ui, &km, "\n\t\n");
+        assert_eq!(fx, vec![Effect::Write(set_weights_op([50, 50]))]);
+        assert!(s.modals.is_empty());
+        assert!(s.pending_weights.is_some());
+        update(
+            &mut s,
+            &mut ui,
+            &km,
+            Msg::WriteDone {
+                op: set_weights_op([50, 50]),
+                result: Ok("applied".into()),
+                conflict: false,
+            },
+        );
+        assert!(s.pending_weights.is_none() && s.modals.is_empty());
+    }
+
+    #[test]
+    fn a_conflict_brings_back_the_draft_beside_the_fresh_weights() {
+        let (mut s, mut ui, km) = world(false);
+        press(&mut s, &mut ui, &km, "W");
+        press(&mut s, &mut ui, &km, "jc\n\t\n");
+        // Someone else changed the route meanwhile; the server refused the write.
+        update(
+            &mut s,
+            &mut ui,
+            &km,
+            Msg::Watch(WatchMsg {
+                generation: 1,
+                kind: Kind::HttpRoutes,
+                event: WatchEvent::Apply(Box::new(Obj::Route(checkout("8", [70, 30])))),
+            }),
+        );
+        update(
+            &mut s,
+            &mut ui,
+            &km,
+            Msg::WriteDone {
+                op: set_weights_op([50, 50]),
+                result: Err("the object changed".into()),
+                conflict: true,
+            },
+        );
+        let e = editor(&s);
+        assert_eq!(e.weights(), vec![50, 50], "the draft is not lost");
+        assert!(
+            matches!(&e.drift, crate::state::weights::Drift::Changed { weights, .. } if *weights == vec![70, 30])
+        );
+        assert!(matches!(&e.note, Some(Note::Error(t)) if t.contains("CONFLICT")));
+        // b: the draft on the fresh object; the next write is conditioned on "8".
+        press(&mut s, &mut ui, &km, "b");
+        let fx = press(&mut s, &mut ui, &km, "\n\t\n");
+        let Some(Effect::Write(WriteOp::SetWeights {
+            resource_version,
+            changes,
+            ..
+        })) = fx.first()
+        else {
+            panic!("a write: {fx:?}")
+        };
+        assert_eq!(resource_version, "8");
+        assert_eq!(
+            changes
+                .iter()
+                .map(|c| (c.before, c.after))
+                .collect::<Vec<_>>(),
+            vec![(70, 50), (30, 50)]
+        );
+    }
+
+    #[test]
+    fn read_only_opens_no_editor_and_refuses_an_open_confirm() {
+        let (mut s, mut ui, km) = world(true);
+        assert_eq!(press(&mut s, &mut ui, &km, "W"), vec![]);
+        assert!(s.modals.is_empty());
+        assert!(matches!(&s.flash, Some((m, Level::Warn)) if m.contains("read-only")));
+        let mut c = Confirm::with_body(set_weights_op([50, 50]), vec![]);
+        c.ok_focused = true;
+        s.modals.push(Modal::Confirm(Box::new(c)));
+        assert_eq!(press(&mut s, &mut ui, &km, "\n"), vec![]);
+    }
+
+    #[test]
+    fn bad_typed_input_never_reaches_the_api() {
+        let (mut s, mut ui, km) = world(false);
+        press(&mut s, &mut ui, &km, "W");
+        for bad in ["iabc\n\n", "i-3\n\n", "2000000\n\n"] {
+            let fx = press(&mut s, &mut ui, &km, bad);
+            assert_eq!(fx, vec![], "{bad:?}");
+            assert!(
+                matches!(s.modals.last(), Some(Modal::Weights(_))),
+                "{bad:?}: still in the editor"
+            );
+            assert!(matches!(&editor(&s).note, Some(Note::Error(_))), "{bad:?}");
+            press(&mut s, &mut ui, &km, "\x1b");
+        }
+        assert_eq!(editor(&s).weights(), vec![90, 10]);
+        // Esc with no changes closes.
+        press(&mut s, &mut ui, &km, "\x1b");
+        assert!(s.modals.is_empty());
+    }
 
     #[test]
     fn tree_paths_name_route_and_rule() {

@@ -18,7 +18,7 @@ use kube::api::DynamicObject;
 use meshctl_tui::cluster::kinds::Kind;
 use meshctl_tui::cluster::objects::{
     AlbInfo, FrontendTlsPolicyInfo, GatewayClassInfo, GatewayInfo, NamespaceInfo, PeerAuthInfo,
-    PodInfo, RouteInfo, ServiceInfo, WorkloadInfo,
+    PodInfo, RouteInfo, ServiceInfo, VirtualService, WorkloadInfo,
 };
 use meshctl_tui::state::cache::Obj;
 use serde::de::DeserializeOwned;
@@ -92,6 +92,10 @@ pub fn to_obj(doc: &Value) -> Option<(Kind, Obj)> {
             Obj::Route(RouteInfo::from(
                 &typed::<gateway_api::grpcroutes::GrpcRoute>(doc),
             )),
+        ),
+        ("networking.istio.io", "VirtualService") => (
+            Kind::VirtualServices,
+            Obj::Route(RouteInfo::from(&typed::<VirtualService>(doc))),
         ),
         ("security.istio.io", "PeerAuthentication") => (
             Kind::PeerAuthentications,
