@@ -38,6 +38,10 @@ impl Scale {
     }
 }
 
+/// The note when a draft's route changed shape (the drift line above it says how).
+const RESHAPED: &str =
+    "cannot write this draft: the route changed shape; r reloads the route, esc closes";
+
 pub const SMALL_STEP: i64 = 1;
 pub const LARGE_STEP: i64 = 10;
 /// What `c` cycles the selected backend through: its share of the traffic, in percent.
@@ -263,10 +267,8 @@ impl WeightEditor {
             ));
             return false;
         }
-        if let Drift::Reshaped(why) = &self.drift {
-            self.note = Some(Note::Error(format!(
-                "{why}: this draft cannot be applied; r reloads the route, esc closes"
-            )));
+        if let Drift::Reshaped(_) = &self.drift {
+            self.note = Some(Note::Error(RESHAPED.into()));
             return false;
         }
         true
@@ -511,10 +513,8 @@ impl WeightEditor {
                 "finish typing first: enter sets {text:?}, esc cancels"
             )));
         }
-        if let Drift::Reshaped(why) = &self.drift {
-            return Err(Note::Error(format!(
-                "{why}: this draft cannot be applied; r reloads the route"
-            )));
+        if let Drift::Reshaped(_) = &self.drift {
+            return Err(Note::Error(RESHAPED.into()));
         }
         if let Some(b) = self
             .backends

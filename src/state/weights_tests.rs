@@ -287,7 +287,10 @@ fn a_route_that_changed_shape_cannot_be_written() {
     e.sync(Some(&reshaped));
     assert!(matches!(e.drift, Drift::Reshaped(_)));
     let err = error_text(e.review().unwrap_err());
-    assert!(err.contains("changed shape"), "{err}");
+    assert!(
+        err.contains("changed shape") && err.contains("cannot write"),
+        "{err}"
+    );
     e.step(1);
     assert_eq!(e.weights(), vec![91, 10], "no more edits on a dead draft");
     e.reset(Some(&reshaped));

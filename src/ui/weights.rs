@@ -172,7 +172,10 @@ pub fn draw(f: &mut Frame, area: Rect, e: &WeightEditor, ctx: &Ctx) {
     let text = lines(e, ctx);
     let widest = text.iter().map(|l| l.width()).max().unwrap_or(40) as u16;
     let width = (widest + 2).min(area.width.saturating_sub(4)).min(130);
-    let height = (text.len() as u16 + 2).min(area.height);
+    // Long notes (a server's refusal) wrap: count the rows they take.
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = text.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+    let height = (rows as u16 + 2).min(area.height);
     let r = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height - height) / 2,
