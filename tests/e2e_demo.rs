@@ -122,3 +122,40 @@ fn no_color_gives_a_colourless_screen_and_dark_has_colour() {
         "the dark theme shows colours"
     );
 }
+
+/// The weight editor on the demo's VirtualService: canary preset, diff, confirm; the demo
+/// server applies the JSON patch and the Routes table shows the new split.
+#[test]
+fn demo_weight_edit_is_applied_and_shown() {
+    let mut c = demo(None, &[], &[]);
+    c.wait_for("● live", T);
+    c.send("2");
+    c.wait_for_line(&["bookinfo/reviews", "reviews/v1 80%"], T);
+    c.send("/bookinfo/reviews");
+    c.send(ENTER);
+    c.wait_for_absent("type to filter", T);
+    c.send("W");
+    c.wait_for("Weights · VirtualService bookinfo/reviews", T);
+    c.send("jc"); // v2: 10% -> 50%, v1 and v3 keep their 8:1 proportion of the rest
+    c.wait_for("canary preset: 50% to bookinfo/reviews subset v2", T);
+    c.send(ENTER);
+    c.wait_for_all(
+        &[
+            "spec.http[0].route:",
+            "-     weight: 80",
+            "+     weight: 44",
+        ],
+        T,
+    );
+    c.send("\t");
+    c.send(ENTER);
+    c.wait_for("set weights VirtualService bookinfo/reviews: applied", T);
+    c.wait_for_line(&["bookinfo/reviews", "reviews/v1 44%"], T);
+    c.send(ENTER); // the route detail lists every destination
+    c.wait_for_line(&["bookinfo/reviews subset v2", "weight 50", "50%"], T);
+    c.wait_for_line(&["bookinfo/reviews subset v3", "weight 6", "6%"], T);
+    let audit = std::fs::read_to_string(c.data_dir().join("audit.jsonl")).unwrap();
+    assert!(audit.contains("\"verb\":\"set-weights\"") && audit.contains("\"applied\""));
+    c.send("q");
+    assert!(c.wait_exit(T).success());
+}

@@ -119,6 +119,10 @@ fn on_key(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, key: KeyEve
     if key.kind == KeyEventKind::Release {
         return vec![];
     }
+    // Keys act on the rows as they are now, not as last drawn: keys queued behind a filter
+    // change (typed fast, or pasted) must not pick a row of the unfiltered list. A no-op
+    // unless something changed.
+    state.refresh();
     state.flash = None;
     match state.modals.last_mut() {
         Some(Modal::Palette(_)) => return palette_key(state, key),

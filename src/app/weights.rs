@@ -454,6 +454,21 @@ mod tests {
     }
 
     #[test]
+    fn keys_queued_behind_a_filter_act_on_the_filtered_rows() {
+        let (mut s, mut ui, km) = world(false);
+        let mut first = checkout("3", [1, 1]);
+        first.key = ObjKey::new("shop", "a-first");
+        s.cache
+            .routes
+            .insert((first.key.clone(), first.kind), first);
+        s.derived = crate::state::derived::Derived::compute(&s);
+        assert_eq!(s.derived.routes[0].key.name, "a-first");
+        // No frame is drawn between the filter's Enter and W (fast typing, a paste).
+        press(&mut s, &mut ui, &km, "/checkout\nW");
+        assert_eq!(editor(&s).key, ObjKey::new("shop", "checkout"));
+    }
+
+    #[test]
     fn read_only_opens_no_editor_and_refuses_an_open_confirm() {
         let (mut s, mut ui, km) = world(true);
         assert_eq!(press(&mut s, &mut ui, &km, "W"), vec![]);
