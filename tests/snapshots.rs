@@ -331,6 +331,69 @@ fn mesh_namespace_detail() {
     insta::assert_snapshot!(t.backend());
 }
 
+/// The shop detail during rollouts: cart stuck (no progress for the configured time), web
+/// in progress, and the header indicator; then web finished.
+#[test]
+fn mesh_namespace_detail_rollouts() {
+    use meshctl_tui::state::cache::Obj;
+    let mut s = Screen::new("dark");
+    s.state.rollouts.stuck_after = jiff::SignedDuration::from_secs(90);
+    let workload = |s: &Screen, name: &str| {
+        s.state
+            .cache
+            .workloads
+            .values()
+            .find(|w| w.key.name == name)
+            .cloned()
+            .unwrap()
+    };
+    let apply = |s: &mut Screen, w: meshctl_tui::cluster::objects::WorkloadInfo| {
+        s.watch(
+            Kind::Deployments,
+            WatchEvent::Apply(Box::new(Obj::Workload(w))),
+        );
+    };
+    // A restart of both: new spec observed, no new pod available yet.
+    let mut cart = workload(&s, "cart");
+    (cart.generation, cart.observed_generation, cart.updated) = (Some(2), Some(2), 0);
+    cart.rollout.total = 1;
+    apply(&mut s, cart);
+    s.msg(Msg::Tick(s.state.now + jiff::SignedDuration::from_secs(60)));
+    let mut web = workload(&s, "web");
+    (web.generation, web.observed_generation) = (Some(5), Some(5));
+    (web.updated, web.available, web.ready) = (2, 1, 1);
+    web.rollout.total = 3;
+    apply(&mut s, web.clone());
+    s.msg(Msg::Tick(s.state.now + jiff::SignedDuration::from_secs(30)));
+    s.keys("4");
+    s.draw();
+    s.keys("G");
+    s.key(KeyCode::Enter);
+    let t = s.draw();
+    let buf = t.backend().buffer();
+    assert_role(buf, &s.theme, "STUCK", Role::Error);
+    assert_role(buf, &s.theme, "1 stuck", Role::Error);
+    assert_role(buf, &s.theme, "1 running", Role::Warn);
+    assert_role(
+        buf,
+        &s.theme,
+        "1 old replicas are pending termination",
+        Role::Muted,
+    );
+    insta::assert_snapshot!(
+        "mesh_namespace_detail_rollouts_stuck_and_running",
+        t.backend()
+    );
+
+    // web finishes: a mark instead of a bar; cart stays stuck.
+    (web.updated, web.available, web.ready) = (2, 2, 2);
+    web.rollout.total = 2;
+    apply(&mut s, web);
+    let t = s.draw();
+    assert_role(t.backend().buffer(), &s.theme, "✓ rolled out", Role::Ok);
+    insta::assert_snapshot!("mesh_namespace_detail_rollouts_one_done", t.backend());
+}
+
 #[test]
 fn certificates_placeholder() {
     let mut s = Screen::new("monochrome");

@@ -35,6 +35,7 @@ pub struct Session {
     pub client: Option<kube::Client>,
     watchers: Vec<JoinHandle<()>>,
     audit: AuditLog,
+    stuck_timer: crate::app::clock::StuckTimer,
 }
 
 impl Session {
@@ -45,6 +46,7 @@ impl Session {
             client: None,
             watchers: Vec::new(),
             audit: AuditLog::open_default(),
+            stuck_timer: Default::default(),
         }
     }
 
@@ -286,8 +288,21 @@ async fn handle(
     tx: &UnboundedSender<Msg>,
     msg: Msg,
 ) -> bool {
-    let redraw = !matches!(msg, Msg::Tick(_));
+    // A tick redraws only when a rollout turned stuck (nothing else shows the clock); other
+    // messages get the real time, so rollout progress is stamped when it is seen.
+    let redraw = match &msg {
+        Msg::Tick(t) => state.rollouts.turned_stuck(state.now, *t),
+        _ => {
+            state.now = jiff::Timestamp::now();
+            true
+        }
+    };
+    let rearm = matches!(msg, Msg::Watch(_) | Msg::Tick(_));
     let effects = update(state, view, keymap, msg);
+    if rearm {
+        let next = state.rollouts.next_deadline(state.now);
+        session.stuck_timer.arm(next, tx);
+    }
     for e in effects {
         match e {
             Effect::Quit => state.quit = true,

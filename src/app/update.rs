@@ -63,6 +63,7 @@ fn on_watch(state: &mut AppState, w: WatchMsg) {
     if w.generation != state.generation {
         return; // from watchers of a previous context or namespace scope
     }
+    state.rollouts.on_watch(w.kind, &w.event, state.now);
     match w.event {
         WatchEvent::Reset(objs) => state.cache.reset(w.kind, objs),
         WatchEvent::Apply(o) => state.cache.apply(*o),
@@ -773,6 +774,7 @@ mod tests {
             observed_generation: None,
             conditions: vec![],
             created: None,
+            rollout: Default::default(),
         };
         s.cache.workloads.insert((w.key.clone(), w.kind), w);
         s.view = ViewId::Mesh;

@@ -2,6 +2,7 @@
 pub mod cache;
 pub mod derived;
 pub mod input;
+pub mod rollout;
 pub mod write;
 
 use std::collections::BTreeMap;
@@ -93,6 +94,8 @@ pub struct AppState {
     pub derived: Derived,
     /// Bumped whenever `derived` is recomputed, so widgets can cache what they build from it.
     pub derived_version: u64,
+    /// When each rollout last made progress (stuck detection).
+    pub rollouts: rollout::Rollouts,
 }
 
 impl AppState {
@@ -118,6 +121,7 @@ impl AppState {
             stale: true,
             derived: Derived::default(),
             derived_version: 0,
+            rollouts: rollout::Rollouts::default(),
         }
     }
 

@@ -56,6 +56,10 @@ pub fn header(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
             h
         },
     ));
+    spans.extend(super::rollout::indicator(
+        state.rollouts.summary(&state.cache, state.now),
+        th,
+    ));
     let mut tabs = vec![Span::styled(" ", h)];
     for (i, v) in ViewId::ALL.iter().enumerate() {
         let style = if *v == state.view {

@@ -2,6 +2,7 @@
 pub mod chrome;
 pub mod detail;
 pub mod modals;
+pub mod rollout;
 pub mod tables;
 pub mod theme;
 pub mod tree_view;
