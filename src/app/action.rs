@@ -72,6 +72,10 @@ pub enum Action {
     ToggleAllNamespaces,
     /// Restart the selected workload like `kubectl rollout restart` (always confirmed).
     RolloutRestart,
+    /// Revert this session's last applied change (always confirmed).
+    Undo,
+    /// The audit log overlay (`:audit`).
+    ShowAudit,
     /// Explicitly unbinds a key in a user config.
     None,
 }
@@ -82,7 +86,9 @@ impl Action {
         match self {
             Action::Quit => "quit",
             Action::Help => "help for this view",
-            Action::CommandPalette => "command palette (:gw :routes :fe :mesh :certs :ns :ctx)",
+            Action::CommandPalette => {
+                "command palette (:gw :routes :fe :mesh :certs :ns :ctx :audit)"
+            }
             Action::Filter => "filter rows",
             Action::Back => "back / close / clear filter",
             Action::Up => "move up",
@@ -103,6 +109,8 @@ impl Action {
             Action::ShowCerts => "Certificates view",
             Action::ToggleAllNamespaces => "toggle all namespaces / last namespace",
             Action::RolloutRestart => "rollout restart selected workload (confirms)",
+            Action::Undo => "undo this session's last change (confirms)",
+            Action::ShowAudit => "audit log of writes (:audit)",
             Action::None => "(unbound)",
         }
     }
@@ -120,6 +128,8 @@ impl Action {
             Action::CollapseAll => "collapse all",
             Action::ToggleAllNamespaces => "all ns",
             Action::RolloutRestart => "restart",
+            Action::Undo => "undo",
+            Action::ShowAudit => "audit",
             _ => self.describe(),
         }
     }

@@ -27,7 +27,16 @@ pub fn update(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, msg: Ms
             on_watch(state, w);
             vec![]
         }
+        Msg::Undoable(u) => {
+            crate::app::undo::undoable(state, u);
+            vec![]
+        }
+        Msg::AuditLoaded(rows) => {
+            crate::app::audit_view::loaded(state, rows);
+            vec![]
+        }
         Msg::WriteDone { op, result } => {
+            crate::app::undo::written(state, &op, result.is_ok());
             match result {
                 Ok(text) => state.flash(
                     format!("{} {}: {text}", op.verb(), op.object()),
@@ -37,6 +46,10 @@ pub fn update(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, msg: Ms
                     format!("{} {} failed: {text}", op.verb(), op.object()),
                     Level::Error,
                 ),
+            }
+            // The audit overlay shows this write's line as soon as it is written.
+            if crate::app::audit_view::is_open(state) {
+                return vec![Effect::LoadAudit];
             }
             vec![]
         }
@@ -116,6 +129,12 @@ fn on_key(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, key: KeyEve
             return vec![];
         }
         Some(Modal::Confirm(_)) => return confirm_key(state, key),
+        Some(Modal::Audit(_)) => {
+            return match crate::app::audit_view::key(state, keymap, key) {
+                Ok(effects) => effects,
+                Err(action) => act(state, ui, action),
+            };
+        }
         Some(Modal::Notice(_)) => {
             // Any key dismisses it; the key itself is not acted on.
             state.modals.pop();
@@ -185,6 +204,8 @@ pub fn act(state: &mut AppState, ui: &mut ViewState, action: Action) -> Vec<Effe
             return set_namespace(state, next);
         }
         Action::RolloutRestart => return rollout_restart(state, ui),
+        Action::Undo => return crate::app::undo::request(state, READ_ONLY),
+        Action::ShowAudit => return crate::app::audit_view::open(state),
         Action::Up
         | Action::Down
         | Action::PageUp
@@ -494,6 +515,7 @@ fn run_command(state: &mut AppState, text: &str) -> Vec<Effect> {
             show(state, v);
             vec![]
         }
+        Ok(Command::Audit) => crate::app::audit_view::open(state),
         Ok(Command::Help) => {
             state.modals.push(Modal::Help { scroll: 0 });
             vec![]

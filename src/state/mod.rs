@@ -1,8 +1,10 @@
 //! Plain data the app loop owns. No I/O: the reducer in `app::update` changes it.
+pub mod audit_view;
 pub mod cache;
 pub mod derived;
 pub mod input;
 pub mod rollout;
+pub mod undo;
 pub mod write;
 
 use std::collections::BTreeMap;
@@ -49,6 +51,8 @@ pub enum Modal {
     Notice(Vec<String>),
     /// A write waiting for an explicit yes.
     Confirm(Box<write::Confirm>),
+    /// The audit log (`:audit`).
+    Audit(Box<audit_view::AuditView>),
 }
 
 /// A drill-in screen on top of a view's list.
@@ -96,6 +100,8 @@ pub struct AppState {
     pub derived_version: u64,
     /// When each rollout last made progress (stuck detection).
     pub rollouts: rollout::Rollouts,
+    /// This session's last applied write, revertable with `U`.
+    pub undo: Option<Box<crate::cluster::write::undo::Undoable>>,
 }
 
 impl AppState {
@@ -122,6 +128,7 @@ impl AppState {
             derived: Derived::default(),
             derived_version: 0,
             rollouts: rollout::Rollouts::default(),
+            undo: None,
         }
     }
 

@@ -2,6 +2,7 @@
 //! into a patch (cluster::write); the reducer never sees kube types.
 
 use crate::cluster::objects::{ObjKey, WorkloadKind};
+use crate::cluster::write::undo::Undoable;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WriteOp {
@@ -11,6 +12,8 @@ pub enum WriteOp {
         key: ObjKey,
         resource_version: String,
     },
+    /// Reverts this session's last applied write (any op: see `cluster::write::undo`).
+    Undo(Box<Undoable>),
 }
 
 impl WriteOp {
@@ -18,12 +21,14 @@ impl WriteOp {
     pub fn object(&self) -> String {
         match self {
             WriteOp::RolloutRestart { kind, key, .. } => format!("{} {key}", kind.as_str()),
+            WriteOp::Undo(u) => u.inverse.target.display(),
         }
     }
 
     pub fn verb(&self) -> &'static str {
         match self {
             WriteOp::RolloutRestart { .. } => "rollout restart",
+            WriteOp::Undo(_) => "undo",
         }
     }
 }
@@ -65,6 +70,7 @@ impl Confirm {
                 ));
                 body.push("sidecar injection. A server dry-run runs first; nothing is written if it fails.".into());
             }
+            WriteOp::Undo(u) => body.extend(super::undo::confirm_lines(u)),
         }
         Confirm {
             op,

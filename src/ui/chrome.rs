@@ -184,6 +184,13 @@ pub fn footer(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         Some(Modal::Filter(_)) => &[],
         Some(Modal::Help { .. }) => &[Action::Back, Action::Down, Action::Up],
         Some(Modal::Notice(_)) | Some(Modal::Confirm(_)) => &[],
+        Some(Modal::Audit(_)) => &[
+            Action::Back,
+            Action::Down,
+            Action::Up,
+            Action::Enter,
+            Action::Undo,
+        ],
         None if state.detail().is_some() => &[
             Action::Back,
             Action::Down,

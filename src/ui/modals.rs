@@ -24,6 +24,13 @@ pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         Some(Modal::Filter(input)) => prompt(f, area, ctx, "/", input, &[], 0),
         Some(Modal::Notice(lines)) => notice(f, area, ctx, lines),
         Some(Modal::Confirm(c)) => confirm(f, area, ctx, c),
+        Some(Modal::Audit(v)) => super::audit::draw(
+            f,
+            area,
+            super::chrome::header_height(state, area.width),
+            v,
+            ctx,
+        ),
         None => {}
     }
 }
@@ -75,6 +82,7 @@ pub fn help_lines(state: &AppState, ctx: &Ctx) -> Vec<Line<'static>> {
             "watch one namespace / all namespaces",
         ),
         (":ctx <name>", "switch kubeconfig context"),
+        (":audit", "audit log of writes, newest first"),
         (":help", "this help"),
         (":q", "quit"),
     ] {
