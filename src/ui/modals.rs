@@ -14,6 +14,18 @@ use crate::state::input::TextInput;
 use crate::state::{AppState, Modal};
 
 pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
+    // The audit overlay stays visible under a dialog opened from it (undo, help).
+    let below = state.modals.iter().rev().skip(1);
+    if let Some(v) = below
+        .filter_map(|m| match m {
+            Modal::Audit(v) => Some(v),
+            _ => None,
+        })
+        .next()
+    {
+        let top = super::chrome::header_height(state, area.width);
+        super::audit::draw(f, area, top, v, ctx);
+    }
     match state.modals.last() {
         Some(Modal::Help { scroll }) => help(f, area, state, ctx, *scroll),
         Some(Modal::Palette(input)) => {
