@@ -119,6 +119,28 @@ pub struct AuditTail {
     pub error: Option<String>,
 }
 
+/// One line of the log as the `:audit` view shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuditRow {
+    Entry(Box<AuditEntry>),
+    /// A line that is not an entry (hand-edited, truncated, from another version): shown as
+    /// such, never dropped silently. `line` counts from 1.
+    Unreadable {
+        line: usize,
+        text: String,
+    },
+}
+
+/// The newest lines of the log, newest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditRows {
+    pub rows: Vec<AuditRow>,
+    /// Where the log is (for the view's title).
+    pub path: Option<String>,
+    /// Why the file could not be read at all (a missing file is just empty).
+    pub error: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct AuditLog {
     path: Option<PathBuf>,
@@ -161,6 +183,44 @@ impl AuditLog {
             .open(path)
             .and_then(|mut f| f.write_all(line.as_bytes()))
             .map_err(fail)
+    }
+
+    /// The last `n` lines, newest first, unreadable ones included (as such).
+    pub fn read_rows(&self, n: usize) -> AuditRows {
+        let mut out = AuditRows {
+            path: self.path.as_ref().map(|p| p.display().to_string()),
+            ..AuditRows::default()
+        };
+        let Some(path) = &self.path else {
+            out.error = Some("audit log disabled: no data directory (set MESHCTL_DATA_DIR)".into());
+            return out;
+        };
+        let text = match std::fs::read(path) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return out,
+            Err(e) => {
+                out.error = Some(format!("audit log {}: {e}", path.display()));
+                return out;
+            }
+        };
+        let lines: Vec<(usize, &str)> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .collect();
+        out.rows = lines
+            .into_iter()
+            .rev()
+            .take(n)
+            .map(|(i, l)| match serde_json::from_str(l) {
+                Ok(e) => AuditRow::Entry(Box::new(e)),
+                Err(_) => AuditRow::Unreadable {
+                    line: i + 1,
+                    text: l.to_string(),
+                },
+            })
+            .collect();
+        out
     }
 
     /// The last `n` readable entries, oldest first; unreadable lines are skipped (and

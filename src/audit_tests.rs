@@ -126,3 +126,54 @@ fn secret_patches_are_not_logged() {
             .contains("aHVudGVyMg==")
     );
 }
+
+#[test]
+fn rows_are_newest_first_with_unreadable_lines_shown_as_such() {
+    let dir = temp_dir("rows");
+    let log = AuditLog::open(Some(dir.clone()));
+    assert_eq!(
+        log.read_rows(10).rows,
+        vec![],
+        "no file yet: empty, no error"
+    );
+    let first = set_namespace_labels("shop", "7", &[], &["a".into()]);
+    let second = set_namespace_labels("web", "8", &[], &["b".into()]);
+    log.append(&AuditEntry::from_report(
+        "ctx",
+        None,
+        &first,
+        &applied_report(),
+        None,
+    ))
+    .unwrap();
+    let path = dir.join(AUDIT_FILE);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("{not json\n\n");
+    std::fs::write(&path, text).unwrap();
+    log.append(&AuditEntry::from_report(
+        "ctx",
+        None,
+        &second,
+        &applied_report(),
+        None,
+    ))
+    .unwrap();
+    let rows = log.read_rows(10);
+    assert_eq!(rows.error, None);
+    assert!(
+        rows.path
+            .as_deref()
+            .is_some_and(|p| p.ends_with(AUDIT_FILE))
+    );
+    let names: Vec<String> = rows
+        .rows
+        .iter()
+        .map(|r| match r {
+            AuditRow::Entry(e) => e.object.name.clone(),
+            AuditRow::Unreadable { line, text } => format!("line {line}: {text}"),
+        })
+        .collect();
+    assert_eq!(names, vec!["web", "line 2: {not json", "shop"]);
+    assert_eq!(log.read_rows(1).rows.len(), 1, "only the newest n");
+    std::fs::remove_dir_all(dir).unwrap();
+}

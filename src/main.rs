@@ -16,6 +16,8 @@ async fn main() -> Result<()> {
     let (cfg, mut warnings) = config::load(cli.config.as_deref());
     let (keymap, w) = cfg.keymap();
     warnings.extend(w);
+    let (stuck_after, w) = cfg.rollout_stuck_after();
+    warnings.extend(w);
     let config_dir = config::config_dir();
     let (theme, w) = Theme::resolve(
         cli.theme.as_deref().or(cfg.theme.as_deref()),
@@ -47,6 +49,7 @@ async fn main() -> Result<()> {
         cli.read_only || cfg.read_only,
         jiff::Timestamp::now(),
     );
+    state.rollouts.stuck_after = stuck_after;
     if !warnings.is_empty() {
         state.modals.push(Modal::Notice(warnings));
     }

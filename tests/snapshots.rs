@@ -378,6 +378,69 @@ fn mesh_namespace_detail() {
     insta::assert_snapshot!(t.backend());
 }
 
+/// The shop detail during rollouts: cart stuck (no progress for the configured time), web
+/// in progress, and the header indicator; then web finished.
+#[test]
+fn mesh_namespace_detail_rollouts() {
+    use meshctl_tui::state::cache::Obj;
+    let mut s = Screen::new("dark");
+    s.state.rollouts.stuck_after = jiff::SignedDuration::from_secs(90);
+    let workload = |s: &Screen, name: &str| {
+        s.state
+            .cache
+            .workloads
+            .values()
+            .find(|w| w.key.name == name)
+            .cloned()
+            .unwrap()
+    };
+    let apply = |s: &mut Screen, w: meshctl_tui::cluster::objects::WorkloadInfo| {
+        s.watch(
+            Kind::Deployments,
+            WatchEvent::Apply(Box::new(Obj::Workload(w))),
+        );
+    };
+    // A restart of both: new spec observed, no new pod available yet.
+    let mut cart = workload(&s, "cart");
+    (cart.generation, cart.observed_generation, cart.updated) = (Some(2), Some(2), 0);
+    cart.rollout.total = 1;
+    apply(&mut s, cart);
+    s.msg(Msg::Tick(s.state.now + jiff::SignedDuration::from_secs(60)));
+    let mut web = workload(&s, "web");
+    (web.generation, web.observed_generation) = (Some(5), Some(5));
+    (web.updated, web.available, web.ready) = (2, 1, 1);
+    web.rollout.total = 3;
+    apply(&mut s, web.clone());
+    s.msg(Msg::Tick(s.state.now + jiff::SignedDuration::from_secs(30)));
+    s.keys("4");
+    s.draw();
+    s.keys("G");
+    s.key(KeyCode::Enter);
+    let t = s.draw();
+    let buf = t.backend().buffer();
+    assert_role(buf, &s.theme, "STUCK", Role::Error);
+    assert_role(buf, &s.theme, "1 stuck", Role::Error);
+    assert_role(buf, &s.theme, "1 running", Role::Warn);
+    assert_role(
+        buf,
+        &s.theme,
+        "1 old replicas are pending termination",
+        Role::Muted,
+    );
+    insta::assert_snapshot!(
+        "mesh_namespace_detail_rollouts_stuck_and_running",
+        t.backend()
+    );
+
+    // web finishes: a mark instead of a bar; cart stays stuck.
+    (web.updated, web.available, web.ready) = (2, 2, 2);
+    web.rollout.total = 2;
+    apply(&mut s, web);
+    let t = s.draw();
+    assert_role(t.backend().buffer(), &s.theme, "✓ rolled out", Role::Ok);
+    insta::assert_snapshot!("mesh_namespace_detail_rollouts_one_done", t.backend());
+}
+
 #[test]
 fn certificates_placeholder() {
     let mut s = Screen::new("monochrome");
@@ -387,6 +450,87 @@ fn certificates_placeholder() {
 }
 
 // ---------------------------------------------------------------------------------- modals
+
+fn restart_request() -> meshctl_tui::cluster::write::WriteRequest {
+    use meshctl_tui::cluster::write::{Target, rollout_restart};
+    rollout_restart(
+        Target::deployment("shop", "cart"),
+        "41",
+        "2026-11-25T11:58:00Z".parse().unwrap(),
+    )
+}
+
+/// The audit overlay over the Mesh view: an applied restart (newest, selected, its patch in
+/// the pane), an unreadable line, a forbidden one.
+#[test]
+fn audit_view() {
+    use meshctl_tui::audit::{AuditEntry, AuditRow, AuditRows};
+    use meshctl_tui::cluster::write::{DryRun, WriteOutcome, WriteReport};
+    let mut s = Screen::new("dark");
+    s.keys("4:audit");
+    s.key(KeyCode::Enter);
+    let entry = |report: &WriteReport, time: &str, user: Option<&str>| {
+        let mut e = AuditEntry::from_report("snap", user, &restart_request(), report, Some("41"));
+        e.time = time.into();
+        AuditRow::Entry(Box::new(e))
+    };
+    let applied = WriteReport {
+        dry_run: DryRun::Passed,
+        outcome: Some(WriteOutcome::Applied {
+            resource_version: "42".into(),
+            object: serde_json::Value::Null,
+        }),
+    };
+    let forbidden = WriteReport {
+        dry_run: DryRun::Rejected(WriteOutcome::Forbidden(
+            "deployments.apps \"cart\" is forbidden".into(),
+        )),
+        outcome: None,
+    };
+    s.msg(Msg::AuditLoaded(AuditRows {
+        rows: vec![
+            entry(&applied, "2026-11-25T11:58:00.5Z", Some("alice")),
+            AuditRow::Unreadable {
+                line: 2,
+                text: "{truncated".into(),
+            },
+            entry(&forbidden, "2026-11-25T11:50:00Z", None),
+        ],
+        path: Some("/data/audit.jsonl".into()),
+        error: None,
+    }));
+    let t = s.draw();
+    let buf = t.backend().buffer();
+    assert_role(buf, &s.theme, "rejected", Role::Error);
+    assert_role(buf, &s.theme, "unreadable line", Role::Warn);
+    insta::assert_snapshot!(t.backend());
+}
+
+/// `U` after a restart applied in this session: the confirm names the object and shows the
+/// inverse patch, Cancel focused.
+#[test]
+fn undo_confirm() {
+    use meshctl_tui::cluster::write::undo::Undoable;
+    use meshctl_tui::cluster::write::{DryRun, WriteOutcome, WriteReport};
+    let mut s = Screen::new("monochrome");
+    let before = serde_json::json!({"metadata": {"resourceVersion": "41"},
+        "spec": {"template": {"metadata": {"annotations": {
+            "kubectl.kubernetes.io/restartedAt": "2026-11-01T09:00:00Z"}}}}});
+    let mut after = before.clone();
+    after["metadata"]["resourceVersion"] = "42".into();
+    let report = WriteReport {
+        dry_run: DryRun::Passed,
+        outcome: Some(WriteOutcome::Applied {
+            resource_version: "42".into(),
+            object: after,
+        }),
+    };
+    let u = Undoable::of("snap", &restart_request(), Some(before), &report).unwrap();
+    s.msg(Msg::Undoable(Box::new(u)));
+    s.keys("4U");
+    let t = s.draw();
+    insta::assert_snapshot!(t.backend());
+}
 
 #[test]
 fn help_gateways() {

@@ -75,6 +75,10 @@ pub enum Action {
     /// Open the traffic-weight editor for the selected route rule (writes only after a
     /// confirm with the diff).
     EditWeights,
+    /// Revert this session's last applied change (always confirmed).
+    Undo,
+    /// The audit log overlay (`:audit`).
+    ShowAudit,
     /// Explicitly unbinds a key in a user config.
     None,
 }
@@ -85,7 +89,9 @@ impl Action {
         match self {
             Action::Quit => "quit",
             Action::Help => "help for this view",
-            Action::CommandPalette => "command palette (:gw :routes :fe :mesh :certs :ns :ctx)",
+            Action::CommandPalette => {
+                "command palette (:gw :routes :fe :mesh :certs :ns :ctx :audit)"
+            }
             Action::Filter => "filter rows",
             Action::Back => "back / close / clear filter",
             Action::Up => "move up",
@@ -109,6 +115,8 @@ impl Action {
             Action::EditWeights => {
                 "edit backend weights of the selected route rule (diff + confirm)"
             }
+            Action::Undo => "undo this session's last change (confirms)",
+            Action::ShowAudit => "audit log of writes (:audit)",
             Action::None => "(unbound)",
         }
     }
@@ -127,6 +135,8 @@ impl Action {
             Action::ToggleAllNamespaces => "all ns",
             Action::RolloutRestart => "restart",
             Action::EditWeights => "weights",
+            Action::Undo => "undo",
+            Action::ShowAudit => "audit",
             _ => self.describe(),
         }
     }

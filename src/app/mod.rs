@@ -1,7 +1,10 @@
 //! The app loop: messages in, reducer, effects out, draw when dirty.
 pub mod action;
+pub mod audit_view;
+pub mod clock;
 pub mod msg;
 pub mod palette;
 pub mod run;
+pub mod undo;
 pub mod update;
 pub mod weights;

@@ -19,6 +19,10 @@ pub enum Msg {
         generation: u64,
         result: Result<ConnInfo, String>,
     },
+    /// A write just applied can be undone (sent before its `WriteDone`).
+    Undoable(Box<crate::cluster::write::undo::Undoable>),
+    /// The audit log as read for the `:audit` overlay.
+    AuditLoaded(crate::audit::AuditRows),
     /// The result of an `Effect::Write`, in words for the user.
     WriteDone {
         op: WriteOp,
@@ -49,5 +53,7 @@ pub enum Effect {
     },
     /// A confirmed write. Never produced in read-only mode.
     Write(WriteOp),
+    /// Read the audit log (answered by `Msg::AuditLoaded`).
+    LoadAudit,
     Quit,
 }

@@ -12,9 +12,11 @@ pub enum Command {
     Context(Option<String>),
     Help,
     Quit,
+    /// `:audit`: the audit log overlay.
+    Audit,
 }
 
-pub const VERBS: [&str; 5] = ["ns", "ctx", "help", "quit", "q"];
+pub const VERBS: [&str; 6] = ["ns", "ctx", "audit", "help", "quit", "q"];
 
 pub fn parse(input: &str) -> Result<Command, String> {
     let mut words = input.split_whitespace();
@@ -41,9 +43,10 @@ pub fn parse(input: &str) -> Result<Command, String> {
         }
         "ctx" | "context" | "contexts" => Ok(Command::Context(arg)),
         "help" | "?" => Ok(Command::Help),
+        "audit" | "audit-log" => Ok(Command::Audit),
         "q" | "quit" | "q!" | "exit" => Ok(Command::Quit),
         _ => Err(format!(
-            "unknown command :{verb} (try :gw :routes :fe :mesh :certs :ns :ctx :q)"
+            "unknown command :{verb} (try :gw :routes :fe :mesh :certs :ns :ctx :audit :q)"
         )),
     }
 }
@@ -130,6 +133,7 @@ mod tests {
         assert_eq!(parse("ns"), Ok(Command::Namespace(None)));
         assert_eq!(parse("ctx prod"), Ok(Command::Context(Some("prod".into()))));
         assert_eq!(parse("q"), Ok(Command::Quit));
+        assert_eq!(parse("audit"), Ok(Command::Audit));
         assert!(parse("frobnicate").unwrap_err().contains("unknown command"));
         assert!(parse("ns a b").is_err());
     }

@@ -35,6 +35,7 @@ pub struct Session {
     pub client: Option<kube::Client>,
     watchers: Vec<JoinHandle<()>>,
     audit: AuditLog,
+    stuck_timer: crate::app::clock::StuckTimer,
 }
 
 impl Session {
@@ -45,6 +46,7 @@ impl Session {
             client: None,
             watchers: Vec::new(),
             audit: AuditLog::open_default(),
+            stuck_timer: Default::default(),
         }
     }
 
@@ -115,18 +117,42 @@ impl Session {
         let audit = self.audit.clone();
         let tx = tx.clone();
         tokio::spawn(async move {
-            let (req, rv_before) = request_for(&op);
-            let report = write::execute(&client, &req).await;
-            let entry =
-                AuditEntry::from_report(&context, user.as_deref(), &req, &report, Some(&rv_before));
+            // Every write reads its object first, so that it can be undone; an undo is
+            // checked against what the write left (see cluster::write::undo).
+            let (req, report, undo) = match &op {
+                WriteOp::Undo(u) => {
+                    let (req, report) = write::undo::execute_undo(&client, u).await;
+                    (req, report, None)
+                }
+                other => {
+                    let (req, _) = request_for(other);
+                    let (report, undo) =
+                        write::undo::execute_undoable(&client, &context, &req).await;
+                    (req, report, undo)
+                }
+            };
+            let rv_before = req.patch.precondition().map(String::from);
+            let mut entry = AuditEntry::from_report(
+                &context,
+                user.as_deref(),
+                &req,
+                &report,
+                rv_before.as_deref(),
+            );
+            if let Some(u) = &undo {
+                entry = entry.with_undo(&u.inverse);
+            }
             let audit_error = audit.append(&entry).err();
             let conflict = matches!(
                 report.final_outcome(),
                 Some(write::WriteOutcome::Conflict { .. })
             );
-            let mut result = describe(&report);
+            let mut result = describe(&report, req.verb);
             if let Some(e) = audit_error {
                 result = result.map(|ok| format!("{ok} (audit log: {e})"));
+            }
+            if let Some(u) = undo {
+                let _ = tx.send(Msg::Undoable(Box::new(u)));
             }
             let _ = tx.send(Msg::WriteDone {
                 op,
@@ -176,12 +202,16 @@ fn request_for(op: &WriteOp) -> (write::WriteRequest, String) {
                 resource_version.clone(),
             )
         }
+        WriteOp::Undo(u) => (u.inverse.clone(), u.applied_resource_version().into()),
     }
 }
 
 /// The report in words: what happened, with the server's reason when it refused.
-fn describe(report: &write::WriteReport) -> Result<String, String> {
+fn describe(report: &write::WriteReport, verb: &str) -> Result<String, String> {
     match report.final_outcome() {
+        Some(write::WriteOutcome::Conflict { message, .. }) if verb == "undo" => Err(format!(
+            "changed since your write; undo refused, nothing was written. ({message})"
+        )),
         Some(write::WriteOutcome::Applied {
             resource_version, ..
         }) => Ok(format!("applied (resourceVersion {resource_version})")),
@@ -196,6 +226,19 @@ fn describe(report: &write::WriteReport) -> Result<String, String> {
         None => Err("no outcome".into()),
     }
 }
+
+impl Session {
+    /// Reads the audit log off the UI task and answers with `Msg::AuditLoaded`.
+    fn load_audit(&self, tx: &UnboundedSender<Msg>) {
+        let (audit, tx) = (self.audit.clone(), tx.clone());
+        tokio::task::spawn_blocking(move || {
+            let _ = tx.send(Msg::AuditLoaded(audit.read_rows(AUDIT_ROWS)));
+        });
+    }
+}
+
+/// The `:audit` overlay shows at most this many (newest) lines.
+const AUDIT_ROWS: usize = 500;
 
 impl Drop for Session {
     fn drop(&mut self) {
@@ -316,13 +359,27 @@ async fn handle(
     tx: &UnboundedSender<Msg>,
     msg: Msg,
 ) -> bool {
-    let redraw = !matches!(msg, Msg::Tick(_));
+    // A tick redraws only when a rollout turned stuck (nothing else shows the clock); other
+    // messages get the real time, so rollout progress is stamped when it is seen.
+    let redraw = match &msg {
+        Msg::Tick(t) => state.rollouts.turned_stuck(state.now, *t),
+        _ => {
+            state.now = jiff::Timestamp::now();
+            true
+        }
+    };
+    let rearm = matches!(msg, Msg::Watch(_) | Msg::Tick(_));
     let effects = update(state, view, keymap, msg);
+    if rearm {
+        let next = state.rollouts.next_deadline(state.now);
+        session.stuck_timer.arm(next, tx);
+    }
     for e in effects {
         match e {
             Effect::Quit => state.quit = true,
             Effect::Rewatch { .. } => session.watch(state, tx),
             Effect::Write(op) => session.write(op, state, tx),
+            Effect::LoadAudit => session.load_audit(tx),
             Effect::Connect {
                 context,
                 generation,

@@ -28,12 +28,21 @@ pub fn update(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, msg: Ms
             on_watch(state, w);
             vec![]
         }
+        Msg::Undoable(u) => {
+            crate::app::undo::undoable(state, u);
+            vec![]
+        }
+        Msg::AuditLoaded(rows) => {
+            crate::app::audit_view::loaded(state, rows);
+            vec![]
+        }
         Msg::WriteDone {
             op,
             result,
             conflict,
         } => {
             weights::write_done(state, &result, conflict);
+            crate::app::undo::written(state, &op, result.is_ok());
             match result {
                 Ok(text) => state.flash(
                     format!("{} {}: {text}", op.verb(), op.object()),
@@ -43,6 +52,10 @@ pub fn update(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, msg: Ms
                     format!("{} {} failed: {text}", op.verb(), op.object()),
                     Level::Error,
                 ),
+            }
+            // The audit overlay shows this write's line as soon as it is written.
+            if crate::app::audit_view::is_open(state) {
+                return vec![Effect::LoadAudit];
             }
             vec![]
         }
@@ -69,6 +82,7 @@ fn on_watch(state: &mut AppState, w: WatchMsg) {
     if w.generation != state.generation {
         return; // from watchers of a previous context or namespace scope
     }
+    state.rollouts.on_watch(w.kind, &w.event, state.now);
     match w.event {
         WatchEvent::Reset(objs) => state.cache.reset(w.kind, objs),
         WatchEvent::Apply(o) => state.cache.apply(*o),
@@ -132,6 +146,12 @@ fn on_key(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, key: KeyEve
         }
         Some(Modal::Confirm(_)) => return confirm_key(state, key),
         Some(Modal::Weights(_)) => return weights::key(state, key),
+        Some(Modal::Audit(_)) => {
+            return match crate::app::audit_view::key(state, keymap, key) {
+                Ok(effects) => effects,
+                Err(action) => act(state, ui, action),
+            };
+        }
         Some(Modal::Notice(_)) => {
             // Any key dismisses it; the key itself is not acted on.
             state.modals.pop();
@@ -202,6 +222,8 @@ pub fn act(state: &mut AppState, ui: &mut ViewState, action: Action) -> Vec<Effe
         }
         Action::RolloutRestart => return rollout_restart(state, ui),
         Action::EditWeights => return weights::open(state, ui),
+        Action::Undo => return crate::app::undo::request(state, READ_ONLY),
+        Action::ShowAudit => return crate::app::audit_view::open(state),
         Action::Up
         | Action::Down
         | Action::PageUp
@@ -512,6 +534,7 @@ fn run_command(state: &mut AppState, text: &str) -> Vec<Effect> {
             show(state, v);
             vec![]
         }
+        Ok(Command::Audit) => crate::app::audit_view::open(state),
         Ok(Command::Help) => {
             state.modals.push(Modal::Help { scroll: 0 });
             vec![]
@@ -792,6 +815,7 @@ mod tests {
             observed_generation: None,
             conditions: vec![],
             created: None,
+            rollout: Default::default(),
         };
         s.cache.workloads.insert((w.key.clone(), w.kind), w);
         s.view = ViewId::Mesh;

@@ -6,6 +6,7 @@
 //! record of writes, and it stores patches, not object dumps.
 
 mod build;
+pub mod undo;
 
 use kube::api::{Api, ApiResource, DynamicObject, Patch, PatchParams};
 use serde::{Deserialize, Serialize};

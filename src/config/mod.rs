@@ -30,11 +30,38 @@ pub struct Config {
     pub theme: Option<String>,
     /// Hide every action that would change the cluster.
     pub read_only: bool,
+    /// An unfinished rollout whose counts do not change for this long is flagged STUCK
+    /// (`"5m"`, `"90s"`, `"1h 30m"`; default 5m). ProgressDeadlineExceeded flags it at once.
+    pub rollout_stuck_after: Option<String>,
     /// `[keys.global]`, `[keys.<view>]` tables; see `default_keymap.toml`.
     pub keys: KeyOverrides,
 }
 
 impl Config {
+    /// `rollout_stuck_after` as a duration; a bad or non-positive value gives the default
+    /// and a warning.
+    pub fn rollout_stuck_after(&self) -> (jiff::SignedDuration, Option<String>) {
+        let default = crate::state::rollout::DEFAULT_STUCK_AFTER;
+        let Some(text) = &self.rollout_stuck_after else {
+            return (default, None);
+        };
+        match text.trim().parse::<jiff::SignedDuration>() {
+            Ok(d) if d.is_positive() => (d, None),
+            Ok(_) => (
+                default,
+                Some(format!(
+                    "rollout_stuck_after = {text:?} must be positive; using 5m"
+                )),
+            ),
+            Err(e) => (
+                default,
+                Some(format!(
+                    "rollout_stuck_after = {text:?} is not a duration like \"5m\" ({e}); using 5m"
+                )),
+            ),
+        }
+    }
+
     /// The default keymap with this config's `[keys.*]` applied, plus warnings for bad entries.
     pub fn keymap(&self) -> (Keymap, Vec<String>) {
         let mut keymap = Keymap::default();
@@ -168,6 +195,25 @@ mod tests {
         assert!(kw.is_empty());
         let x = "x".parse::<KeyChord>().expect("key");
         assert_eq!(keymap.action_for_chord(ViewId::Mesh, x), Some(Action::Quit));
+    }
+
+    #[test]
+    fn rollout_stuck_after_parses_durations_and_warns_on_bad_ones() {
+        let d = |src: &str| parse(src, origin()).0.rollout_stuck_after();
+        assert_eq!(d(""), (jiff::SignedDuration::from_mins(5), None));
+        assert_eq!(
+            d("rollout_stuck_after = \"90s\""),
+            (jiff::SignedDuration::from_secs(90), None)
+        );
+        assert_eq!(d("rollout_stuck_after = \"2m\"").0.as_secs(), 120);
+        for bad in ["\"soon\"", "\"0s\""] {
+            let (v, w) = d(&format!("rollout_stuck_after = {bad}"));
+            assert_eq!(v.as_secs(), 300);
+            assert!(
+                w.is_some_and(|w| w.contains("rollout_stuck_after")),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -373,6 +373,7 @@ mod tests {
             observed_generation: None,
             conditions: vec![],
             created: None,
+            rollout: Default::default(),
         }
     }
 

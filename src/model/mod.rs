@@ -1,6 +1,7 @@
 //! Pure derivations from the cache to what the views show. No I/O, heavily unit-tested.
 pub mod frontends;
 pub mod mesh;
+pub mod rollout;
 pub mod routes;
 pub mod topology;
 pub mod tree;

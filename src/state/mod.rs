@@ -1,7 +1,10 @@
 //! Plain data the app loop owns. No I/O: the reducer in `app::update` changes it.
+pub mod audit_view;
 pub mod cache;
 pub mod derived;
 pub mod input;
+pub mod rollout;
+pub mod undo;
 pub mod weights;
 pub mod write;
 
@@ -51,6 +54,8 @@ pub enum Modal {
     Confirm(Box<write::Confirm>),
     /// The traffic-weight editor for one route rule.
     Weights(Box<weights::WeightEditor>),
+    /// The audit log (`:audit`).
+    Audit(Box<audit_view::AuditView>),
 }
 
 /// A drill-in screen on top of a view's list.
@@ -98,6 +103,10 @@ pub struct AppState {
     pub derived: Derived,
     /// Bumped whenever `derived` is recomputed, so widgets can cache what they build from it.
     pub derived_version: u64,
+    /// When each rollout last made progress (stuck detection).
+    pub rollouts: rollout::Rollouts,
+    /// This session's last applied write, revertable with `U`.
+    pub undo: Option<Box<crate::cluster::write::undo::Undoable>>,
 }
 
 impl AppState {
@@ -124,6 +133,8 @@ impl AppState {
             stale: true,
             derived: Derived::default(),
             derived_version: 0,
+            rollouts: rollout::Rollouts::default(),
+            undo: None,
         }
     }
 

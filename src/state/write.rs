@@ -2,6 +2,7 @@
 //! into a patch (cluster::write); the reducer never sees kube types.
 
 use crate::cluster::objects::{ObjKey, RouteKind, WorkloadKind};
+use crate::cluster::write::undo::Undoable;
 use crate::state::weights::WeightChange;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +21,8 @@ pub enum WriteOp {
         resource_version: String,
         changes: Vec<WeightChange>,
     },
+    /// Reverts this session's last applied write (any op: see `cluster::write::undo`).
+    Undo(Box<Undoable>),
 }
 
 impl WriteOp {
@@ -28,6 +31,7 @@ impl WriteOp {
         match self {
             WriteOp::RolloutRestart { kind, key, .. } => format!("{} {key}", kind.as_str()),
             WriteOp::SetWeights { kind, key, .. } => format!("{} {key}", kind.kind()),
+            WriteOp::Undo(u) => u.inverse.target.display(),
         }
     }
 
@@ -35,6 +39,7 @@ impl WriteOp {
         match self {
             WriteOp::RolloutRestart { .. } => "rollout restart",
             WriteOp::SetWeights { .. } => "set weights",
+            WriteOp::Undo(_) => "undo",
         }
     }
 }
@@ -103,6 +108,7 @@ impl Confirm {
                     body.push(format!("+ {}  weight {}", c.label, c.after));
                 }
             }
+            WriteOp::Undo(u) => body.extend(super::undo::confirm_lines(u)),
         }
         Confirm {
             op,

@@ -56,6 +56,10 @@ pub fn header(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
             h
         },
     ));
+    spans.extend(super::rollout::indicator(
+        state.rollouts.summary(&state.cache, state.now),
+        th,
+    ));
     let mut tabs = vec![Span::styled(" ", h)];
     for (i, v) in ViewId::ALL.iter().enumerate() {
         let style = if *v == state.view {
@@ -180,6 +184,13 @@ pub fn footer(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         Some(Modal::Filter(_)) => &[],
         Some(Modal::Help { .. }) => &[Action::Back, Action::Down, Action::Up],
         Some(Modal::Notice(_)) | Some(Modal::Confirm(_)) | Some(Modal::Weights(_)) => &[],
+        Some(Modal::Audit(_)) => &[
+            Action::Back,
+            Action::Down,
+            Action::Up,
+            Action::Enter,
+            Action::Undo,
+        ],
         None if state.detail().is_some() => &[
             Action::Back,
             Action::Down,

@@ -7,7 +7,7 @@ use ratatui::widgets::Paragraph;
 
 use super::theme::{Role, Theme};
 use super::view_state::ViewState;
-use super::{Ctx, tone_role};
+use super::{Ctx, rollout, tone_role};
 use crate::cluster::objects::{ObjKey, RouteKind, find_cond};
 use crate::model::mesh::{ControlPlanes, injection, restart_reason};
 use crate::model::topology::route_node;
@@ -112,7 +112,7 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>, Vec<u
                 anchors.push(out.len());
                 let pods: Vec<_> = cache.pods_in(ns).filter(|p| w.selects(p)).collect();
                 let with = pods.iter().filter(|p| p.sidecar.is_some()).count();
-                out.push(Line::from(vec![
+                let mut spans = vec![
                     Span::styled(
                         format!("{} {}", w.kind.as_str(), w.key.name),
                         th.style(Role::Accent),
@@ -123,7 +123,11 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>, Vec<u
                         w.desired,
                         pods.len()
                     )),
-                ]));
+                ];
+                let (rs, stuck) = state.rollouts.status(w, state.now);
+                spans.extend(rollout::mark(&rs, th).filter(|_| !stuck));
+                out.push(Line::from(spans));
+                out.extend(rollout::progress_line(w, state, th));
                 for p in pods {
                     shown.push(&p.key);
                     out.push(pod_line(p, &inj.effective, expected.as_deref(), th));

@@ -1,7 +1,9 @@
 //! Drawing: pure functions of the state (plus widget interaction state). No I/O.
+pub mod audit;
 pub mod chrome;
 pub mod detail;
 pub mod modals;
+pub mod rollout;
 pub mod tables;
 pub mod theme;
 pub mod tree_view;

@@ -14,6 +14,18 @@ use crate::state::input::TextInput;
 use crate::state::{AppState, Modal};
 
 pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
+    // The audit overlay stays visible under a dialog opened from it (undo, help).
+    let below = state.modals.iter().rev().skip(1);
+    if let Some(v) = below
+        .filter_map(|m| match m {
+            Modal::Audit(v) => Some(v),
+            _ => None,
+        })
+        .next()
+    {
+        let top = super::chrome::header_height(state, area.width);
+        super::audit::draw(f, area, top, v, ctx);
+    }
     match state.modals.last() {
         Some(Modal::Help { scroll }) => help(f, area, state, ctx, *scroll),
         Some(Modal::Palette(input)) => {
@@ -25,6 +37,13 @@ pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         Some(Modal::Notice(lines)) => notice(f, area, ctx, lines),
         Some(Modal::Confirm(c)) => confirm(f, area, ctx, c),
         Some(Modal::Weights(e)) => super::weights::draw(f, area, e, ctx),
+        Some(Modal::Audit(v)) => super::audit::draw(
+            f,
+            area,
+            super::chrome::header_height(state, area.width),
+            v,
+            ctx,
+        ),
         None => {}
     }
 }
@@ -109,6 +128,7 @@ pub fn help_lines(state: &AppState, ctx: &Ctx) -> Vec<Line<'static>> {
             "watch one namespace / all namespaces",
         ),
         (":ctx <name>", "switch kubeconfig context"),
+        (":audit", "audit log of writes, newest first"),
         (":help", "this help"),
         (":q", "quit"),
     ] {

@@ -208,8 +208,9 @@ impl ServiceInfo {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum WorkloadKind {
+    #[default]
     Deployment,
     StatefulSet,
     DaemonSet,
@@ -225,9 +226,27 @@ impl WorkloadKind {
     }
 }
 
+/// The status fields `kubectl rollout status` reads beyond the common counts
+/// (see `model::rollout`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RolloutFields {
+    /// Deployment `status.replicas`: pods of every ReplicaSet, old ones included.
+    pub total: i32,
+    /// StatefulSet/DaemonSet `spec.updateStrategy.type` is not RollingUpdate (OnDelete):
+    /// kubectl has no rollout status for it.
+    pub on_delete: bool,
+    /// StatefulSet `spec.updateStrategy.rollingUpdate` is set (the API server defaults its
+    /// partition to 0), with that partition.
+    pub rolling_update: Option<Option<i32>>,
+    /// StatefulSet `status.currentRevision` / `status.updateRevision` / `currentReplicas`.
+    pub current_revision: Option<String>,
+    pub update_revision: Option<String>,
+    pub current_replicas: i32,
+}
+
 /// Deployments, StatefulSets and DaemonSets: enough to group pods, find control planes and
-/// (later) show rollout progress.
-#[derive(Debug, Clone, PartialEq)]
+/// show rollout progress.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkloadInfo {
     pub kind: WorkloadKind,
     pub key: ObjKey,
@@ -246,6 +265,7 @@ pub struct WorkloadInfo {
     pub observed_generation: Option<i64>,
     pub conditions: Vec<Cond>,
     pub created: Option<Timestamp>,
+    pub rollout: RolloutFields,
 }
 
 impl WorkloadInfo {
@@ -288,6 +308,7 @@ impl WorkloadInfo {
             observed_generation: None,
             conditions: Vec::new(),
             created: created(meta),
+            rollout: RolloutFields::default(),
         }
     }
 
@@ -331,6 +352,7 @@ impl From<&Deployment> for WorkloadInfo {
         w.ready = st.and_then(|s| s.ready_replicas).unwrap_or(0);
         w.available = st.and_then(|s| s.available_replicas).unwrap_or(0);
         w.observed_generation = st.and_then(|s| s.observed_generation);
+        w.rollout.total = st.and_then(|s| s.replicas).unwrap_or(0);
         w.conditions = st
             .and_then(|s| s.conditions.as_ref())
             .map(|c| {
@@ -364,6 +386,18 @@ impl From<&StatefulSet> for WorkloadInfo {
         w.ready = st.and_then(|s| s.ready_replicas).unwrap_or(0);
         w.available = st.and_then(|s| s.available_replicas).unwrap_or(0);
         w.observed_generation = st.and_then(|s| s.observed_generation);
+        let strategy = spec.and_then(|s| s.update_strategy.as_ref());
+        w.rollout.on_delete = strategy
+            .and_then(|u| u.type_.as_deref())
+            .is_some_and(|t| t != "RollingUpdate");
+        w.rollout.rolling_update = strategy
+            .and_then(|u| u.rolling_update.as_ref())
+            .map(|r| r.partition);
+        if let Some(st) = st {
+            w.rollout.current_revision = st.current_revision.clone();
+            w.rollout.update_revision = st.update_revision.clone();
+            w.rollout.current_replicas = st.current_replicas.unwrap_or(0);
+        }
         w
     }
 }
@@ -385,6 +419,10 @@ impl From<&DaemonSet> for WorkloadInfo {
             w.available = st.number_available.unwrap_or(0);
             w.observed_generation = st.observed_generation;
         }
+        w.rollout.on_delete = spec
+            .and_then(|s| s.update_strategy.as_ref())
+            .and_then(|u| u.type_.as_deref())
+            .is_some_and(|t| t != "RollingUpdate");
         w
     }
 }
