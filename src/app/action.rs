@@ -72,6 +72,12 @@ pub enum Action {
     ToggleAllNamespaces,
     /// Restart the selected workload like `kubectl rollout restart` (always confirmed).
     RolloutRestart,
+    /// Namespace sidecar injection labels (chooser, then confirm, then a restart offer).
+    ToggleInjection,
+    /// The selected workload's pod-template label `sidecar.istio.io/inject`.
+    WorkloadInjection,
+    /// Rollout restart of many workloads: those that need it, or all in a namespace.
+    BulkRestart,
     /// Explicitly unbinds a key in a user config.
     None,
 }
@@ -103,6 +109,13 @@ impl Action {
             Action::ShowCerts => "Certificates view",
             Action::ToggleAllNamespaces => "toggle all namespaces / last namespace",
             Action::RolloutRestart => "rollout restart selected workload (confirms)",
+            Action::ToggleInjection => {
+                "namespace sidecar injection: enable, revision, fix conflict, disable (confirms)"
+            }
+            Action::WorkloadInjection => {
+                "workload's pod-template label sidecar.istio.io/inject (confirms)"
+            }
+            Action::BulkRestart => "bulk rollout restart: those needing it, or all (confirms)",
             Action::None => "(unbound)",
         }
     }
@@ -120,6 +133,9 @@ impl Action {
             Action::CollapseAll => "collapse all",
             Action::ToggleAllNamespaces => "all ns",
             Action::RolloutRestart => "restart",
+            Action::ToggleInjection => "injection",
+            Action::WorkloadInjection => "inject label",
+            Action::BulkRestart => "bulk restart",
             _ => self.describe(),
         }
     }

@@ -28,6 +28,9 @@ pub fn update(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, msg: Ms
             vec![]
         }
         Msg::WriteDone { op, result } => {
+            if crate::app::inject::on_write_done(state, &op, &result) {
+                return vec![];
+            }
             match result {
                 Ok(text) => state.flash(
                     format!("{} {}: {text}", op.verb(), op.object()),
@@ -115,6 +118,8 @@ fn on_key(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, key: KeyEve
             return vec![];
         }
         Some(Modal::Confirm(_)) => return confirm_key(state, key),
+        Some(Modal::Chooser(_)) => return crate::app::inject::chooser_key(state, key),
+        Some(Modal::Plan(_)) => return crate::app::inject::plan_key(state, key),
         Some(Modal::Notice(_)) => {
             // Any key dismisses it; the key itself is not acted on.
             state.modals.pop();
@@ -184,6 +189,9 @@ pub fn act(state: &mut AppState, ui: &mut ViewState, action: Action) -> Vec<Effe
             return set_namespace(state, next);
         }
         Action::RolloutRestart => return rollout_restart(state, ui),
+        Action::ToggleInjection => return crate::app::inject::open_injection(state, ui),
+        Action::WorkloadInjection => return crate::app::inject::open_workload(state, ui),
+        Action::BulkRestart => return crate::app::inject::open_bulk(state, ui),
         Action::Up
         | Action::Down
         | Action::PageUp
@@ -258,7 +266,7 @@ pub fn selectable_workloads(state: &AppState) -> Vec<&crate::cluster::objects::W
     }
 }
 
-const READ_ONLY: &str =
+pub(crate) const READ_ONLY: &str =
     "read-only mode: writes are disabled (started with --read-only or read_only = true)";
 
 fn rollout_restart(state: &mut AppState, ui: &ViewState) -> Vec<Effect> {
@@ -773,6 +781,7 @@ mod tests {
             observed_generation: None,
             conditions: vec![],
             created: None,
+            ..Default::default()
         };
         s.cache.workloads.insert((w.key.clone(), w.kind), w);
         s.view = ViewId::Mesh;

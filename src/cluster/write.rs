@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use build::{
-    guarded_json_patch, guarded_merge_patch, rollout_restart, set_namespace_labels, undo_of,
+    guarded_json_patch, guarded_merge_patch, rollout_restart, set_namespace_labels,
+    set_template_label, undo_of,
 };
 
 /// `kubectl rollout restart` sets this pod-template annotation.

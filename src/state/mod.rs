@@ -1,6 +1,8 @@
 //! Plain data the app loop owns. No I/O: the reducer in `app::update` changes it.
 pub mod cache;
+pub mod chooser;
 pub mod derived;
+pub mod inject;
 pub mod input;
 pub mod write;
 
@@ -48,6 +50,10 @@ pub enum Modal {
     Notice(Vec<String>),
     /// A write waiting for an explicit yes.
     Confirm(Box<write::Confirm>),
+    /// Pick one of a few options (j/k, Enter; Esc cancels).
+    Chooser(Box<chooser::Chooser>),
+    /// One or many writes to review (scrollable) and confirm.
+    Plan(Box<chooser::Plan>),
 }
 
 /// A drill-in screen on top of a view's list.
@@ -93,6 +99,8 @@ pub struct AppState {
     pub derived: Derived,
     /// Bumped whenever `derived` is recomputed, so widgets can cache what they build from it.
     pub derived_version: u64,
+    /// Injection label writes and bulk restarts in flight.
+    pub inject: inject::InjectState,
 }
 
 impl AppState {
@@ -118,6 +126,7 @@ impl AppState {
             stale: true,
             derived: Derived::default(),
             derived_version: 0,
+            inject: Default::default(),
         }
     }
 

@@ -11,19 +11,38 @@ pub enum WriteOp {
         key: ObjKey,
         resource_version: String,
     },
+    /// Namespace labels set and removed in one merge patch (sidecar injection toggle).
+    SetNamespaceLabels {
+        namespace: String,
+        resource_version: String,
+        set: Vec<(String, String)>,
+        remove: Vec<String>,
+    },
+    /// The pod-template label `sidecar.istio.io/inject` ("true"/"false"), or its removal.
+    SetInjectLabel {
+        kind: WorkloadKind,
+        key: ObjKey,
+        resource_version: String,
+        value: Option<String>,
+    },
 }
 
 impl WriteOp {
     /// `Deployment shop/cart`.
     pub fn object(&self) -> String {
         match self {
-            WriteOp::RolloutRestart { kind, key, .. } => format!("{} {key}", kind.as_str()),
+            WriteOp::RolloutRestart { kind, key, .. } | WriteOp::SetInjectLabel { kind, key, .. } => {
+                format!("{} {key}", kind.as_str())
+            }
+            WriteOp::SetNamespaceLabels { namespace, .. } => format!("Namespace {namespace}"),
         }
     }
 
     pub fn verb(&self) -> &'static str {
         match self {
             WriteOp::RolloutRestart { .. } => "rollout restart",
+            WriteOp::SetNamespaceLabels { .. } => "label",
+            WriteOp::SetInjectLabel { .. } => "set sidecar.istio.io/inject on",
         }
     }
 }
@@ -65,6 +84,8 @@ impl Confirm {
                 ));
                 body.push("sidecar injection. A server dry-run runs first; nothing is written if it fails.".into());
             }
+            // Their previews are richer (pods that change): built by state::inject.
+            WriteOp::SetNamespaceLabels { .. } | WriteOp::SetInjectLabel { .. } => {}
         }
         Confirm {
             op,

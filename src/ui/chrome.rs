@@ -179,7 +179,7 @@ pub fn footer(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         Some(Modal::Palette(_)) => &[],
         Some(Modal::Filter(_)) => &[],
         Some(Modal::Help { .. }) => &[Action::Back, Action::Down, Action::Up],
-        Some(Modal::Notice(_)) | Some(Modal::Confirm(_)) => &[],
+        Some(Modal::Notice(_) | Modal::Confirm(_) | Modal::Chooser(_) | Modal::Plan(_)) => &[],
         None if state.detail().is_some() => &[
             Action::Back,
             Action::Down,
@@ -216,6 +216,14 @@ pub fn footer(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         )),
         Some(Modal::Confirm(_)) => spans.push(Span::styled(
             " tab switch Cancel/Confirm  enter choose  esc cancel",
+            th.style(Role::Footer),
+        )),
+        Some(Modal::Plan(_)) => spans.push(Span::styled(
+            " j/k scroll  tab switch Cancel/Confirm  enter choose  esc cancel",
+            th.style(Role::Footer),
+        )),
+        Some(Modal::Chooser(_)) => spans.push(Span::styled(
+            " j/k choose  enter next  esc cancel",
             th.style(Role::Footer),
         )),
         Some(Modal::Filter(_)) => spans.push(Span::styled(

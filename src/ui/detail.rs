@@ -9,7 +9,8 @@ use super::theme::{Role, Theme};
 use super::view_state::ViewState;
 use super::{Ctx, tone_role};
 use crate::cluster::objects::{ObjKey, find_cond};
-use crate::model::mesh::{ControlPlanes, injection, restart_reason};
+use crate::model::inject::{pod_want, restart_reason};
+use crate::model::mesh::{ControlPlanes, injection};
 use crate::model::topology::route_node;
 use crate::model::tree::Node;
 use crate::state::derived::known;
@@ -103,6 +104,8 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>, Vec<u
             ));
             out.push(Line::raw(""));
             let mut shown: Vec<&ObjKey> = Vec::new();
+            let workloads: Vec<_> = cache.workloads_in(ns).collect();
+            let want = |p| pod_want(&inj.effective, &workloads, p, &cps);
             for w in cache.workloads_in(ns) {
                 anchors.push(out.len());
                 let pods: Vec<_> = cache.pods_in(ns).filter(|p| w.selects(p)).collect();
@@ -121,7 +124,7 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>, Vec<u
                 ]));
                 for p in pods {
                     shown.push(&p.key);
-                    out.push(pod_line(p, &inj.effective, expected.as_deref(), th));
+                    out.push(pod_line(p, &want(p), th));
                 }
             }
             let orphans: Vec<_> = cache
@@ -134,7 +137,7 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>, Vec<u
                     th.style(Role::Accent),
                 ));
                 for p in orphans {
-                    out.push(pod_line(p, &inj.effective, expected.as_deref(), th));
+                    out.push(pod_line(p, &want(p), th));
                 }
             }
         }
@@ -204,8 +207,7 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>, Vec<u
 
 fn pod_line(
     p: &crate::cluster::objects::PodInfo,
-    inj: &crate::model::mesh::Injection,
-    expected: Option<&str>,
+    want: &crate::model::inject::Want,
     th: &Theme,
 ) -> Line<'static> {
     let proxy = |kind: &str, sc: &crate::cluster::objects::SidecarInfo| {
@@ -230,7 +232,7 @@ fn pod_line(
         )),
         sidecar,
     ];
-    if let Some(r) = restart_reason(p, inj, expected) {
+    if let Some(r) = restart_reason(p, want) {
         spans.push(Span::styled(
             format!("  NEEDS RESTART: {}", r.describe()),
             th.style(Role::Error),

@@ -1,4 +1,5 @@
 //! Drawing: pure functions of the state (plus widget interaction state). No I/O.
+pub mod chooser;
 pub mod chrome;
 pub mod detail;
 pub mod modals;

@@ -245,3 +245,33 @@ fn targets_display_and_resolve() {
     assert_eq!(Target::statefulset("a", "b").kind, "StatefulSet");
     assert_eq!(Target::daemonset("a", "b").group, "apps");
 }
+
+#[test]
+fn template_label_is_set_or_removed_under_the_precondition() {
+    let req = set_template_label(
+        Target::deployment("shop", "cart"),
+        "42",
+        "sidecar.istio.io/inject",
+        Some("false"),
+    );
+    assert_eq!(
+        merge(&req),
+        &json!({"metadata": {"resourceVersion": "42"}, "spec": {"template": {"metadata":
+            {"labels": {"sidecar.istio.io/inject": "false"}}}}})
+    );
+    assert_eq!(
+        req.summary,
+        "label Deployment shop/cart pod template: sidecar.istio.io/inject=false"
+    );
+    let req = set_template_label(
+        Target::statefulset("db", "pg"),
+        "7",
+        "sidecar.istio.io/inject",
+        None,
+    );
+    assert_eq!(
+        merge(&req)["spec"]["template"]["metadata"]["labels"]["sidecar.istio.io/inject"],
+        Value::Null
+    );
+    assert_eq!(req.verb, "label-template");
+}
