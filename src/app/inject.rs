@@ -321,3 +321,350 @@ fn offer_restart(
     );
     state.modals.push(Modal::Plan(Box::new(plan)));
 }
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyModifiers};
+
+    use super::*;
+    use crate::app::msg::Msg;
+    use crate::app::update::update;
+    use crate::cluster::objects::{
+        NamespaceInfo, ObjKey, PodInfo, SidecarInfo, WorkloadInfo, WorkloadKind,
+    };
+    use crate::config::Keymap;
+    use crate::state::ConnInfo;
+
+    fn ns(name: &str, labels: &[(&str, &str)]) -> NamespaceInfo {
+        NamespaceInfo {
+            name: name.into(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            phase: None,
+            resource_version: Some("7".into()),
+        }
+    }
+
+    fn workload(ns: &str, name: &str, labels: &[(&str, &str)]) -> WorkloadInfo {
+        WorkloadInfo {
+            key: ObjKey::new(ns, name),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            selector: [("app".to_string(), name.to_string())].into(),
+            resource_version: Some(format!("rv-{name}")),
+            desired: 1,
+            ready: 1,
+            ..Default::default()
+        }
+    }
+
+    fn pod(ns: &str, app: &str, rev: Option<&str>) -> PodInfo {
+        PodInfo {
+            key: ObjKey::new(ns, format!("{app}-1")),
+            labels: [("app".to_string(), app.to_string())].into(),
+            owner: None,
+            phase: "Running".into(),
+            ready: 1,
+            containers: 1,
+            restarts: 0,
+            gateway: None,
+            sidecar: rev.map(|r| SidecarInfo {
+                revision: Some(r.into()),
+                image_tag: None,
+            }),
+            inject_override: None,
+            ambient: false,
+            node: None,
+            created: None,
+            deleting: false,
+        }
+    }
+
+    /// shop: both labels (conflict), cart without sidecar, web with asm-1-22.
+    /// plain: no label, api without sidecar. Control plane asm-1-22.
+    fn cluster(read_only: bool) -> (AppState, ViewState, Keymap) {
+        let conn = ConnInfo {
+            context: "prod".into(),
+            ..Default::default()
+        };
+        let mut s = AppState::new(conn, None, read_only, jiff::Timestamp::UNIX_EPOCH);
+        s.view = ViewId::Mesh;
+        let c = &mut s.cache;
+        for n in [
+            ns(
+                "shop",
+                &[("istio-injection", "enabled"), ("istio.io/rev", "asm-1-22")],
+            ),
+            ns("plain", &[]),
+        ] {
+            c.namespaces.insert(n.name.clone(), n);
+        }
+        let cp = workload(
+            "aks-istio-system",
+            "istiod-asm-1-22",
+            &[("app", "istiod"), ("istio.io/rev", "asm-1-22")],
+        );
+        c.control_planes.insert(cp.key.clone(), cp);
+        for w in [
+            workload("shop", "cart", &[]),
+            workload("shop", "web", &[]),
+            workload("plain", "api", &[]),
+        ] {
+            c.workloads.insert((w.key.clone(), w.kind), w);
+        }
+        for p in [
+            pod("shop", "cart", None),
+            pod("shop", "web", Some("asm-1-22")),
+            pod("plain", "api", None),
+        ] {
+            c.pods.insert(p.key.clone(), p);
+        }
+        s.stale = true;
+        s.refresh();
+        (s, ViewState::default(), Keymap::default())
+    }
+
+    fn key(s: &mut AppState, ui: &mut ViewState, km: &Keymap, code: KeyCode) -> Vec<Effect> {
+        update(s, ui, km, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    }
+
+    fn ch(s: &mut AppState, ui: &mut ViewState, km: &Keymap, c: char) -> Vec<Effect> {
+        key(s, ui, km, KeyCode::Char(c))
+    }
+
+    fn chooser(s: &AppState) -> &crate::state::chooser::Chooser {
+        match s.modals.last() {
+            Some(Modal::Chooser(c)) => c,
+            other => panic!("chooser expected, got {other:?}"),
+        }
+    }
+
+    fn plan(s: &AppState) -> &Plan {
+        match s.modals.last() {
+            Some(Modal::Plan(p)) => p,
+            other => panic!("plan expected, got {other:?}"),
+        }
+    }
+
+    fn select_ns(s: &AppState, ui: &mut ViewState, name: &str) {
+        let i = s.derived.mesh.iter().position(|r| r.namespace == name);
+        ui.table(ViewId::Mesh).select(i);
+    }
+
+    #[test]
+    fn conflict_fix_is_offered_first_and_needs_an_explicit_confirm() {
+        let (mut s, mut ui, km) = cluster(false);
+        select_ns(&s, &mut ui, "shop");
+        assert_eq!(ch(&mut s, &mut ui, &km, 'I'), vec![]);
+        let c = chooser(&s);
+        assert_eq!(
+            c.options,
+            vec![
+                "fix conflict: keep istio-injection=enabled, remove istio.io/rev=asm-1-22",
+                "fix conflict: keep istio.io/rev=asm-1-22, remove istio-injection=enabled",
+                "disable: remove istio-injection and istio.io/rev (pods may still opt in)",
+                "disable for every pod: istio-injection=disabled (beats pod opt-ins)",
+            ],
+            "enabling by either label is what a conflict fix does: not offered twice"
+        );
+        assert!(c.intro.iter().any(|l| l.contains("IST0123")));
+        // Second option: keep the revision.
+        ch(&mut s, &mut ui, &km, 'j');
+        assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Enter), vec![]);
+        let p = plan(&s);
+        assert!(!p.ok_focused, "Cancel has the focus");
+        let body = p.body.join("\n");
+        assert!(body.contains("context:   prod"), "{body}");
+        assert!(
+            body.contains(
+                "istio-injection=enabled istio.io/rev=asm-1-22  ->  istio.io/rev=asm-1-22"
+            ),
+            "{body}"
+        );
+        assert!(body.contains("Running pods do not change now"), "{body}");
+        assert!(body.contains("cart: 1 pod gain a sidecar (asm-1-22)"), "{body}");
+        // Enter on Cancel: nothing.
+        assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Enter), vec![]);
+        assert!(s.modals.is_empty());
+        // Again, Tab to Confirm, Enter: one guarded write.
+        ch(&mut s, &mut ui, &km, 'I');
+        ch(&mut s, &mut ui, &km, 'j');
+        key(&mut s, &mut ui, &km, KeyCode::Enter);
+        key(&mut s, &mut ui, &km, KeyCode::Tab);
+        let fx = key(&mut s, &mut ui, &km, KeyCode::Enter);
+        let op = WriteOp::SetNamespaceLabels {
+            namespace: "shop".into(),
+            resource_version: "7".into(),
+            set: vec![],
+            remove: vec!["istio-injection".into()],
+        };
+        assert_eq!(fx, vec![Effect::Write(op.clone())]);
+        // Success: the restart offer lists exactly the workloads whose pods change.
+        let done = Msg::WriteDone {
+            op,
+            result: Ok("applied (resourceVersion 8)".into()),
+        };
+        assert_eq!(update(&mut s, &mut ui, &km, done), vec![]);
+        let p = plan(&s);
+        assert!(!p.ok_focused);
+        assert_eq!(
+            p.ops,
+            vec![WriteOp::RolloutRestart {
+                kind: WorkloadKind::Deployment,
+                key: ObjKey::new("shop", "cart"),
+                resource_version: "rv-cart".into(),
+            }]
+        );
+        // Cancel keeps the pods as they are.
+        assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Esc), vec![]);
+        assert!(s.modals.is_empty());
+    }
+
+    #[test]
+    fn a_failed_label_write_offers_no_restart() {
+        let (mut s, mut ui, km) = cluster(false);
+        select_ns(&s, &mut ui, "plain");
+        ch(&mut s, &mut ui, &km, 'I');
+        assert_eq!(chooser(&s).options[0], "enable: istio-injection=enabled (default revision: asm-1-22)");
+        key(&mut s, &mut ui, &km, KeyCode::Enter);
+        key(&mut s, &mut ui, &km, KeyCode::Tab);
+        let fx = key(&mut s, &mut ui, &km, KeyCode::Enter);
+        let Some(Effect::Write(op)) = fx.first().cloned() else {
+            panic!("write expected: {fx:?}")
+        };
+        let done = Msg::WriteDone {
+            op,
+            result: Err("conflict: changed".into()),
+        };
+        update(&mut s, &mut ui, &km, done);
+        assert!(s.modals.is_empty());
+        assert!(matches!(&s.flash, Some((m, Level::Error)) if m.contains("conflict")));
+        assert!(s.inject.pending_labels.is_empty());
+    }
+
+    #[test]
+    fn read_only_refuses_every_step_in_the_reducer() {
+        let (mut s, mut ui, km) = cluster(true);
+        select_ns(&s, &mut ui, "shop");
+        for c in ['I', 'B'] {
+            assert_eq!(ch(&mut s, &mut ui, &km, c), vec![]);
+            assert!(s.modals.is_empty(), "{c} opens nothing");
+            assert!(matches!(&s.flash, Some((m, Level::Warn)) if m.contains("read-only")));
+        }
+        s.details.insert(ViewId::Mesh, Detail::Namespace("shop".into()));
+        assert_eq!(ch(&mut s, &mut ui, &km, 'S'), vec![]);
+        assert!(s.modals.is_empty());
+        // Dialogs already open (e.g. read-only switched on by config reload) write nothing.
+        let cps = ControlPlanes::from_workloads(s.cache.control_planes.values());
+        let c = injection_chooser("prod", &s.cache.namespaces["shop"], &cps);
+        s.modals.push(Modal::Chooser(Box::new(c)));
+        assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Enter), vec![]);
+        assert!(s.modals.is_empty(), "the pick is refused");
+        let items = needs_restart(&s.cache, &["shop".into()]);
+        let mut p = restart_plan("prod", "shop", "restart", &items);
+        p.ok_focused = true;
+        s.modals.push(Modal::Plan(Box::new(p)));
+        assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Enter), vec![]);
+    }
+
+    #[test]
+    fn workload_label_preview_says_the_template_change_rolls_and_offers_no_restart() {
+        let (mut s, mut ui, km) = cluster(false);
+        s.details.insert(ViewId::Mesh, Detail::Namespace("shop".into()));
+        // Workloads in the detail: cart, web. Select web (has a sidecar).
+        ch(&mut s, &mut ui, &km, 'j');
+        ch(&mut s, &mut ui, &km, 'S');
+        let c = chooser(&s);
+        assert_eq!(c.options.len(), 3);
+        assert!(c.options[2].ends_with("(current)"), "no label set now");
+        // Picking the current value changes nothing.
+        ch(&mut s, &mut ui, &km, 'G');
+        key(&mut s, &mut ui, &km, KeyCode::Enter);
+        assert!(s.modals.is_empty());
+        ch(&mut s, &mut ui, &km, 'S');
+        ch(&mut s, &mut ui, &km, 'j'); // false: opt out
+        key(&mut s, &mut ui, &km, KeyCode::Enter);
+        let body = plan(&s).body.join("\n");
+        assert!(body.contains("Deployment shop/web"), "{body}");
+        assert!(body.contains("(not set)  ->  \"false\""), "{body}");
+        assert!(body.contains("New pods get no sidecar (before: a sidecar of revision asm-1-22)"), "{body}");
+        assert!(body.contains("rolls out by itself"), "{body}");
+        key(&mut s, &mut ui, &km, KeyCode::Tab);
+        let fx = key(&mut s, &mut ui, &km, KeyCode::Enter);
+        let op = WriteOp::SetInjectLabel {
+            kind: WorkloadKind::Deployment,
+            key: ObjKey::new("shop", "web"),
+            resource_version: "rv-web".into(),
+            value: Some("false".into()),
+        };
+        assert_eq!(fx, vec![Effect::Write(op.clone())]);
+        let done = Msg::WriteDone {
+            op,
+            result: Ok("applied".into()),
+        };
+        update(&mut s, &mut ui, &km, done);
+        assert!(s.modals.is_empty(), "no redundant restart offer");
+        assert!(matches!(&s.flash, Some((m, _)) if m.contains("rolls its pods")));
+    }
+
+    #[test]
+    fn bulk_restart_lists_those_in_need_and_summarizes_failures() {
+        let (mut s, mut ui, km) = cluster(false);
+        select_ns(&s, &mut ui, "shop");
+        ch(&mut s, &mut ui, &km, 'B');
+        assert_eq!(
+            chooser(&s).options,
+            vec![
+                "all workloads that need a restart in 2 namespaces in view (1)",
+                "all workloads in namespace shop (2)",
+            ]
+        );
+        key(&mut s, &mut ui, &km, KeyCode::Enter);
+        let p = plan(&s);
+        assert_eq!(p.ops.len(), 1, "only cart: plain injects nothing, web matches");
+        assert!(p.body.iter().any(|l| l.contains("Deployment shop/cart: 1 pod gain")));
+        key(&mut s, &mut ui, &km, KeyCode::Esc);
+        // All in the namespace: two restarts, each its own write.
+        ch(&mut s, &mut ui, &km, 'B');
+        ch(&mut s, &mut ui, &km, 'j');
+        key(&mut s, &mut ui, &km, KeyCode::Enter);
+        key(&mut s, &mut ui, &km, KeyCode::Tab);
+        let fx = key(&mut s, &mut ui, &km, KeyCode::Enter);
+        assert_eq!(fx.len(), 2);
+        let ops: Vec<WriteOp> = fx
+            .into_iter()
+            .map(|e| match e {
+                Effect::Write(op) => op,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        update(
+            &mut s,
+            &mut ui,
+            &km,
+            Msg::WriteDone {
+                op: ops[0].clone(),
+                result: Ok("applied".into()),
+            },
+        );
+        assert!(matches!(&s.flash, Some((m, Level::Info)) if m.contains("1/2 answered")));
+        update(
+            &mut s,
+            &mut ui,
+            &km,
+            Msg::WriteDone {
+                op: ops[1].clone(),
+                result: Err("forbidden: denied".into()),
+            },
+        );
+        let Some((m, Level::Error)) = &s.flash else {
+            panic!("{:?}", s.flash)
+        };
+        assert!(m.contains("1/2 succeeded") && m.contains("Deployment shop/web: forbidden: denied"), "{m}");
+        assert!(s.inject.batch.is_none());
+    }
+}

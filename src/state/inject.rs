@@ -117,10 +117,7 @@ pub fn injection_choices(ns: &NamespaceInfo, cps: &ControlPlanes) -> Vec<LabelCh
             remove: vec![INJECTION_LABEL.into()],
         });
     }
-    let only = |i: Option<&str>, r: Option<&str>| inj.as_deref() == i && rev.as_deref() == r;
-    if let Some(def) = cps.default_revision()
-        && !only(Some("enabled"), None)
-    {
+    if let Some(def) = cps.default_revision() {
         out.push(LabelChoice {
             label: format!("enable: {INJECTION_LABEL}=enabled (default revision: {def})"),
             set: s(INJECTION_LABEL, "enabled"),
@@ -128,13 +125,11 @@ pub fn injection_choices(ns: &NamespaceInfo, cps: &ControlPlanes) -> Vec<LabelCh
         });
     }
     for r in cps.by_revision.keys() {
-        if !only(None, Some(r)) {
-            out.push(LabelChoice {
-                label: format!("enable revision {r}: {REV_LABEL}={r}"),
-                set: s(REV_LABEL, r),
-                remove: vec![INJECTION_LABEL.into()],
-            });
-        }
+        out.push(LabelChoice {
+            label: format!("enable revision {r}: {REV_LABEL}={r}"),
+            set: s(REV_LABEL, r),
+            remove: vec![INJECTION_LABEL.into()],
+        });
     }
     if inj.is_some() || rev.is_some() {
         out.push(LabelChoice {
@@ -145,13 +140,19 @@ pub fn injection_choices(ns: &NamespaceInfo, cps: &ControlPlanes) -> Vec<LabelCh
             remove: vec![INJECTION_LABEL.into(), REV_LABEL.into()],
         });
     }
-    if !only(Some("disabled"), None) {
-        out.push(LabelChoice {
-            label: format!("disable for every pod: {INJECTION_LABEL}=disabled (beats pod opt-ins)"),
-            set: s(INJECTION_LABEL, "disabled"),
-            remove: vec![REV_LABEL.into()],
-        });
-    }
+    out.push(LabelChoice {
+        label: format!("disable for every pod: {INJECTION_LABEL}=disabled (beats pod opt-ins)"),
+        set: s(INJECTION_LABEL, "disabled"),
+        remove: vec![REV_LABEL.into()],
+    });
+    // Leave out what changes nothing, and what a conflict fix above already does.
+    let mut seen = vec![ns.labels.clone()];
+    out.retain(|c| {
+        let after = apply(&ns.labels, &c.set, &c.remove);
+        let new = !seen.contains(&after);
+        seen.push(after);
+        new
+    });
     out
 }
 
