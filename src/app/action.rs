@@ -109,13 +109,9 @@ impl Action {
             Action::ShowCerts => "Certificates view",
             Action::ToggleAllNamespaces => "toggle all namespaces / last namespace",
             Action::RolloutRestart => "rollout restart selected workload (confirms)",
-            Action::ToggleInjection => {
-                "namespace sidecar injection: enable, revision, fix conflict, disable (confirms)"
-            }
-            Action::WorkloadInjection => {
-                "workload's pod-template label sidecar.istio.io/inject (confirms)"
-            }
-            Action::BulkRestart => "bulk rollout restart: those needing it, or all (confirms)",
+            Action::ToggleInjection => "namespace sidecar injection labels (confirms)",
+            Action::WorkloadInjection => "workload sidecar.istio.io/inject label (confirms)",
+            Action::BulkRestart => "bulk rollout restart (lists, confirms)",
             Action::None => "(unbound)",
         }
     }

@@ -164,12 +164,12 @@ pub fn chooser_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 (1, Some(ns)) => (
                     all_in(&state.cache, ns),
                     format!("restart all workloads in {ns}"),
-                    ns.clone(),
+                    vec![ns.clone()],
                 ),
                 _ => (
                     needs_restart(&state.cache, &scope),
                     "restart workloads that need it".to_string(),
-                    scope.join(", "),
+                    scope,
                 ),
             };
             if items.is_empty() {
@@ -313,7 +313,7 @@ fn offer_restart(
     }
     let items: Vec<RestartItem> = changes.iter().map(RestartItem::from).collect();
     let what = format!("restart workloads affected by the new labels of {namespace}");
-    let mut plan = restart_plan(&state.conn.context, namespace, &what, &items);
+    let mut plan = restart_plan(&state.conn.context, &[namespace.to_string()], &what, &items);
     plan.body.insert(0, format!("Labels written: {}", inject::injection_labels(labels_after)));
     state.flash(
         format!("{done}; restart the affected workloads now? (Cancel keeps them as they are)"),
@@ -486,7 +486,7 @@ mod tests {
             "{body}"
         );
         assert!(body.contains("Running pods do not change now"), "{body}");
-        assert!(body.contains("cart: 1 pod gain a sidecar (asm-1-22)"), "{body}");
+        assert!(body.contains("cart: 1 pod gains a sidecar (asm-1-22)"), "{body}");
         // Enter on Cancel: nothing.
         assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Enter), vec![]);
         assert!(s.modals.is_empty());
@@ -565,7 +565,7 @@ mod tests {
         assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Enter), vec![]);
         assert!(s.modals.is_empty(), "the pick is refused");
         let items = needs_restart(&s.cache, &["shop".into()]);
-        let mut p = restart_plan("prod", "shop", "restart", &items);
+        let mut p = restart_plan("prod", &["shop".into()], "restart", &items);
         p.ok_focused = true;
         s.modals.push(Modal::Plan(Box::new(p)));
         assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Enter), vec![]);
@@ -626,7 +626,7 @@ mod tests {
         key(&mut s, &mut ui, &km, KeyCode::Enter);
         let p = plan(&s);
         assert_eq!(p.ops.len(), 1, "only cart: plain injects nothing, web matches");
-        assert!(p.body.iter().any(|l| l.contains("Deployment shop/cart: 1 pod gain")));
+        assert!(p.body.iter().any(|l| l.contains("Deployment shop/cart: 1 pod gains")));
         key(&mut s, &mut ui, &km, KeyCode::Esc);
         // All in the namespace: two restarts, each its own write.
         ch(&mut s, &mut ui, &km, 'B');

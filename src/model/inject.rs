@@ -33,7 +33,16 @@ pub struct PodInject {
 }
 
 impl PodInject {
+    /// istiod never gets a sidecar: Istio's charts label its pods `inject=false`; clusters
+    /// (and fixtures) that omit it must not see istiod as "needs restart".
     pub fn of_template(w: &WorkloadInfo) -> PodInject {
+        if w.control_plane_revision().is_some() {
+            return PodInject {
+                label: Some("false".into()),
+                effective: Some(false),
+                rev: None,
+            };
+        }
         PodInject {
             label: w.template_inject_label.clone(),
             effective: w.template_inject,
@@ -154,22 +163,26 @@ impl WorkloadChange {
 
     /// "2 pods gain a sidecar (asm-1-22)", "1 pod loses its sidecar", ...
     pub fn describe(&self) -> String {
-        let pods = |n: usize| if n == 1 { "1 pod".into() } else { format!("{n} pods") };
+        // "1 pod gains", "2 pods gain".
+        let pods = |n: usize, verb: &str| match n {
+            1 => format!("1 pod {verb}s"),
+            n => format!("{n} pods {verb}"),
+        };
         let mut parts = Vec::new();
         if self.gain > 0 {
             let rev = match &self.want {
                 Want::Revision(r) => format!(" ({r})"),
                 _ => String::new(),
             };
-            parts.push(format!("{} gain a sidecar{rev}", pods(self.gain)));
+            parts.push(format!("{} a sidecar{rev}", pods(self.gain, "gain")));
         }
         if self.lose > 0 {
-            parts.push(format!("{} lose the sidecar", pods(self.lose)));
+            parts.push(format!("{} the sidecar", pods(self.lose, "lose")));
         }
         if let Some((from, to)) = self.change.first() {
             parts.push(format!(
-                "{} change revision {from} -> {to}",
-                pods(self.change.len())
+                "{} revision {from} -> {to}",
+                pods(self.change.len(), "change")
             ));
         }
         if self.paused {
@@ -353,7 +366,7 @@ mod tests {
         assert_eq!(ch[0].change, vec![("old".to_string(), "new".to_string())]);
         assert_eq!(
             ch[0].describe(),
-            "1 pod gain a sidecar (new), 1 pod change revision old -> new"
+            "1 pod gains a sidecar (new), 1 pod changes revision old -> new"
         );
         let ch = changes_in(&c, &cp, "shop", &BTreeMap::new());
         assert_eq!((ch[0].gain, ch[0].lose), (0, 1), "removing injection drops it");

@@ -301,10 +301,15 @@ impl From<&WorkloadChange> for RestartItem {
 }
 
 /// A confirm listing every workload to restart; one guarded rollout restart each.
-pub fn restart_plan(context: &str, scope: &str, what: &str, items: &[RestartItem]) -> Plan {
+pub fn restart_plan(context: &str, scope: &[String], what: &str, items: &[RestartItem]) -> Plan {
+    let scope = match scope {
+        [one] => format!("namespace: {one}"),
+        few if few.len() <= 3 => format!("namespaces: {}", few.join(", ")),
+        many => format!("namespaces: {} in view", many.len()),
+    };
     let mut body = vec![
         format!("context:   {context}"),
-        format!("namespace: {scope}"),
+        scope,
         String::new(),
         format!(
             "{} workload(s) to rollout restart (one guarded patch each, like kubectl rollout restart):",
@@ -513,8 +518,8 @@ fn roll_text(w: &WorkloadInfo) -> Vec<String> {
         WorkloadKind::DaemonSet => "replaces its pods node by node",
     };
     vec![
-        format!("This changes the pod template, so the {kind} rolls out by itself: it {how}."),
-        "No separate restart is needed (a restart would only roll it again).".into(),
+        format!("This changes the pod template, so the {kind} rolls out by itself:"),
+        format!("it {how}. No separate restart is needed."),
     ]
 }
 

@@ -106,16 +106,16 @@ pub fn plan(f: &mut Frame, area: Rect, ctx: &Ctx, p: &Plan) {
 /// How the injection keys behave, for the Mesh view's help.
 pub fn help_notes(th: &Theme) -> Vec<Line<'static>> {
     [
-        "Sidecar injection (Istio's rules; new pods only, running pods change on restart):",
-        "  namespace istio-injection=enabled: default revision; istio.io/rev=<rev>: that",
-        "  revision. Both set = conflict (IST0123): istio-injection wins; I offers fixes.",
-        "  I > disable removes both labels (like `kubectl label ns X istio-injection-`):",
-        "  pods labelled sidecar.istio.io/inject=true or istio.io/rev still get one.",
-        "  istio-injection=disabled turns injection off for every pod in the namespace.",
-        "  S sets the pod-template LABEL sidecar.istio.io/inject (false opts out anywhere;",
-        "  true opts in where the namespace has no label). The legacy annotation counts",
-        "  only without the label. A template change rolls the workload by itself.",
-        "  B restarts many workloads; after I you are offered to restart those affected.",
+        "Sidecar injection: only new pods; running pods change on restart",
+        "  ns istio-injection=enabled: default revision; istio.io/rev=R: R.",
+        "  Both set: conflict (IST0123), istio-injection wins; I offers fixes.",
+        "  I disable = remove both labels (kubectl label ns X istio-injection-):",
+        "  pods labelled sidecar.istio.io/inject=true or istio.io/rev=R still",
+        "  opt in. istio-injection=disabled turns it off for every pod.",
+        "  S sets the pod-template LABEL sidecar.istio.io/inject: false opts",
+        "  out anywhere, true opts in where the namespace has no label. The",
+        "  legacy annotation counts only without the label. The template",
+        "  change rolls the workload itself. After I, a restart is offered.",
     ]
     .iter()
     .enumerate()
