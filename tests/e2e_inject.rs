@@ -245,8 +245,12 @@ fn verbs(console: &Console) -> Vec<String> {
             format!(
                 "{} {} {}",
                 e.pointer("/verb").and_then(Value::as_str).unwrap_or("?"),
-                e.pointer("/object/name").and_then(Value::as_str).unwrap_or("?"),
-                e.pointer("/outcome/result").and_then(Value::as_str).unwrap_or("?"),
+                e.pointer("/object/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?"),
+                e.pointer("/outcome/result")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?"),
             )
         })
         .collect()
@@ -320,7 +324,12 @@ async fn injection_toggles_restart_offer_template_label_and_bulk_restart() {
     env.start_controller_manager().await;
     install_crds(&env).await;
     env.apply_yaml(CLUSTER).await;
-    for (ns, name) in [("plain", "api"), ("shop", "cart"), ("shop", "web"), ("shop", "quiet")] {
+    for (ns, name) in [
+        ("plain", "api"),
+        ("shop", "cart"),
+        ("shop", "web"),
+        ("shop", "quiet"),
+    ] {
         kube_env::eventually(Duration::from_secs(60), "a ReplicaSet", || async {
             replica_sets_of(&env, ns, name).await.into_iter().next()
         })
@@ -373,7 +382,10 @@ async fn injection_toggles_restart_offer_template_label_and_bulk_restart() {
     console.send("j");
     console.send(ENTER);
     confirm(&mut console, "[ Confirm label change ]");
-    wait_header(&mut console, "no running pod changes on restart, nothing to restart");
+    wait_header(
+        &mut console,
+        "no running pod changes on restart, nothing to restart",
+    );
     assert_eq!(
         ns_labels(&env, "legacy").await,
         labels(&[("istio.io/rev", "asm-1-22")]),
@@ -435,7 +447,10 @@ async fn injection_toggles_restart_offer_template_label_and_bulk_restart() {
     let cart0 = settled(&env, "shop", "cart").await;
     mesh_only(&mut console, "shop");
     console.send(ENTER);
-    console.wait_for_all(&["Deployment cart", "Deployment quiet", "Deployment web"], STEP);
+    console.wait_for_all(
+        &["Deployment cart", "Deployment quiet", "Deployment web"],
+        STEP,
+    );
     console.send("S"); // cart is selected first
     console.wait_for_all(
         &[
@@ -465,14 +480,31 @@ async fn injection_toggles_restart_offer_template_label_and_bulk_restart() {
     );
     let cart1 = deployment(&env, "shop", "cart").await;
     assert_eq!(
-        template(&cart1).labels.as_ref().and_then(|l| l.get(INJECT)).map(String::as_str),
+        template(&cart1)
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(INJECT))
+            .map(String::as_str),
         Some("false")
     );
-    assert_eq!(restarted_at(&cart1), None, "no restart annotation: the template change rolls");
-    kube_env::eventually(Duration::from_secs(60), "a second ReplicaSet of cart", || async {
-        let n = replica_sets_of(&env, "shop", "cart").await.len();
-        (n == 2).then_some(())
-    })
+    assert_eq!(
+        restarted_at(&cart1),
+        None,
+        "no restart annotation: the template change rolls"
+    );
+    assert_eq!(
+        generation(&cart1),
+        generation(&cart0) + 1,
+        "one template change"
+    );
+    kube_env::eventually(
+        Duration::from_secs(60),
+        "a second ReplicaSet of cart",
+        || async {
+            let n = replica_sets_of(&env, "shop", "cart").await.len();
+            (n == 2).then_some(())
+        },
+    )
     .await;
     step("cart: template label false, a new ReplicaSet", t);
 
@@ -503,28 +535,49 @@ async fn injection_toggles_restart_offer_template_label_and_bulk_restart() {
         STEP,
     );
     // api's rollout from the offer never finishes (no kubelet): old and new pod both count.
-    console.wait_for_line(&["Deployment plain/api: ", " gain", "a sidecar (asm-1-22)"], STEP);
+    console.wait_for_line(
+        &["Deployment plain/api: ", " gain", "a sidecar (asm-1-22)"],
+        STEP,
+    );
     let screen = console.screen();
     for no in ["shop/cart", "shop/quiet", "istiod"] {
-        assert!(!screen.contains(no), "{no} listed\n{}", console.framed_screen());
+        assert!(
+            !screen.contains(no),
+            "{no} listed\n{}",
+            console.framed_screen()
+        );
     }
     confirm(&mut console, "[ Confirm restart of 2 ]");
-    wait_header(&mut console, "restart workloads that need it: 2/2 succeeded");
+    wait_header(
+        &mut console,
+        "restart workloads that need it: 2/2 succeeded",
+    );
     let web1 = deployment(&env, "shop", "web").await;
     assert!(restarted_at(&web1).is_some());
     assert_eq!(generation(&web1), generation(&web0) + 1);
     let api2 = deployment(&env, "plain", "api").await;
-    assert_eq!(generation(&api2), generation(&api1) + 1, "api restarted again");
+    assert_eq!(
+        generation(&api2),
+        generation(&api1) + 1,
+        "api restarted again"
+    );
     for (before, ns, name) in [
         (&cart1, "shop", "cart"),
         (&quiet0, "shop", "quiet"),
         (&istiod0, "aks-istio-system", "istiod-asm-1-22"),
     ] {
         let now = deployment(&env, ns, name).await;
-        assert_eq!(generation(&now), generation(before), "{ns}/{name} untouched");
+        assert_eq!(
+            generation(&now),
+            generation(before),
+            "{ns}/{name} untouched"
+        );
         assert_eq!(restarted_at(&now), None, "{ns}/{name} untouched");
     }
-    step("bulk: web and api restarted, cart/quiet/istiod untouched", t);
+    step(
+        "bulk: web and api restarted, cart/quiet/istiod untouched",
+        t,
+    );
 
     // --- The audit log: one line per write --------------------------------------------------
     // The two bulk writes run concurrently: their order is not fixed.
@@ -591,7 +644,10 @@ async fn read_only_refuses_injection_toggles_and_bulk_restart() {
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(ns_labels(&env, "legacy").await, before);
     let cart = deployment(&env, "shop", "cart").await;
-    assert_eq!(cart.metadata.resource_version, cart0.metadata.resource_version);
+    assert_eq!(
+        cart.metadata.resource_version,
+        cart0.metadata.resource_version
+    );
     assert!(!audit_path(&console).exists(), "no audit file in read-only");
     quit(&mut console);
     step("done", t);

@@ -57,10 +57,7 @@ pub fn open_injection(state: &mut AppState, ui: &ViewState) -> Vec<Effect> {
     let cps = ControlPlanes::from_workloads(state.cache.control_planes.values());
     let chooser = injection_chooser(&state.conn.context, ns, &cps);
     if chooser.options.is_empty() {
-        state.flash(
-            format!("{}: nothing to change", chooser.title),
-            Level::Info,
-        );
+        state.flash(format!("{}: nothing to change", chooser.title), Level::Info);
         return vec![];
     }
     state.modals.push(Modal::Chooser(Box::new(chooser)));
@@ -136,7 +133,8 @@ pub fn chooser_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     let ctx = state.conn.context.clone();
     let plan = match purpose {
         Purpose::NamespaceInjection { namespace, choices } => {
-            let (Some(ns), Some(choice)) = (state.cache.namespaces.get(&namespace), choices.get(picked))
+            let (Some(ns), Some(choice)) =
+                (state.cache.namespaces.get(&namespace), choices.get(picked))
             else {
                 state.flash(format!("namespace {namespace} is gone"), Level::Warn);
                 return vec![];
@@ -144,9 +142,10 @@ pub fn chooser_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
             label_plan(&state.cache, &ctx, ns, choice)
         }
         Purpose::WorkloadInjection { kind, key, choices } => {
-            let (Some(w), Some(choice)) =
-                (state.cache.workloads.get(&(key.clone(), kind)), choices.get(picked))
-            else {
+            let (Some(w), Some(choice)) = (
+                state.cache.workloads.get(&(key.clone(), kind)),
+                choices.get(picked),
+            ) else {
                 state.flash(format!("{} {key} is gone", kind.as_str()), Level::Warn);
                 return vec![];
             };
@@ -229,7 +228,10 @@ fn confirmed(state: &mut AppState, p: Plan) -> Vec<Effect> {
         }
         Then::OfferRestart { .. } => {
             for op in &p.ops {
-                state.inject.pending_labels.push((op.clone(), p.then.clone()));
+                state
+                    .inject
+                    .pending_labels
+                    .push((op.clone(), p.then.clone()));
             }
         }
         Then::Nothing => {}
@@ -265,9 +267,21 @@ pub fn on_write_done(state: &mut AppState, op: &WriteOp, result: &Result<String,
         }
         return true;
     }
-    if let Some(i) = state.inject.pending_labels.iter().position(|(o, _)| o == op) {
+    if let Some(i) = state
+        .inject
+        .pending_labels
+        .iter()
+        .position(|(o, _)| o == op)
+    {
         let (_, then) = state.inject.pending_labels.remove(i);
-        if let (Ok(text), Then::OfferRestart { namespace, labels_after }) = (result, then) {
+        if let (
+            Ok(text),
+            Then::OfferRestart {
+                namespace,
+                labels_after,
+            },
+        ) = (result, then)
+        {
             offer_restart(state, op, text, &namespace, &labels_after);
             return true;
         }
@@ -314,7 +328,10 @@ fn offer_restart(
     let items: Vec<RestartItem> = changes.iter().map(RestartItem::from).collect();
     let what = format!("restart workloads affected by the new labels of {namespace}");
     let mut plan = restart_plan(&state.conn.context, &[namespace.to_string()], &what, &items);
-    plan.body.insert(0, format!("Labels written: {}", inject::injection_labels(labels_after)));
+    plan.body.insert(
+        0,
+        format!("Labels written: {}", inject::injection_labels(labels_after)),
+    );
     state.flash(
         format!("{done}; restart the affected workloads now? (Cancel keeps them as they are)"),
         Level::Info,
@@ -486,7 +503,10 @@ mod tests {
             "{body}"
         );
         assert!(body.contains("Running pods do not change now"), "{body}");
-        assert!(body.contains("cart: 1 pod gains a sidecar (asm-1-22)"), "{body}");
+        assert!(
+            body.contains("cart: 1 pod gains a sidecar (asm-1-22)"),
+            "{body}"
+        );
         // Enter on Cancel: nothing.
         assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Enter), vec![]);
         assert!(s.modals.is_empty());
@@ -529,7 +549,10 @@ mod tests {
         let (mut s, mut ui, km) = cluster(false);
         select_ns(&s, &mut ui, "plain");
         ch(&mut s, &mut ui, &km, 'I');
-        assert_eq!(chooser(&s).options[0], "enable: istio-injection=enabled (default revision: asm-1-22)");
+        assert_eq!(
+            chooser(&s).options[0],
+            "enable: istio-injection=enabled (default revision: asm-1-22)"
+        );
         key(&mut s, &mut ui, &km, KeyCode::Enter);
         key(&mut s, &mut ui, &km, KeyCode::Tab);
         let fx = key(&mut s, &mut ui, &km, KeyCode::Enter);
@@ -555,7 +578,8 @@ mod tests {
             assert!(s.modals.is_empty(), "{c} opens nothing");
             assert!(matches!(&s.flash, Some((m, Level::Warn)) if m.contains("read-only")));
         }
-        s.details.insert(ViewId::Mesh, Detail::Namespace("shop".into()));
+        s.details
+            .insert(ViewId::Mesh, Detail::Namespace("shop".into()));
         assert_eq!(ch(&mut s, &mut ui, &km, 'S'), vec![]);
         assert!(s.modals.is_empty());
         // Dialogs already open (e.g. read-only switched on by config reload) write nothing.
@@ -574,7 +598,8 @@ mod tests {
     #[test]
     fn workload_label_preview_says_the_template_change_rolls_and_offers_no_restart() {
         let (mut s, mut ui, km) = cluster(false);
-        s.details.insert(ViewId::Mesh, Detail::Namespace("shop".into()));
+        s.details
+            .insert(ViewId::Mesh, Detail::Namespace("shop".into()));
         // Workloads in the detail: cart, web. Select web (has a sidecar).
         ch(&mut s, &mut ui, &km, 'j');
         ch(&mut s, &mut ui, &km, 'S');
@@ -591,7 +616,10 @@ mod tests {
         let body = plan(&s).body.join("\n");
         assert!(body.contains("Deployment shop/web"), "{body}");
         assert!(body.contains("(not set)  ->  \"false\""), "{body}");
-        assert!(body.contains("New pods get no sidecar (before: a sidecar of revision asm-1-22)"), "{body}");
+        assert!(
+            body.contains("New pods get no sidecar (before: a sidecar of revision asm-1-22)"),
+            "{body}"
+        );
         assert!(body.contains("rolls out by itself"), "{body}");
         key(&mut s, &mut ui, &km, KeyCode::Tab);
         let fx = key(&mut s, &mut ui, &km, KeyCode::Enter);
@@ -625,8 +653,16 @@ mod tests {
         );
         key(&mut s, &mut ui, &km, KeyCode::Enter);
         let p = plan(&s);
-        assert_eq!(p.ops.len(), 1, "only cart: plain injects nothing, web matches");
-        assert!(p.body.iter().any(|l| l.contains("Deployment shop/cart: 1 pod gains")));
+        assert_eq!(
+            p.ops.len(),
+            1,
+            "only cart: plain injects nothing, web matches"
+        );
+        assert!(
+            p.body
+                .iter()
+                .any(|l| l.contains("Deployment shop/cart: 1 pod gains"))
+        );
         key(&mut s, &mut ui, &km, KeyCode::Esc);
         // All in the namespace: two restarts, each its own write.
         ch(&mut s, &mut ui, &km, 'B');
@@ -664,7 +700,10 @@ mod tests {
         let Some((m, Level::Error)) = &s.flash else {
             panic!("{:?}", s.flash)
         };
-        assert!(m.contains("1/2 succeeded") && m.contains("Deployment shop/web: forbidden: denied"), "{m}");
+        assert!(
+            m.contains("1/2 succeeded") && m.contains("Deployment shop/web: forbidden: denied"),
+            "{m}"
+        );
         assert!(s.inject.batch.is_none());
     }
 }

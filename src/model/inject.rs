@@ -280,28 +280,62 @@ mod tests {
         let cp = cps(&["default", "asm-1-22"]);
         let rev = Injection::Revision("asm-1-22".into());
         // Namespace levels.
-        assert_eq!(want(&Injection::Enabled, &pi(None, None, None), &cp), r("default"));
+        assert_eq!(
+            want(&Injection::Enabled, &pi(None, None, None), &cp),
+            r("default")
+        );
         assert_eq!(want(&rev, &pi(None, None, None), &cp), r("asm-1-22"));
-        assert_eq!(want(&Injection::Disabled, &pi(Some("true"), None, None), &cp), Want::Nothing);
+        assert_eq!(
+            want(&Injection::Disabled, &pi(Some("true"), None, None), &cp),
+            Want::Nothing
+        );
         // The pod label opts out everywhere; so does the legacy annotation.
-        assert_eq!(want(&rev, &pi(Some("false"), None, None), &cp), Want::Nothing);
-        assert_eq!(want(&Injection::Enabled, &pi(None, Some(false), None), &cp), Want::Nothing);
+        assert_eq!(
+            want(&rev, &pi(Some("false"), None, None), &cp),
+            Want::Nothing
+        );
+        assert_eq!(
+            want(&Injection::Enabled, &pi(None, Some(false), None), &cp),
+            Want::Nothing
+        );
         // The label wins over the annotation.
-        assert_eq!(want(&rev, &pi(Some("true"), Some(false), None), &cp), r("asm-1-22"));
+        assert_eq!(
+            want(&rev, &pi(Some("true"), Some(false), None), &cp),
+            r("asm-1-22")
+        );
         // The namespace revision beats the pod's revision label.
-        assert_eq!(want(&rev, &pi(None, None, Some("default")), &cp), r("asm-1-22"));
+        assert_eq!(
+            want(&rev, &pi(None, None, Some("default")), &cp),
+            r("asm-1-22")
+        );
         // Unlabelled namespace: only pod labels opt in, never the annotation.
-        assert_eq!(want(&Injection::None, &pi(Some("true"), None, None), &cp), r("default"));
-        assert_eq!(want(&Injection::None, &pi(None, None, Some("asm-1-22")), &cp), r("asm-1-22"));
-        assert_eq!(want(&Injection::None, &pi(None, Some(true), None), &cp), Want::Nothing);
-        assert_eq!(want(&Injection::None, &pi(None, None, None), &cp), Want::Nothing);
+        assert_eq!(
+            want(&Injection::None, &pi(Some("true"), None, None), &cp),
+            r("default")
+        );
+        assert_eq!(
+            want(&Injection::None, &pi(None, None, Some("asm-1-22")), &cp),
+            r("asm-1-22")
+        );
+        assert_eq!(
+            want(&Injection::None, &pi(None, Some(true), None), &cp),
+            Want::Nothing
+        );
+        assert_eq!(
+            want(&Injection::None, &pi(None, None, None), &cp),
+            Want::Nothing
+        );
         // Nothing serves the revision.
         assert_eq!(
             want(&Injection::Revision("x".into()), &pi(None, None, None), &cp),
             Want::NoControlPlane("x".into())
         );
         assert_eq!(
-            want(&Injection::Enabled, &pi(None, None, None), &cps(&["a", "b"])),
+            want(
+                &Injection::Enabled,
+                &pi(None, None, None),
+                &cps(&["a", "b"])
+            ),
             Want::NoControlPlane("default".into())
         );
     }
@@ -369,7 +403,11 @@ mod tests {
             "1 pod gains a sidecar (new), 1 pod changes revision old -> new"
         );
         let ch = changes_in(&c, &cp, "shop", &BTreeMap::new());
-        assert_eq!((ch[0].gain, ch[0].lose), (0, 1), "removing injection drops it");
+        assert_eq!(
+            (ch[0].gain, ch[0].lose),
+            (0, 1),
+            "removing injection drops it"
+        );
         assert_eq!(totals(&ch), (1, 0, 1, 0));
     }
 }

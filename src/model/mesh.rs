@@ -478,7 +478,10 @@ mod tests {
                 namespace: "asm-1-22".into()
             })
         );
-        assert_eq!(restart_reason(&pod("a", "p", Some("asm-1-22")), &want), None);
+        assert_eq!(
+            restart_reason(&pod("a", "p", Some("asm-1-22")), &want),
+            None
+        );
         // Nothing injects and no sidecar, finished pod, missing control plane: no.
         assert_eq!(restart_reason(&pod("a", "p", None), &Want::Nothing), None);
         let mut done = pod("a", "p", None);
@@ -490,7 +493,12 @@ mod tests {
         let mut opted_out = pod("a", "p", None);
         opted_out.inject_override = Some(false);
         let cps = ControlPlanes::from_workloads([istiod("x", "asm-1-22")].iter());
-        let w = pod_want(&Injection::Revision("asm-1-22".into()), &[], &opted_out, &cps);
+        let w = pod_want(
+            &Injection::Revision("asm-1-22".into()),
+            &[],
+            &opted_out,
+            &cps,
+        );
         assert_eq!(restart_reason(&opted_out, &w), None);
     }
 
@@ -502,7 +510,10 @@ mod tests {
             image_tag: None,
         });
         assert_eq!(
-            restart_reason(&gw, &crate::model::inject::Want::Revision("asm-1-22".into())),
+            restart_reason(
+                &gw,
+                &crate::model::inject::Want::Revision("asm-1-22".into())
+            ),
             None
         );
         let mut c = ClusterCache::default();

@@ -212,10 +212,12 @@ pub fn label_plan(
     ns: &NamespaceInfo,
     choice: &LabelChoice,
 ) -> Result<Plan, String> {
-    let rv = ns
-        .resource_version
-        .clone()
-        .ok_or_else(|| format!("namespace {} has no resourceVersion yet; try again", ns.name))?;
+    let rv = ns.resource_version.clone().ok_or_else(|| {
+        format!(
+            "namespace {} has no resourceVersion yet; try again",
+            ns.name
+        )
+    })?;
     let after = apply(&ns.labels, &choice.set, &choice.remove);
     let remove: Vec<String> = choice
         .remove
@@ -242,7 +244,10 @@ pub fn label_plan(
     for (k, v) in &choice.set {
         body.push(format!("  metadata.labels.{k}: \"{v}\""));
     }
-    for k in remove.iter().filter(|k| !choice.set.iter().any(|(s, _)| s == *k)) {
+    for k in remove
+        .iter()
+        .filter(|k| !choice.set.iter().any(|(s, _)| s == *k))
+    {
         body.push(format!("  metadata.labels.{k}: null (removed)"));
     }
     body.push(String::new());
@@ -344,10 +349,16 @@ pub fn restart_plan(context: &str, scope: &[String], what: &str, items: &[Restar
         }
     }
     body.push(String::new());
-    body.push("Each controller replaces every pod of its workload; new pods get the injection".into());
-    body.push("their namespace and template ask for. Each write: dry run, then patch, audited.".into());
+    body.push(
+        "Each controller replaces every pod of its workload; new pods get the injection".into(),
+    );
+    body.push(
+        "their namespace and template ask for. Each write: dry run, then patch, audited.".into(),
+    );
     if skipped > 0 {
-        body.push(format!("{skipped} workload(s) skipped; retry once they are synced."));
+        body.push(format!(
+            "{skipped} workload(s) skipped; retry once they are synced."
+        ));
     }
     Plan {
         title: format!("{what}?"),
@@ -409,8 +420,10 @@ pub fn bulk_chooser(
         title: "Bulk rollout restart".into(),
         intro: vec![
             format!("context {context}"),
-            "needs a restart = pods without the sidecar new pods get, with another revision's,".into(),
-            "or with a sidecar new pods would not get (same rule as the Mesh view's RESTART).".into(),
+            "needs a restart = pods without the sidecar new pods get, with another revision's,"
+                .into(),
+            "or with a sidecar new pods would not get (same rule as the Mesh view's RESTART)."
+                .into(),
         ],
         options,
         cursor: 0,
@@ -502,14 +515,16 @@ pub fn workload_chooser(cache: &ClusterCache, context: &str, w: &WorkloadInfo) -
 fn roll_text(w: &WorkloadInfo) -> Vec<String> {
     let kind = w.kind.as_str();
     if w.paused {
-        return vec![format!(
-            "The {kind} is PAUSED: the template changes now, but no pod is replaced until"
-        ), "`kubectl rollout resume` (a rollout restart would not help either).".into()];
+        return vec![
+            format!("The {kind} is PAUSED: the template changes now, but no pod is replaced until"),
+            "`kubectl rollout resume` (a rollout restart would not help either).".into(),
+        ];
     }
     if w.on_delete {
         return vec![
             format!("The {kind} uses updateStrategy OnDelete: running pods keep their current"),
-            "sidecar until you delete them (a rollout restart would not replace them either).".into(),
+            "sidecar until you delete them (a rollout restart would not replace them either)."
+                .into(),
         ];
     }
     let how = match w.kind {
@@ -539,7 +554,11 @@ pub fn workload_plan(
         .get(&w.key.ns)
         .map(|n| injection(n).effective)
         .unwrap_or(crate::model::mesh::Injection::None);
-    let before = want(&ns_inj, &template_with(w, w.template_inject_label.as_deref()), &cps);
+    let before = want(
+        &ns_inj,
+        &template_with(w, w.template_inject_label.as_deref()),
+        &cps,
+    );
     let after = want(&ns_inj, &template_with(w, choice.value.as_deref()), &cps);
     let pods: Vec<_> = cache
         .pods_in(&w.key.ns)
@@ -644,7 +663,11 @@ mod tests {
             labels(&cs)[0],
             "enable: istio-injection=enabled (default revision: asm-1-22)"
         );
-        assert!(!labels(&cs).iter().any(|l| l.contains("enable revision asm-1-22")));
+        assert!(
+            !labels(&cs)
+                .iter()
+                .any(|l| l.contains("enable revision asm-1-22"))
+        );
         assert!(labels(&cs).iter().any(|l| l.starts_with("disable: remove")));
     }
 
@@ -654,7 +677,11 @@ mod tests {
         let cs = injection_choices(&n, &cps(&["asm-1-22"]));
         assert_eq!(cs[0].remove, vec!["istio.io/rev".to_string()]);
         assert_eq!(cs[1].remove, vec!["istio-injection".to_string()]);
-        assert!(cs[0].label.starts_with("fix conflict: keep istio-injection=enabled"));
+        assert!(
+            cs[0]
+                .label
+                .starts_with("fix conflict: keep istio-injection=enabled")
+        );
         let after = apply(&n.labels, &cs[1].set, &cs[1].remove);
         assert_eq!(injection_labels(&after), "istio.io/rev=asm-1-22");
     }

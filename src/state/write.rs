@@ -31,7 +31,8 @@ impl WriteOp {
     /// `Deployment shop/cart`.
     pub fn object(&self) -> String {
         match self {
-            WriteOp::RolloutRestart { kind, key, .. } | WriteOp::SetInjectLabel { kind, key, .. } => {
+            WriteOp::RolloutRestart { kind, key, .. }
+            | WriteOp::SetInjectLabel { kind, key, .. } => {
                 format!("{} {key}", kind.as_str())
             }
             WriteOp::SetNamespaceLabels { namespace, .. } => format!("Namespace {namespace}"),

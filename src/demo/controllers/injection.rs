@@ -357,7 +357,10 @@ mod tests {
             "an annotation cannot opt in"
         );
         let rev = store(json!({"istio.io/rev": "asm-1-22"}));
-        assert_eq!(injected(&rev, json!({}), json!({})), Some("asm-1-22".into()));
+        assert_eq!(
+            injected(&rev, json!({}), json!({})),
+            Some("asm-1-22".into())
+        );
         assert_eq!(injected(&rev, json!({INJECT: "false"}), json!({})), None);
         assert_eq!(injected(&rev, json!({}), json!({INJECT: "false"})), None);
         assert_eq!(
@@ -366,9 +369,15 @@ mod tests {
             "the label wins over the annotation"
         );
         let both = store(json!({"istio-injection": "enabled", "istio.io/rev": "asm-1-22"}));
-        assert_eq!(injected(&both, json!({}), json!({})), Some("default".into()));
+        assert_eq!(
+            injected(&both, json!({}), json!({})),
+            Some("default".into())
+        );
         let disabled = store(json!({"istio-injection": "disabled"}));
-        assert_eq!(injected(&disabled, json!({INJECT: "true"}), json!({})), None);
+        assert_eq!(
+            injected(&disabled, json!({INJECT: "true"}), json!({})),
+            None
+        );
     }
 
     #[test]
