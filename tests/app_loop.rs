@@ -356,8 +356,7 @@ async fn demo_gateways_routes_and_mesh_problems() {
         .find(|r| r.contains("pod cart-7c9f6b8d54-m8vbn"))
         .unwrap_or_else(|| panic!("{}", rows.join("\n")));
     assert!(
-        cart.contains("no sidecar")
-            && cart.contains("NEEDS RESTART: no sidecar; new pods get one"),
+        cart.contains("no sidecar") && cart.contains("NEEDS RESTART: no sidecar; new pods get one"),
         "{cart}"
     );
     for sibling in ["cart-7c9f6b8d54-x2kqp", "cart-7c9f6b8d54-4hwzt"] {
