@@ -356,8 +356,7 @@ async fn demo_gateways_routes_and_mesh_problems() {
         .find(|r| r.contains("pod cart-7c9f6b8d54-m8vbn"))
         .unwrap_or_else(|| panic!("{}", rows.join("\n")));
     assert!(
-        cart.contains("no sidecar")
-            && cart.contains("NEEDS RESTART: no sidecar; namespace injects"),
+        cart.contains("no sidecar") && cart.contains("NEEDS RESTART: no sidecar; new pods get one"),
         "{cart}"
     );
     for sibling in ["cart-7c9f6b8d54-x2kqp", "cart-7c9f6b8d54-4hwzt"] {
@@ -568,4 +567,68 @@ async fn quits_without_waiting_for_another_message() {
         ended.is_ok(),
         "q was handled but the loop still runs 5 s later"
     );
+}
+
+/// Enabling injection on `reporting-batch` (istio-injection=disabled, 3 Deployments without
+/// sidecars) and accepting the restart offer: the demo's controllers replace the pods and
+/// the injection webhook gives every new pod a sidecar of asm-1-22.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enabling_injection_and_restarting_gives_the_new_pods_sidecars() {
+    let app = App::start();
+    app.wait_live().await;
+    app.keys("4");
+    app.wait_text(&["reporting-batch"]).await;
+    app.keys("/reporting-batch");
+    app.key(KeyCode::Enter);
+    app.wait_for("only reporting-batch", |rows| {
+        rows.iter().any(|r| r.starts_with("│reporting-batch "))
+            && !rows.iter().any(|r| r.starts_with("│shop "))
+    })
+    .await;
+    app.keys("I");
+    app.wait_text(&["> enable: istio-injection=enabled (default revision: asm-1-22)"])
+        .await;
+    app.keys("j"); // enable revision asm-1-22
+    app.key(KeyCode::Enter);
+    app.wait_text(&[
+        "label Namespace reporting-batch?",
+        "istio-injection=disabled  ->  istio.io/rev=asm-1-22",
+        "On restart, 3 workload(s)",
+    ])
+    .await;
+    app.key(KeyCode::Tab);
+    app.key(KeyCode::Enter);
+    app.wait_text(&[
+        "restart workloads affected by the new labels of reporting-batch?",
+        "[ Confirm restart of 3 ]",
+    ])
+    .await;
+    app.key(KeyCode::Tab);
+    app.key(KeyCode::Enter);
+    app.wait_text(&["3/3 succeeded"]).await;
+    // The new pods come up injected; the old ones go away.
+    app.wait_for("every reporting-batch pod with a sidecar", |rows| {
+        rows.iter()
+            .find(|r| r.starts_with("│reporting-batch "))
+            .is_some_and(|r| {
+                let c = cells(r);
+                c.iter().any(|x| {
+                    x.split_once('/')
+                        .is_some_and(|(a, b)| a == b && a != "0" && b.parse::<u32>().is_ok())
+                }) && c.last().map(String::as_str) == Some("0")
+            })
+    })
+    .await;
+    let (state, _, demo) = app.quit().await;
+    let pods: Vec<_> = state.cache.pods_in("reporting-batch").collect();
+    assert!(!pods.is_empty());
+    for p in pods.iter().filter(|p| !p.deleting) {
+        assert_eq!(
+            p.sidecar.as_ref().and_then(|s| s.revision.as_deref()),
+            Some("asm-1-22"),
+            "{} has the sidecar of the namespace's revision",
+            p.key
+        );
+    }
+    drop(demo);
 }

@@ -605,7 +605,7 @@ async fn console_gateways_live_weights_routes_frontends_mesh_ns_filter_and_quit(
         &[
             "pod debug-shell",
             "no sidecar",
-            "NEEDS RESTART: no sidecar; namespace injects",
+            "NEEDS RESTART: no sidecar; new pods get one",
         ],
         STEP,
     );

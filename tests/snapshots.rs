@@ -699,3 +699,66 @@ fn header_read_only_in_a_namespace() {
     assert_eq!(s.state.view, ViewId::Mesh);
     insta::assert_snapshot!(t.backend());
 }
+
+// ------------------------------------------------------------- injection toggles, restarts
+
+#[test]
+fn injection_chooser_on_a_conflicting_namespace() {
+    let mut s = Screen::new("monochrome");
+    s.keys("4");
+    s.draw();
+    s.keys("Gk"); // legacy: istio-injection=enabled and istio.io/rev=asm-1-22
+    s.keys("I");
+    let t = s.draw();
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn injection_label_confirm_lists_the_pods_that_change() {
+    let mut s = Screen::new("monochrome");
+    s.keys("4");
+    s.draw();
+    s.keys("G"); // shop: istio.io/rev=asm-1-22
+    s.keys("I");
+    s.keys("G"); // the last choice: istio-injection=disabled
+    s.key(KeyCode::Enter);
+    let t = s.draw();
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn workload_inject_label_confirm() {
+    let mut s = Screen::new("monochrome");
+    s.keys("4");
+    s.draw();
+    s.keys("G");
+    s.key(KeyCode::Enter);
+    s.draw();
+    s.keys("S");
+    s.keys("j"); // sidecar.istio.io/inject=false
+    s.key(KeyCode::Enter);
+    let t = s.draw();
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn bulk_restart_confirm_lists_the_workloads() {
+    let mut s = Screen::new("monochrome");
+    s.keys("4");
+    s.draw();
+    s.keys("B");
+    let t = s.draw();
+    insta::assert_snapshot!("bulk_restart_chooser", t.backend());
+    s.key(KeyCode::Enter);
+    let t = s.draw();
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn help_mesh_explains_injection() {
+    let mut s = Screen::new("monochrome");
+    s.keys("4?");
+    s.keys(&"j".repeat(24));
+    let t = s.draw();
+    insta::assert_snapshot!(t.backend());
+}

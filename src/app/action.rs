@@ -79,6 +79,12 @@ pub enum Action {
     Undo,
     /// The audit log overlay (`:audit`).
     ShowAudit,
+    /// Namespace sidecar injection labels (chooser, then confirm, then a restart offer).
+    ToggleInjection,
+    /// The selected workload's pod-template label `sidecar.istio.io/inject`.
+    WorkloadInjection,
+    /// Rollout restart of many workloads: those that need it, or all in a namespace.
+    BulkRestart,
     /// Explicitly unbinds a key in a user config.
     None,
 }
@@ -117,6 +123,9 @@ impl Action {
             }
             Action::Undo => "undo this session's last change (confirms)",
             Action::ShowAudit => "audit log of writes (:audit)",
+            Action::ToggleInjection => "namespace sidecar injection labels (confirms)",
+            Action::WorkloadInjection => "workload sidecar.istio.io/inject label (confirms)",
+            Action::BulkRestart => "bulk rollout restart (lists, confirms)",
             Action::None => "(unbound)",
         }
     }
@@ -137,6 +146,9 @@ impl Action {
             Action::EditWeights => "weights",
             Action::Undo => "undo",
             Action::ShowAudit => "audit",
+            Action::ToggleInjection => "injection",
+            Action::WorkloadInjection => "inject label",
+            Action::BulkRestart => "bulk restart",
             _ => self.describe(),
         }
     }

@@ -170,17 +170,37 @@ fn request_for(op: &WriteOp) -> (write::WriteRequest, String) {
             kind,
             key,
             resource_version,
-        } => {
-            let target = match kind {
-                WorkloadKind::Deployment => write::Target::deployment(&key.ns, &key.name),
-                WorkloadKind::StatefulSet => write::Target::statefulset(&key.ns, &key.name),
-                WorkloadKind::DaemonSet => write::Target::daemonset(&key.ns, &key.name),
-            };
-            (
-                write::rollout_restart(target, resource_version, jiff::Timestamp::now()),
-                resource_version.clone(),
-            )
-        }
+        } => (
+            write::rollout_restart(
+                workload_target(*kind, key),
+                resource_version,
+                jiff::Timestamp::now(),
+            ),
+            resource_version.clone(),
+        ),
+        WriteOp::SetNamespaceLabels {
+            namespace,
+            resource_version,
+            set,
+            remove,
+        } => (
+            write::set_namespace_labels(namespace, resource_version, set, remove),
+            resource_version.clone(),
+        ),
+        WriteOp::SetInjectLabel {
+            kind,
+            key,
+            resource_version,
+            value,
+        } => (
+            write::set_template_label(
+                workload_target(*kind, key),
+                resource_version,
+                crate::model::inject::INJECT_LABEL,
+                value.as_deref(),
+            ),
+            resource_version.clone(),
+        ),
         WriteOp::SetWeights {
             kind,
             key,
@@ -203,6 +223,14 @@ fn request_for(op: &WriteOp) -> (write::WriteRequest, String) {
             )
         }
         WriteOp::Undo(u) => (u.inverse.clone(), u.applied_resource_version().into()),
+    }
+}
+
+fn workload_target(kind: WorkloadKind, key: &crate::cluster::objects::ObjKey) -> write::Target {
+    match kind {
+        WorkloadKind::Deployment => write::Target::deployment(&key.ns, &key.name),
+        WorkloadKind::StatefulSet => write::Target::statefulset(&key.ns, &key.name),
+        WorkloadKind::DaemonSet => write::Target::daemonset(&key.ns, &key.name),
     }
 }
 

@@ -43,6 +43,9 @@ pub fn update(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, msg: Ms
         } => {
             weights::write_done(state, &result, conflict);
             crate::app::undo::written(state, &op, result.is_ok());
+            if crate::app::inject::on_write_done(state, &op, &result) {
+                return vec![];
+            }
             match result {
                 Ok(text) => state.flash(
                     format!("{} {}: {text}", op.verb(), op.object()),
@@ -152,6 +155,8 @@ fn on_key(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, key: KeyEve
                 Err(action) => act(state, ui, action),
             };
         }
+        Some(Modal::Chooser(_)) => return crate::app::inject::chooser_key(state, key),
+        Some(Modal::Plan(_)) => return crate::app::inject::plan_key(state, key),
         Some(Modal::Notice(_)) => {
             // Any key dismisses it; the key itself is not acted on.
             state.modals.pop();
@@ -224,6 +229,9 @@ pub fn act(state: &mut AppState, ui: &mut ViewState, action: Action) -> Vec<Effe
         Action::EditWeights => return weights::open(state, ui),
         Action::Undo => return crate::app::undo::request(state, READ_ONLY),
         Action::ShowAudit => return crate::app::audit_view::open(state),
+        Action::ToggleInjection => return crate::app::inject::open_injection(state, ui),
+        Action::WorkloadInjection => return crate::app::inject::open_workload(state, ui),
+        Action::BulkRestart => return crate::app::inject::open_bulk(state, ui),
         Action::Up
         | Action::Down
         | Action::PageUp
@@ -815,7 +823,7 @@ mod tests {
             observed_generation: None,
             conditions: vec![],
             created: None,
-            rollout: Default::default(),
+            ..Default::default()
         };
         s.cache.workloads.insert((w.key.clone(), w.kind), w);
         s.view = ViewId::Mesh;

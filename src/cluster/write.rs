@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use build::{
-    guarded_json_patch, guarded_merge_patch, rollout_restart, set_namespace_labels, set_weights,
-    undo_of,
+    guarded_json_patch, guarded_merge_patch, rollout_restart, set_namespace_labels,
+    set_template_label, set_weights, undo_of,
 };
 
 /// `kubectl rollout restart` sets this pod-template annotation.

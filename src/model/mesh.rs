@@ -3,7 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::cluster::objects::{MtlsMode, NamespaceInfo, PeerAuthInfo, PodInfo, WorkloadInfo};
+use crate::cluster::objects::{MtlsMode, NamespaceInfo, PeerAuthInfo, WorkloadInfo};
+use crate::model::inject::{pod_want, restart_reason};
 use crate::state::cache::ClusterCache;
 
 pub const INJECTION_LABEL: &str = "istio-injection";
@@ -177,44 +178,21 @@ pub fn effective_mtls<'a>(
 pub enum RestartReason {
     /// The namespace injects but the pod has no sidecar (created before the label).
     MissingSidecar,
-    /// The sidecar is from another revision than the namespace's (after an upgrade).
+    /// The sidecar is from another revision than new pods get (after an upgrade).
     RevisionMismatch { pod: String, namespace: String },
+    /// The pod has a sidecar but new pods would not (injection was turned off or opted out).
+    UnwantedSidecar,
 }
 
 impl RestartReason {
     pub fn describe(&self) -> String {
         match self {
-            RestartReason::MissingSidecar => "no sidecar; namespace injects".into(),
+            RestartReason::MissingSidecar => "no sidecar; new pods get one".into(),
+            RestartReason::UnwantedSidecar => "sidecar; new pods get none".into(),
             RestartReason::RevisionMismatch { pod, namespace } => {
                 format!("sidecar {pod}, namespace wants {namespace}")
             }
         }
-    }
-}
-
-pub fn restart_reason(
-    pod: &PodInfo,
-    inj: &Injection,
-    expected_rev: Option<&str>,
-) -> Option<RestartReason> {
-    if !inj.wants_sidecars() || pod.deleting || matches!(pod.phase.as_str(), "Succeeded" | "Failed")
-    {
-        return None;
-    }
-    if pod.inject_override == Some(false) || pod.ambient || pod.gateway.is_some() {
-        return None;
-    }
-    match (&pod.sidecar, expected_rev) {
-        (None, Some(_)) => Some(RestartReason::MissingSidecar),
-        (Some(sc), Some(want)) => {
-            let have = sc.revision.as_deref().unwrap_or("default");
-            (have != want).then(|| RestartReason::RevisionMismatch {
-                pod: have.to_string(),
-                namespace: want.to_string(),
-            })
-        }
-        // No control plane for the namespace's revision: a restart would not help.
-        (_, None) => None,
     }
 }
 
@@ -287,6 +265,7 @@ pub fn mesh_row(
     let mut with_sidecar = 0;
     let mut needs_restart = 0;
     let mut gateways = 0;
+    let workloads: Vec<&WorkloadInfo> = cache.workloads_in(&ns.name).collect();
     for p in cache.pods_in(&ns.name) {
         if matches!(p.phase.as_str(), "Succeeded" | "Failed") {
             continue;
@@ -297,8 +276,8 @@ pub fn mesh_row(
         }
         pods += 1;
         with_sidecar += usize::from(p.sidecar.is_some());
-        needs_restart +=
-            usize::from(restart_reason(p, &labels.effective, expected.as_deref()).is_some());
+        let want = pod_want(&labels.effective, &workloads, p, cps);
+        needs_restart += usize::from(restart_reason(p, &want).is_some());
     }
     MeshRow {
         namespace: ns.name.clone(),
@@ -316,7 +295,7 @@ pub fn mesh_row(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::objects::{ObjKey, SidecarInfo, WorkloadKind};
+    use crate::cluster::objects::{ObjKey, PodInfo, SidecarInfo, WorkloadKind};
 
     fn ns(name: &str, labels: &[(&str, &str)]) -> NamespaceInfo {
         NamespaceInfo {
@@ -373,7 +352,7 @@ mod tests {
             observed_generation: None,
             conditions: vec![],
             created: None,
-            rollout: Default::default(),
+            ..Default::default()
         }
     }
 
@@ -486,45 +465,57 @@ mod tests {
 
     #[test]
     fn needs_restart_rules() {
-        let rev = Injection::Revision("asm-1-22".into());
+        use crate::model::inject::Want;
+        let want = Want::Revision("asm-1-22".into());
         assert_eq!(
-            restart_reason(&pod("a", "p", None), &rev, Some("asm-1-22")),
+            restart_reason(&pod("a", "p", None), &want),
             Some(RestartReason::MissingSidecar)
         );
         assert_eq!(
-            restart_reason(&pod("a", "p", Some("asm-1-21")), &rev, Some("asm-1-22")),
+            restart_reason(&pod("a", "p", Some("asm-1-21")), &want),
             Some(RestartReason::RevisionMismatch {
                 pod: "asm-1-21".into(),
                 namespace: "asm-1-22".into()
             })
         );
         assert_eq!(
-            restart_reason(&pod("a", "p", Some("asm-1-22")), &rev, Some("asm-1-22")),
+            restart_reason(&pod("a", "p", Some("asm-1-22")), &want),
             None
         );
-        // Not injected namespace, opted-out pod, finished pod, missing control plane: no.
-        assert_eq!(
-            restart_reason(&pod("a", "p", None), &Injection::None, None),
-            None
-        );
-        let mut opted_out = pod("a", "p", None);
-        opted_out.inject_override = Some(false);
-        assert_eq!(restart_reason(&opted_out, &rev, Some("asm-1-22")), None);
+        // Nothing injects and no sidecar, finished pod, missing control plane: no.
+        assert_eq!(restart_reason(&pod("a", "p", None), &Want::Nothing), None);
         let mut done = pod("a", "p", None);
         done.phase = "Succeeded".into();
-        assert_eq!(restart_reason(&done, &rev, Some("asm-1-22")), None);
-        assert_eq!(restart_reason(&pod("a", "p", None), &rev, None), None);
+        assert_eq!(restart_reason(&done, &want), None);
+        let missing = Want::NoControlPlane("asm-1-22".into());
+        assert_eq!(restart_reason(&pod("a", "p", None), &missing), None);
+        // An opted-out pod wants nothing (see inject::want), so only a sidecar is wrong.
+        let mut opted_out = pod("a", "p", None);
+        opted_out.inject_override = Some(false);
+        let cps = ControlPlanes::from_workloads([istiod("x", "asm-1-22")].iter());
+        let w = pod_want(
+            &Injection::Revision("asm-1-22".into()),
+            &[],
+            &opted_out,
+            &cps,
+        );
+        assert_eq!(restart_reason(&opted_out, &w), None);
     }
 
     #[test]
     fn gateway_pods_are_neither_sidecars_nor_restart_candidates() {
-        let rev = Injection::Revision("asm-1-22".into());
         let mut gw = pod("ingress", "gw", None);
         gw.gateway = Some(SidecarInfo {
             revision: Some("asm-1-21".into()),
             image_tag: None,
         });
-        assert_eq!(restart_reason(&gw, &rev, Some("asm-1-22")), None);
+        assert_eq!(
+            restart_reason(
+                &gw,
+                &crate::model::inject::Want::Revision("asm-1-22".into())
+            ),
+            None
+        );
         let mut c = ClusterCache::default();
         c.namespaces.insert(
             "ingress".into(),

@@ -1,5 +1,6 @@
 //! Pure derivations from the cache to what the views show. No I/O, heavily unit-tested.
 pub mod frontends;
+pub mod inject;
 pub mod mesh;
 pub mod rollout;
 pub mod routes;

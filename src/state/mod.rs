@@ -1,7 +1,9 @@
 //! Plain data the app loop owns. No I/O: the reducer in `app::update` changes it.
 pub mod audit_view;
 pub mod cache;
+pub mod chooser;
 pub mod derived;
+pub mod inject;
 pub mod input;
 pub mod rollout;
 pub mod undo;
@@ -56,6 +58,10 @@ pub enum Modal {
     Weights(Box<weights::WeightEditor>),
     /// The audit log (`:audit`).
     Audit(Box<audit_view::AuditView>),
+    /// Pick one of a few options (j/k, Enter; Esc cancels).
+    Chooser(Box<chooser::Chooser>),
+    /// One or many writes to review (scrollable) and confirm.
+    Plan(Box<chooser::Plan>),
 }
 
 /// A drill-in screen on top of a view's list.
@@ -107,6 +113,8 @@ pub struct AppState {
     pub rollouts: rollout::Rollouts,
     /// This session's last applied write, revertable with `U`.
     pub undo: Option<Box<crate::cluster::write::undo::Undoable>>,
+    /// Injection label writes and bulk restarts in flight.
+    pub inject: inject::InjectState,
 }
 
 impl AppState {
@@ -135,6 +143,7 @@ impl AppState {
             derived_version: 0,
             rollouts: rollout::Rollouts::default(),
             undo: None,
+            inject: Default::default(),
         }
     }
 

@@ -23,15 +23,33 @@ pub enum WriteOp {
     },
     /// Reverts this session's last applied write (any op: see `cluster::write::undo`).
     Undo(Box<Undoable>),
+    /// Namespace labels set and removed in one merge patch (sidecar injection toggle).
+    SetNamespaceLabels {
+        namespace: String,
+        resource_version: String,
+        set: Vec<(String, String)>,
+        remove: Vec<String>,
+    },
+    /// The pod-template label `sidecar.istio.io/inject` ("true"/"false"), or its removal.
+    SetInjectLabel {
+        kind: WorkloadKind,
+        key: ObjKey,
+        resource_version: String,
+        value: Option<String>,
+    },
 }
 
 impl WriteOp {
     /// `Deployment shop/cart`.
     pub fn object(&self) -> String {
         match self {
-            WriteOp::RolloutRestart { kind, key, .. } => format!("{} {key}", kind.as_str()),
             WriteOp::SetWeights { kind, key, .. } => format!("{} {key}", kind.kind()),
             WriteOp::Undo(u) => u.inverse.target.display(),
+            WriteOp::RolloutRestart { kind, key, .. }
+            | WriteOp::SetInjectLabel { kind, key, .. } => {
+                format!("{} {key}", kind.as_str())
+            }
+            WriteOp::SetNamespaceLabels { namespace, .. } => format!("Namespace {namespace}"),
         }
     }
 
@@ -40,6 +58,8 @@ impl WriteOp {
             WriteOp::RolloutRestart { .. } => "rollout restart",
             WriteOp::SetWeights { .. } => "set weights",
             WriteOp::Undo(_) => "undo",
+            WriteOp::SetNamespaceLabels { .. } => "label",
+            WriteOp::SetInjectLabel { .. } => "set sidecar.istio.io/inject on",
         }
     }
 }
@@ -109,6 +129,8 @@ impl Confirm {
                 }
             }
             WriteOp::Undo(u) => body.extend(super::undo::confirm_lines(u)),
+            // Their previews are richer (pods that change): built by state::inject.
+            WriteOp::SetNamespaceLabels { .. } | WriteOp::SetInjectLabel { .. } => {}
         }
         Confirm {
             op,

@@ -183,7 +183,13 @@ pub fn footer(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         Some(Modal::Palette(_)) => &[],
         Some(Modal::Filter(_)) => &[],
         Some(Modal::Help { .. }) => &[Action::Back, Action::Down, Action::Up],
-        Some(Modal::Notice(_)) | Some(Modal::Confirm(_)) | Some(Modal::Weights(_)) => &[],
+        Some(
+            Modal::Notice(_)
+            | Modal::Confirm(_)
+            | Modal::Chooser(_)
+            | Modal::Plan(_)
+            | Modal::Weights(_),
+        ) => &[],
         Some(Modal::Audit(_)) => &[
             Action::Back,
             Action::Down,
@@ -235,6 +241,14 @@ pub fn footer(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         )),
         Some(Modal::Weights(_)) => spans.push(Span::styled(
             " weight editor: keys listed in the dialog; enter reviews the diff, nothing is written before confirm",
+            th.style(Role::Footer),
+        )),
+        Some(Modal::Plan(_)) => spans.push(Span::styled(
+            " j/k scroll  tab switch Cancel/Confirm  enter choose  esc cancel",
+            th.style(Role::Footer),
+        )),
+        Some(Modal::Chooser(_)) => spans.push(Span::styled(
+            " j/k choose  enter next  esc cancel",
             th.style(Role::Footer),
         )),
         Some(Modal::Filter(_)) => spans.push(Span::styled(

@@ -9,7 +9,8 @@ use super::theme::{Role, Theme};
 use super::view_state::ViewState;
 use super::{Ctx, rollout, tone_role};
 use crate::cluster::objects::{ObjKey, RouteKind, find_cond};
-use crate::model::mesh::{ControlPlanes, injection, restart_reason};
+use crate::model::inject::{pod_want, restart_reason};
+use crate::model::mesh::{ControlPlanes, injection};
 use crate::model::topology::route_node;
 use crate::model::tree::Node;
 use crate::state::derived::known;
@@ -108,6 +109,8 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>, Vec<u
             ));
             out.push(Line::raw(""));
             let mut shown: Vec<&ObjKey> = Vec::new();
+            let workloads: Vec<_> = cache.workloads_in(ns).collect();
+            let want = |p| pod_want(&inj.effective, &workloads, p, &cps);
             for w in cache.workloads_in(ns) {
                 anchors.push(out.len());
                 let pods: Vec<_> = cache.pods_in(ns).filter(|p| w.selects(p)).collect();
@@ -130,7 +133,7 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>, Vec<u
                 out.extend(rollout::progress_line(w, state, th));
                 for p in pods {
                     shown.push(&p.key);
-                    out.push(pod_line(p, &inj.effective, expected.as_deref(), th));
+                    out.push(pod_line(p, &want(p), th));
                 }
             }
             let orphans: Vec<_> = cache
@@ -143,7 +146,7 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>, Vec<u
                     th.style(Role::Accent),
                 ));
                 for p in orphans {
-                    out.push(pod_line(p, &inj.effective, expected.as_deref(), th));
+                    out.push(pod_line(p, &want(p), th));
                 }
             }
         }
@@ -213,8 +216,7 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>, Vec<u
 
 fn pod_line(
     p: &crate::cluster::objects::PodInfo,
-    inj: &crate::model::mesh::Injection,
-    expected: Option<&str>,
+    want: &crate::model::inject::Want,
     th: &Theme,
 ) -> Line<'static> {
     let proxy = |kind: &str, sc: &crate::cluster::objects::SidecarInfo| {
@@ -239,7 +241,7 @@ fn pod_line(
         )),
         sidecar,
     ];
-    if let Some(r) = restart_reason(p, inj, expected) {
+    if let Some(r) = restart_reason(p, want) {
         spans.push(Span::styled(
             format!("  NEEDS RESTART: {}", r.describe()),
             th.style(Role::Error),

@@ -1,5 +1,6 @@
 //! Drawing: pure functions of the state (plus widget interaction state). No I/O.
 pub mod audit;
+pub mod chooser;
 pub mod chrome;
 pub mod detail;
 pub mod modals;

@@ -44,6 +44,8 @@ pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
             v,
             ctx,
         ),
+        Some(Modal::Chooser(c)) => super::chooser::chooser(f, area, ctx, c),
+        Some(Modal::Plan(p)) => super::chooser::plan(f, area, ctx, p),
         None => {}
     }
 }
@@ -133,6 +135,10 @@ pub fn help_lines(state: &AppState, ctx: &Ctx) -> Vec<Line<'static>> {
         (":q", "quit"),
     ] {
         out.push(Line::raw(format!("  {c:<23}{d}")));
+    }
+    if view == ViewId::Mesh {
+        out.push(Line::raw(""));
+        out.extend(super::chooser::help_notes(th));
     }
     out.push(Line::raw(""));
     out.push(Line::styled(

@@ -252,8 +252,18 @@ pub struct WorkloadInfo {
     pub key: ObjKey,
     pub labels: BTreeMap<String, String>,
     pub selector: BTreeMap<String, String>,
+    /// `sidecar.istio.io/inject` as the injector reads it: the label, else the annotation.
     pub template_inject: Option<bool>,
+    /// The pod-template LABEL `sidecar.istio.io/inject` alone (what the inject toggle writes).
+    pub template_inject_label: Option<String>,
+    /// The pod-template ANNOTATION `sidecar.istio.io/inject` (legacy).
+    pub template_inject_annotation: Option<String>,
     pub template_rev: Option<String>,
+    /// A paused Deployment does not roll on template changes (nor on restarts) until resumed.
+    pub paused: bool,
+    /// `updateStrategy: OnDelete` (StatefulSet, DaemonSet): template changes reach only pods
+    /// created after someone deletes the old ones.
+    pub on_delete: bool,
     pub images: Vec<String>,
     pub desired: i32,
     pub updated: i32,
@@ -285,10 +295,20 @@ impl WorkloadInfo {
                 tmeta.and_then(|m| m.labels.as_ref()),
                 tmeta.and_then(|m| m.annotations.as_ref()),
             ),
+            template_inject_label: tmeta
+                .and_then(|m| m.labels.as_ref())
+                .and_then(|l| l.get("sidecar.istio.io/inject"))
+                .cloned(),
+            template_inject_annotation: tmeta
+                .and_then(|m| m.annotations.as_ref())
+                .and_then(|a| a.get("sidecar.istio.io/inject"))
+                .cloned(),
             template_rev: tmeta
                 .and_then(|m| m.labels.as_ref())
                 .and_then(|l| l.get("istio.io/rev"))
                 .cloned(),
+            paused: false,
+            on_delete: false,
             images: template
                 .spec
                 .as_ref()
@@ -348,6 +368,7 @@ impl From<&Deployment> for WorkloadInfo {
         );
         let st = d.status.as_ref();
         w.desired = spec.and_then(|s| s.replicas).unwrap_or(1);
+        w.paused = spec.and_then(|s| s.paused).unwrap_or(false);
         w.updated = st.and_then(|s| s.updated_replicas).unwrap_or(0);
         w.ready = st.and_then(|s| s.ready_replicas).unwrap_or(0);
         w.available = st.and_then(|s| s.available_replicas).unwrap_or(0);
@@ -380,6 +401,10 @@ impl From<&StatefulSet> for WorkloadInfo {
             &template,
             spec.and_then(|s| s.selector.match_labels.as_ref()),
         );
+        w.on_delete = spec
+            .and_then(|s| s.update_strategy.as_ref())
+            .and_then(|u| u.type_.as_deref())
+            == Some("OnDelete");
         let st = d.status.as_ref();
         w.desired = spec.and_then(|s| s.replicas).unwrap_or(1);
         w.updated = st.and_then(|s| s.updated_replicas).unwrap_or(0);
@@ -412,6 +437,10 @@ impl From<&DaemonSet> for WorkloadInfo {
             &template,
             spec.and_then(|s| s.selector.match_labels.as_ref()),
         );
+        w.on_delete = spec
+            .and_then(|s| s.update_strategy.as_ref())
+            .and_then(|u| u.type_.as_deref())
+            == Some("OnDelete");
         if let Some(st) = d.status.as_ref() {
             w.desired = st.desired_number_scheduled;
             w.updated = st.updated_number_scheduled.unwrap_or(0);

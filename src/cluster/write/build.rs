@@ -153,6 +153,23 @@ pub fn set_namespace_labels(
     guarded_merge_patch(target, resource_version, patch, "label-namespace", summary)
 }
 
+/// Sets (or, with `None`, removes) one pod-template label of a workload. Changing the
+/// template rolls the workload like a restart does.
+pub fn set_template_label(
+    target: Target,
+    resource_version: &str,
+    key: &str,
+    value: Option<&str>,
+) -> WriteRequest {
+    let change = match value {
+        Some(v) => format!("{key}={v}"),
+        None => format!("{key}-"),
+    };
+    let summary = format!("label {} pod template: {change}", target.display());
+    let patch = json!({"spec": {"template": {"metadata": {"labels": {key: value}}}}});
+    guarded_merge_patch(target, resource_version, patch, "label-template", summary)
+}
+
 /// The write that reverts `req`: every field `req` touched goes back to its value in
 /// `before` (the object the write was made against), or away if it was absent. Guarded
 /// by `after_resource_version`, so the undo refuses (Conflict) if anything changed the

@@ -322,3 +322,33 @@ fn virtual_service_weights_live_under_http_route() {
         ])
     );
 }
+
+#[test]
+fn template_label_is_set_or_removed_under_the_precondition() {
+    let req = set_template_label(
+        Target::deployment("shop", "cart"),
+        "42",
+        "sidecar.istio.io/inject",
+        Some("false"),
+    );
+    assert_eq!(
+        merge(&req),
+        &json!({"metadata": {"resourceVersion": "42"}, "spec": {"template": {"metadata":
+            {"labels": {"sidecar.istio.io/inject": "false"}}}}})
+    );
+    assert_eq!(
+        req.summary,
+        "label Deployment shop/cart pod template: sidecar.istio.io/inject=false"
+    );
+    let req = set_template_label(
+        Target::statefulset("db", "pg"),
+        "7",
+        "sidecar.istio.io/inject",
+        None,
+    );
+    assert_eq!(
+        merge(&req)["spec"]["template"]["metadata"]["labels"]["sidecar.istio.io/inject"],
+        Value::Null
+    );
+    assert_eq!(req.verb, "label-template");
+}

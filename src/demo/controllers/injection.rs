@@ -1,6 +1,7 @@
 //! Pod admission: API-server defaults plus Istio's sidecar injection webhook, with
-//! Istio's selection rules (namespace `istio-injection` beats `istio.io/rev`; pod
-//! `sidecar.istio.io/inject` opts out, or opts in together with a revision label).
+//! Istio's selection rules, the same as `model::inject::want`: pod `sidecar.istio.io/inject
+//! =false` opts out; namespace `istio-injection` beats `istio.io/rev`; without a namespace
+//! label the pod's own `istio.io/rev` or `sidecar.istio.io/inject=true` LABEL opts in.
 
 use serde_json::{Value, json};
 
@@ -70,6 +71,7 @@ pub fn injecting_plane(s: &Store, pod: &Value) -> Option<ControlPlane> {
     if has_proxy {
         return None;
     }
+    // The label wins over the legacy annotation; either `false` opts out everywhere.
     let pod_inject = meta::label(pod, INJECT).or_else(|| meta::annotation(pod, INJECT));
     if pod_inject == Some("false") {
         return None;
@@ -81,11 +83,14 @@ pub fn injecting_plane(s: &Store, pod: &Value) -> Option<ControlPlane> {
         Some(_) => None,
         None => match meta::label(ns, REV) {
             Some(rev) => find(&cps, rev).cloned(),
-            None if pod_inject == Some("true") => match meta::label(pod, REV) {
-                Some(rev) => find(&cps, rev).cloned(),
-                None => default_plane(&cps).cloned(),
+            // No namespace label: the webhooks' object selectors see pod LABELS only, so
+            // `istio.io/rev=<rev>` or `sidecar.istio.io/inject=true` opt in; an annotation
+            // cannot.
+            None => match (meta::label(pod, REV), meta::label(pod, INJECT)) {
+                (Some(rev), _) => find(&cps, rev).cloned(),
+                (None, Some("true")) => default_plane(&cps).cloned(),
+                _ => None,
             },
-            None => None,
         },
     }
 }
@@ -309,6 +314,70 @@ mod tests {
         let v: Value = serde_json::from_str(&status_annotation("asm-1-22")).unwrap();
         assert_eq!(v["revision"], "asm-1-22");
         assert_eq!(v["containers"], json!(["istio-proxy"]));
+    }
+
+    fn store(ns_labels: Value) -> Store {
+        let mut s = Store::default();
+        s.insert(
+            "namespaces",
+            json!({"metadata": {"name": "shop", "labels": ns_labels}}),
+        );
+        for rev in ["default", "asm-1-22"] {
+            s.insert(
+                "deployments.apps",
+                json!({"metadata": {"name": format!("istiod-{rev}"), "namespace": "istio-system",
+                    "labels": {"app": "istiod", "istio.io/rev": rev}},
+                    "spec": {"template": {"spec": {"containers": [{"image": "x/pilot:1.22.1"}]}}}}),
+            );
+        }
+        s
+    }
+
+    fn injected(s: &Store, labels: Value, annotations: Value) -> Option<String> {
+        let pod = json!({"metadata": {"name": "p", "namespace": "shop", "labels": labels,
+            "annotations": annotations}, "spec": {"containers": [{"name": "app"}]}});
+        injecting_plane(s, &pod).map(|cp| cp.revision)
+    }
+
+    #[test]
+    fn istio_precedence() {
+        let none = store(json!({}));
+        assert_eq!(injected(&none, json!({}), json!({})), None);
+        assert_eq!(
+            injected(&none, json!({"istio.io/rev": "asm-1-22"}), json!({})),
+            Some("asm-1-22".into())
+        );
+        assert_eq!(
+            injected(&none, json!({INJECT: "true"}), json!({})),
+            Some("default".into())
+        );
+        assert_eq!(
+            injected(&none, json!({}), json!({INJECT: "true"})),
+            None,
+            "an annotation cannot opt in"
+        );
+        let rev = store(json!({"istio.io/rev": "asm-1-22"}));
+        assert_eq!(
+            injected(&rev, json!({}), json!({})),
+            Some("asm-1-22".into())
+        );
+        assert_eq!(injected(&rev, json!({INJECT: "false"}), json!({})), None);
+        assert_eq!(injected(&rev, json!({}), json!({INJECT: "false"})), None);
+        assert_eq!(
+            injected(&rev, json!({INJECT: "true"}), json!({INJECT: "false"})),
+            Some("asm-1-22".into()),
+            "the label wins over the annotation"
+        );
+        let both = store(json!({"istio-injection": "enabled", "istio.io/rev": "asm-1-22"}));
+        assert_eq!(
+            injected(&both, json!({}), json!({})),
+            Some("default".into())
+        );
+        let disabled = store(json!({"istio-injection": "disabled"}));
+        assert_eq!(
+            injected(&disabled, json!({INJECT: "true"}), json!({})),
+            None
+        );
     }
 
     #[test]

@@ -1,0 +1,714 @@
+//! Reducer hooks for the injection toggles and bulk restarts: open a chooser, turn a pick
+//! into a plan, confirm a plan into writes, and follow the writes' answers (restart offer,
+//! batch summary). Every entry point refuses in read-only mode.
+
+use crossterm::event::KeyEvent;
+
+use crate::app::action::ViewId;
+use crate::app::msg::Effect;
+use crate::app::update::{READ_ONLY, selectable_workloads};
+use crate::model::inject::changes_in;
+use crate::model::mesh::ControlPlanes;
+use crate::state::chooser::{ChooserKey, Plan, PlanKey, Purpose, Then};
+use crate::state::inject::{
+    self, Batch, RestartItem, all_in, bulk_chooser, injection_chooser, label_plan, needs_restart,
+    restart_plan, workload_chooser, workload_plan,
+};
+use crate::state::write::WriteOp;
+use crate::state::{AppState, Detail, Level, Modal};
+use crate::ui::view_state::ViewState;
+
+fn refuse_read_only(state: &mut AppState) -> bool {
+    if state.read_only {
+        state.flash(READ_ONLY, Level::Warn);
+    }
+    state.read_only
+}
+
+/// The namespace the Mesh view points at: the detail's, else the selected row's.
+fn selected_namespace(state: &AppState, ui: &ViewState) -> Option<String> {
+    if state.view != ViewId::Mesh {
+        return None;
+    }
+    match state.detail() {
+        Some(Detail::Namespace(ns)) => Some(ns.clone()),
+        Some(_) => None,
+        None => state
+            .derived
+            .mesh
+            .get(ui.selected(ViewId::Mesh))
+            .map(|r| r.namespace.clone()),
+    }
+}
+
+/// `I`: the namespace injection chooser.
+pub fn open_injection(state: &mut AppState, ui: &ViewState) -> Vec<Effect> {
+    if refuse_read_only(state) {
+        return vec![];
+    }
+    let Some(ns) = selected_namespace(state, ui).and_then(|n| state.cache.namespaces.get(&n))
+    else {
+        state.flash(
+            "select a namespace first: Mesh view (4), j/k on the list",
+            Level::Warn,
+        );
+        return vec![];
+    };
+    let cps = ControlPlanes::from_workloads(state.cache.control_planes.values());
+    let chooser = injection_chooser(&state.conn.context, ns, &cps);
+    if chooser.options.is_empty() {
+        state.flash(format!("{}: nothing to change", chooser.title), Level::Info);
+        return vec![];
+    }
+    state.modals.push(Modal::Chooser(Box::new(chooser)));
+    vec![]
+}
+
+/// `S`: the selected workload's pod-template `sidecar.istio.io/inject` label.
+pub fn open_workload(state: &mut AppState, ui: &ViewState) -> Vec<Effect> {
+    if refuse_read_only(state) {
+        return vec![];
+    }
+    let cursor = ui.detail_cursor.get(&state.view).copied().unwrap_or(0);
+    let Some(w) = selectable_workloads(state).get(cursor).copied() else {
+        state.flash(
+            "select a workload first: Mesh view, enter on a namespace, then j/k",
+            Level::Warn,
+        );
+        return vec![];
+    };
+    let chooser = workload_chooser(&state.cache, &state.conn.context, w);
+    state.modals.push(Modal::Chooser(Box::new(chooser)));
+    vec![]
+}
+
+/// `B`: bulk restart, over the listed namespaces (or the detail's one).
+pub fn open_bulk(state: &mut AppState, ui: &ViewState) -> Vec<Effect> {
+    if refuse_read_only(state) {
+        return vec![];
+    }
+    if state.view != ViewId::Mesh {
+        state.flash("bulk restart works in the Mesh view (4)", Level::Warn);
+        return vec![];
+    }
+    let (scope, namespace) = match state.detail() {
+        Some(Detail::Namespace(ns)) => (vec![ns.clone()], Some(ns.clone())),
+        _ => (
+            state
+                .derived
+                .mesh
+                .iter()
+                .map(|r| r.namespace.clone())
+                .collect(),
+            selected_namespace(state, ui),
+        ),
+    };
+    if scope.is_empty() {
+        state.flash("no namespace in view", Level::Warn);
+        return vec![];
+    }
+    let chooser = bulk_chooser(&state.cache, &state.conn.context, scope, namespace);
+    state.modals.push(Modal::Chooser(Box::new(chooser)));
+    vec![]
+}
+
+pub fn chooser_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let Some(Modal::Chooser(c)) = state.modals.last_mut() else {
+        return vec![];
+    };
+    let picked = match c.key(&key) {
+        ChooserKey::Picked(i) => i,
+        ChooserKey::Cancelled => {
+            state.modals.pop();
+            state.flash("cancelled; nothing was written", Level::Info);
+            return vec![];
+        }
+        ChooserKey::Moved | ChooserKey::Ignored => return vec![],
+    };
+    let purpose = c.purpose.clone();
+    state.modals.pop();
+    if refuse_read_only(state) {
+        return vec![];
+    }
+    let ctx = state.conn.context.clone();
+    let plan = match purpose {
+        Purpose::NamespaceInjection { namespace, choices } => {
+            let (Some(ns), Some(choice)) =
+                (state.cache.namespaces.get(&namespace), choices.get(picked))
+            else {
+                state.flash(format!("namespace {namespace} is gone"), Level::Warn);
+                return vec![];
+            };
+            label_plan(&state.cache, &ctx, ns, choice)
+        }
+        Purpose::WorkloadInjection { kind, key, choices } => {
+            let (Some(w), Some(choice)) = (
+                state.cache.workloads.get(&(key.clone(), kind)),
+                choices.get(picked),
+            ) else {
+                state.flash(format!("{} {key} is gone", kind.as_str()), Level::Warn);
+                return vec![];
+            };
+            if w.template_inject_label == choice.value {
+                state.flash(
+                    format!("{} {key}: already so; nothing to change", kind.as_str()),
+                    Level::Info,
+                );
+                return vec![];
+            }
+            workload_plan(&state.cache, &ctx, w, choice)
+        }
+        Purpose::BulkRestart { scope, namespace } => {
+            let (items, what, where_): (Vec<RestartItem>, _, _) = match (picked, &namespace) {
+                (1, Some(ns)) => (
+                    all_in(&state.cache, ns),
+                    format!("restart all workloads in {ns}"),
+                    vec![ns.clone()],
+                ),
+                _ => (
+                    needs_restart(&state.cache, &scope),
+                    "restart workloads that need it".to_string(),
+                    scope,
+                ),
+            };
+            if items.is_empty() {
+                state.flash(format!("{what}: none; nothing to do"), Level::Info);
+                return vec![];
+            }
+            Ok(restart_plan(&ctx, &where_, &what, &items))
+        }
+    };
+    match plan {
+        Ok(p) => state.modals.push(Modal::Plan(Box::new(p))),
+        Err(e) => state.flash(e, Level::Warn),
+    }
+    vec![]
+}
+
+pub fn plan_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let Some(Modal::Plan(p)) = state.modals.last_mut() else {
+        return vec![];
+    };
+    match p.key(&key) {
+        PlanKey::Handled => vec![],
+        PlanKey::Cancelled => {
+            state.modals.pop();
+            state.flash("cancelled; nothing was written", Level::Info);
+            vec![]
+        }
+        PlanKey::Confirmed => {
+            let Some(Modal::Plan(p)) = state.modals.pop() else {
+                return vec![];
+            };
+            // The reducer refuses, not only the key bindings: no write effect in read-only.
+            if refuse_read_only(state) {
+                return vec![];
+            }
+            confirmed(state, *p)
+        }
+    }
+}
+
+fn confirmed(state: &mut AppState, p: Plan) -> Vec<Effect> {
+    if p.ops.is_empty() {
+        state.flash("nothing to write", Level::Info);
+        return vec![];
+    }
+    match &p.then {
+        Then::Summarize { what } => {
+            state.flash(
+                format!("{what}: {} write(s), dry run then write each…", p.ops.len()),
+                Level::Info,
+            );
+            state.inject.batch = Some(Batch {
+                what: what.clone(),
+                ops: p.ops.clone(),
+                results: Vec::new(),
+            });
+        }
+        Then::OfferRestart { .. } => {
+            for op in &p.ops {
+                state
+                    .inject
+                    .pending_labels
+                    .push((op.clone(), p.then.clone()));
+            }
+        }
+        Then::Nothing => {}
+    }
+    if !matches!(p.then, Then::Summarize { .. })
+        && let Some(op) = p.ops.first()
+    {
+        state.flash(
+            format!("{} {}: dry run, then write…", op.verb(), op.object()),
+            Level::Info,
+        );
+    }
+    p.ops.into_iter().map(Effect::Write).collect()
+}
+
+/// Follows the answers of writes started here. Returns true when it set the message itself.
+pub fn on_write_done(state: &mut AppState, op: &WriteOp, result: &Result<String, String>) -> bool {
+    if let Some(b) = &mut state.inject.batch
+        && b.ops.contains(op)
+        && !b.results.iter().any(|(o, _)| o == op)
+    {
+        b.results.push((op.clone(), result.clone()));
+        match b.summary() {
+            Some((text, failed)) => {
+                let level = if failed { Level::Error } else { Level::Info };
+                state.inject.batch = None;
+                state.flash(text, level);
+            }
+            None => {
+                let text = format!("{}: {}/{} answered…", b.what, b.results.len(), b.ops.len());
+                state.flash(text, Level::Info);
+            }
+        }
+        return true;
+    }
+    if let Some(i) = state
+        .inject
+        .pending_labels
+        .iter()
+        .position(|(o, _)| o == op)
+    {
+        let (_, then) = state.inject.pending_labels.remove(i);
+        if let (
+            Ok(text),
+            Then::OfferRestart {
+                namespace,
+                labels_after,
+            },
+        ) = (result, then)
+        {
+            offer_restart(state, op, text, &namespace, &labels_after);
+            return true;
+        }
+        return false;
+    }
+    if let (WriteOp::SetInjectLabel { kind, key, .. }, Ok(text)) = (op, result) {
+        let held = state
+            .cache
+            .workloads
+            .get(&(key.clone(), *kind))
+            .is_some_and(|w| w.paused || w.on_delete);
+        let note = if held {
+            "its pods change only once it is resumed or they are deleted"
+        } else {
+            "the template change rolls its pods"
+        };
+        state.flash(
+            format!("{} {}: {text}; {note}", op.verb(), op.object()),
+            Level::Info,
+        );
+        return true;
+    }
+    false
+}
+
+/// After a namespace label write: the restart offer for the workloads whose pods would change.
+fn offer_restart(
+    state: &mut AppState,
+    op: &WriteOp,
+    text: &str,
+    namespace: &str,
+    labels_after: &std::collections::BTreeMap<String, String>,
+) {
+    let cps = ControlPlanes::from_workloads(state.cache.control_planes.values());
+    let changes = changes_in(&state.cache, &cps, namespace, labels_after);
+    let done = format!("{} {}: {text}", op.verb(), op.object());
+    if changes.is_empty() {
+        state.flash(
+            format!("{done}; no running pod changes on restart, nothing to restart"),
+            Level::Info,
+        );
+        return;
+    }
+    let items: Vec<RestartItem> = changes.iter().map(RestartItem::from).collect();
+    let what = format!("restart workloads affected by the new labels of {namespace}");
+    let mut plan = restart_plan(&state.conn.context, &[namespace.to_string()], &what, &items);
+    plan.body.insert(
+        0,
+        format!("Labels written: {}", inject::injection_labels(labels_after)),
+    );
+    state.flash(
+        format!("{done}; restart the affected workloads now? (Cancel keeps them as they are)"),
+        Level::Info,
+    );
+    state.modals.push(Modal::Plan(Box::new(plan)));
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyModifiers};
+
+    use super::*;
+    use crate::app::msg::Msg;
+    use crate::app::update::update;
+    use crate::cluster::objects::{
+        NamespaceInfo, ObjKey, PodInfo, SidecarInfo, WorkloadInfo, WorkloadKind,
+    };
+    use crate::config::Keymap;
+    use crate::state::ConnInfo;
+
+    fn ns(name: &str, labels: &[(&str, &str)]) -> NamespaceInfo {
+        NamespaceInfo {
+            name: name.into(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            phase: None,
+            resource_version: Some("7".into()),
+        }
+    }
+
+    fn workload(ns: &str, name: &str, labels: &[(&str, &str)]) -> WorkloadInfo {
+        WorkloadInfo {
+            key: ObjKey::new(ns, name),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            selector: [("app".to_string(), name.to_string())].into(),
+            resource_version: Some(format!("rv-{name}")),
+            desired: 1,
+            ready: 1,
+            ..Default::default()
+        }
+    }
+
+    fn pod(ns: &str, app: &str, rev: Option<&str>) -> PodInfo {
+        PodInfo {
+            key: ObjKey::new(ns, format!("{app}-1")),
+            labels: [("app".to_string(), app.to_string())].into(),
+            owner: None,
+            phase: "Running".into(),
+            ready: 1,
+            containers: 1,
+            restarts: 0,
+            gateway: None,
+            sidecar: rev.map(|r| SidecarInfo {
+                revision: Some(r.into()),
+                image_tag: None,
+            }),
+            inject_override: None,
+            ambient: false,
+            node: None,
+            created: None,
+            deleting: false,
+        }
+    }
+
+    /// shop: both labels (conflict), cart without sidecar, web with asm-1-22.
+    /// plain: no label, api without sidecar. Control plane asm-1-22.
+    fn cluster(read_only: bool) -> (AppState, ViewState, Keymap) {
+        let conn = ConnInfo {
+            context: "prod".into(),
+            ..Default::default()
+        };
+        let mut s = AppState::new(conn, None, read_only, jiff::Timestamp::UNIX_EPOCH);
+        s.view = ViewId::Mesh;
+        let c = &mut s.cache;
+        for n in [
+            ns(
+                "shop",
+                &[("istio-injection", "enabled"), ("istio.io/rev", "asm-1-22")],
+            ),
+            ns("plain", &[]),
+        ] {
+            c.namespaces.insert(n.name.clone(), n);
+        }
+        let cp = workload(
+            "aks-istio-system",
+            "istiod-asm-1-22",
+            &[("app", "istiod"), ("istio.io/rev", "asm-1-22")],
+        );
+        c.control_planes.insert(cp.key.clone(), cp);
+        for w in [
+            workload("shop", "cart", &[]),
+            workload("shop", "web", &[]),
+            workload("plain", "api", &[]),
+        ] {
+            c.workloads.insert((w.key.clone(), w.kind), w);
+        }
+        for p in [
+            pod("shop", "cart", None),
+            pod("shop", "web", Some("asm-1-22")),
+            pod("plain", "api", None),
+        ] {
+            c.pods.insert(p.key.clone(), p);
+        }
+        s.stale = true;
+        s.refresh();
+        (s, ViewState::default(), Keymap::default())
+    }
+
+    fn key(s: &mut AppState, ui: &mut ViewState, km: &Keymap, code: KeyCode) -> Vec<Effect> {
+        update(s, ui, km, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    }
+
+    fn ch(s: &mut AppState, ui: &mut ViewState, km: &Keymap, c: char) -> Vec<Effect> {
+        key(s, ui, km, KeyCode::Char(c))
+    }
+
+    fn chooser(s: &AppState) -> &crate::state::chooser::Chooser {
+        match s.modals.last() {
+            Some(Modal::Chooser(c)) => c,
+            other => panic!("chooser expected, got {other:?}"),
+        }
+    }
+
+    fn plan(s: &AppState) -> &Plan {
+        match s.modals.last() {
+            Some(Modal::Plan(p)) => p,
+            other => panic!("plan expected, got {other:?}"),
+        }
+    }
+
+    fn select_ns(s: &AppState, ui: &mut ViewState, name: &str) {
+        let i = s.derived.mesh.iter().position(|r| r.namespace == name);
+        ui.table(ViewId::Mesh).select(i);
+    }
+
+    #[test]
+    fn conflict_fix_is_offered_first_and_needs_an_explicit_confirm() {
+        let (mut s, mut ui, km) = cluster(false);
+        select_ns(&s, &mut ui, "shop");
+        assert_eq!(ch(&mut s, &mut ui, &km, 'I'), vec![]);
+        let c = chooser(&s);
+        assert_eq!(
+            c.options,
+            vec![
+                "fix conflict: keep istio-injection=enabled, remove istio.io/rev=asm-1-22",
+                "fix conflict: keep istio.io/rev=asm-1-22, remove istio-injection=enabled",
+                "disable: remove istio-injection and istio.io/rev (pods may still opt in)",
+                "disable for every pod: istio-injection=disabled (beats pod opt-ins)",
+            ],
+            "enabling by either label is what a conflict fix does: not offered twice"
+        );
+        assert!(c.intro.iter().any(|l| l.contains("IST0123")));
+        // Second option: keep the revision.
+        ch(&mut s, &mut ui, &km, 'j');
+        assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Enter), vec![]);
+        let p = plan(&s);
+        assert!(!p.ok_focused, "Cancel has the focus");
+        let body = p.body.join("\n");
+        assert!(body.contains("context:   prod"), "{body}");
+        assert!(
+            body.contains(
+                "istio-injection=enabled istio.io/rev=asm-1-22  ->  istio.io/rev=asm-1-22"
+            ),
+            "{body}"
+        );
+        assert!(body.contains("Running pods do not change now"), "{body}");
+        assert!(
+            body.contains("cart: 1 pod gains a sidecar (asm-1-22)"),
+            "{body}"
+        );
+        // Enter on Cancel: nothing.
+        assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Enter), vec![]);
+        assert!(s.modals.is_empty());
+        // Again, Tab to Confirm, Enter: one guarded write.
+        ch(&mut s, &mut ui, &km, 'I');
+        ch(&mut s, &mut ui, &km, 'j');
+        key(&mut s, &mut ui, &km, KeyCode::Enter);
+        key(&mut s, &mut ui, &km, KeyCode::Tab);
+        let fx = key(&mut s, &mut ui, &km, KeyCode::Enter);
+        let op = WriteOp::SetNamespaceLabels {
+            namespace: "shop".into(),
+            resource_version: "7".into(),
+            set: vec![],
+            remove: vec!["istio-injection".into()],
+        };
+        assert_eq!(fx, vec![Effect::Write(op.clone())]);
+        // Success: the restart offer lists exactly the workloads whose pods change.
+        let done = Msg::WriteDone {
+            op,
+            result: Ok("applied (resourceVersion 8)".into()),
+            conflict: false,
+        };
+        assert_eq!(update(&mut s, &mut ui, &km, done), vec![]);
+        let p = plan(&s);
+        assert!(!p.ok_focused);
+        assert_eq!(
+            p.ops,
+            vec![WriteOp::RolloutRestart {
+                kind: WorkloadKind::Deployment,
+                key: ObjKey::new("shop", "cart"),
+                resource_version: "rv-cart".into(),
+            }]
+        );
+        // Cancel keeps the pods as they are.
+        assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Esc), vec![]);
+        assert!(s.modals.is_empty());
+    }
+
+    #[test]
+    fn a_failed_label_write_offers_no_restart() {
+        let (mut s, mut ui, km) = cluster(false);
+        select_ns(&s, &mut ui, "plain");
+        ch(&mut s, &mut ui, &km, 'I');
+        assert_eq!(
+            chooser(&s).options[0],
+            "enable: istio-injection=enabled (default revision: asm-1-22)"
+        );
+        key(&mut s, &mut ui, &km, KeyCode::Enter);
+        key(&mut s, &mut ui, &km, KeyCode::Tab);
+        let fx = key(&mut s, &mut ui, &km, KeyCode::Enter);
+        let Some(Effect::Write(op)) = fx.first().cloned() else {
+            panic!("write expected: {fx:?}")
+        };
+        let done = Msg::WriteDone {
+            op,
+            result: Err("conflict: changed".into()),
+            conflict: true,
+        };
+        update(&mut s, &mut ui, &km, done);
+        assert!(s.modals.is_empty());
+        assert!(matches!(&s.flash, Some((m, Level::Error)) if m.contains("conflict")));
+        assert!(s.inject.pending_labels.is_empty());
+    }
+
+    #[test]
+    fn read_only_refuses_every_step_in_the_reducer() {
+        let (mut s, mut ui, km) = cluster(true);
+        select_ns(&s, &mut ui, "shop");
+        for c in ['I', 'B'] {
+            assert_eq!(ch(&mut s, &mut ui, &km, c), vec![]);
+            assert!(s.modals.is_empty(), "{c} opens nothing");
+            assert!(matches!(&s.flash, Some((m, Level::Warn)) if m.contains("read-only")));
+        }
+        s.details
+            .insert(ViewId::Mesh, Detail::Namespace("shop".into()));
+        assert_eq!(ch(&mut s, &mut ui, &km, 'S'), vec![]);
+        assert!(s.modals.is_empty());
+        // Dialogs already open (e.g. read-only switched on by config reload) write nothing.
+        let cps = ControlPlanes::from_workloads(s.cache.control_planes.values());
+        let c = injection_chooser("prod", &s.cache.namespaces["shop"], &cps);
+        s.modals.push(Modal::Chooser(Box::new(c)));
+        assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Enter), vec![]);
+        assert!(s.modals.is_empty(), "the pick is refused");
+        let items = needs_restart(&s.cache, &["shop".into()]);
+        let mut p = restart_plan("prod", &["shop".into()], "restart", &items);
+        p.ok_focused = true;
+        s.modals.push(Modal::Plan(Box::new(p)));
+        assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Enter), vec![]);
+    }
+
+    #[test]
+    fn workload_label_preview_says_the_template_change_rolls_and_offers_no_restart() {
+        let (mut s, mut ui, km) = cluster(false);
+        s.details
+            .insert(ViewId::Mesh, Detail::Namespace("shop".into()));
+        // Workloads in the detail: cart, web. Select web (has a sidecar).
+        ch(&mut s, &mut ui, &km, 'j');
+        ch(&mut s, &mut ui, &km, 'S');
+        let c = chooser(&s);
+        assert_eq!(c.options.len(), 3);
+        assert!(c.options[2].ends_with("(current)"), "no label set now");
+        // Picking the current value changes nothing.
+        ch(&mut s, &mut ui, &km, 'G');
+        key(&mut s, &mut ui, &km, KeyCode::Enter);
+        assert!(s.modals.is_empty());
+        ch(&mut s, &mut ui, &km, 'S');
+        ch(&mut s, &mut ui, &km, 'j'); // false: opt out
+        key(&mut s, &mut ui, &km, KeyCode::Enter);
+        let body = plan(&s).body.join("\n");
+        assert!(body.contains("Deployment shop/web"), "{body}");
+        assert!(body.contains("(not set)  ->  \"false\""), "{body}");
+        assert!(
+            body.contains("New pods get no sidecar (before: a sidecar of revision asm-1-22)"),
+            "{body}"
+        );
+        assert!(body.contains("rolls out by itself"), "{body}");
+        key(&mut s, &mut ui, &km, KeyCode::Tab);
+        let fx = key(&mut s, &mut ui, &km, KeyCode::Enter);
+        let op = WriteOp::SetInjectLabel {
+            kind: WorkloadKind::Deployment,
+            key: ObjKey::new("shop", "web"),
+            resource_version: "rv-web".into(),
+            value: Some("false".into()),
+        };
+        assert_eq!(fx, vec![Effect::Write(op.clone())]);
+        let done = Msg::WriteDone {
+            op,
+            result: Ok("applied".into()),
+            conflict: false,
+        };
+        update(&mut s, &mut ui, &km, done);
+        assert!(s.modals.is_empty(), "no redundant restart offer");
+        assert!(matches!(&s.flash, Some((m, _)) if m.contains("rolls its pods")));
+    }
+
+    #[test]
+    fn bulk_restart_lists_those_in_need_and_summarizes_failures() {
+        let (mut s, mut ui, km) = cluster(false);
+        select_ns(&s, &mut ui, "shop");
+        ch(&mut s, &mut ui, &km, 'B');
+        assert_eq!(
+            chooser(&s).options,
+            vec![
+                "all workloads that need a restart in 2 namespaces in view (1)",
+                "all workloads in namespace shop (2)",
+            ]
+        );
+        key(&mut s, &mut ui, &km, KeyCode::Enter);
+        let p = plan(&s);
+        assert_eq!(
+            p.ops.len(),
+            1,
+            "only cart: plain injects nothing, web matches"
+        );
+        assert!(
+            p.body
+                .iter()
+                .any(|l| l.contains("Deployment shop/cart: 1 pod gains"))
+        );
+        key(&mut s, &mut ui, &km, KeyCode::Esc);
+        // All in the namespace: two restarts, each its own write.
+        ch(&mut s, &mut ui, &km, 'B');
+        ch(&mut s, &mut ui, &km, 'j');
+        key(&mut s, &mut ui, &km, KeyCode::Enter);
+        key(&mut s, &mut ui, &km, KeyCode::Tab);
+        let fx = key(&mut s, &mut ui, &km, KeyCode::Enter);
+        assert_eq!(fx.len(), 2);
+        let ops: Vec<WriteOp> = fx
+            .into_iter()
+            .map(|e| match e {
+                Effect::Write(op) => op,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        update(
+            &mut s,
+            &mut ui,
+            &km,
+            Msg::WriteDone {
+                op: ops[0].clone(),
+                result: Ok("applied".into()),
+                conflict: false,
+            },
+        );
+        assert!(matches!(&s.flash, Some((m, Level::Info)) if m.contains("1/2 answered")));
+        update(
+            &mut s,
+            &mut ui,
+            &km,
+            Msg::WriteDone {
+                op: ops[1].clone(),
+                result: Err("forbidden: denied".into()),
+                conflict: false,
+            },
+        );
+        let Some((m, Level::Error)) = &s.flash else {
+            panic!("{:?}", s.flash)
+        };
+        assert!(
+            m.contains("1/2 succeeded") && m.contains("Deployment shop/web: forbidden: denied"),
+            "{m}"
+        );
+        assert!(s.inject.batch.is_none());
+    }
+}

@@ -1,0 +1,127 @@
+//! The generic chooser and plan dialogs (state::chooser), and the Mesh view's help notes on
+//! sidecar injection.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::Ctx;
+use super::theme::{Role, Theme};
+use crate::state::chooser::{Chooser, Plan};
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+pub fn chooser(f: &mut Frame, area: Rect, ctx: &Ctx, c: &Chooser) {
+    let th = ctx.theme;
+    let mut text: Vec<Line> = c
+        .intro
+        .iter()
+        .map(|l| Line::styled(l.clone(), th.style(Role::Muted)))
+        .collect();
+    text.push(Line::raw(""));
+    for (i, o) in c.options.iter().enumerate() {
+        let (mark, role) = if i == c.cursor {
+            ("> ", Role::Selection)
+        } else {
+            ("  ", Role::Modal)
+        };
+        text.push(Line::styled(format!("{mark}{o}"), th.style(role)));
+    }
+    text.push(Line::raw(""));
+    text.push(Line::styled(
+        "j/k choose  enter next (a confirm follows)  esc cancel",
+        th.style(Role::Muted),
+    ));
+    let width = area.width.saturating_sub(8).min(100);
+    let r = centered(area, width, text.len() as u16 + 2);
+    f.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(format!(" {} ", c.title))
+        .border_style(th.style(Role::BorderFocus))
+        .style(th.style(Role::Modal));
+    f.render_widget(Paragraph::new(text).block(block), r);
+}
+
+pub fn plan(f: &mut Frame, area: Rect, ctx: &Ctx, p: &Plan) {
+    let th = ctx.theme;
+    let width = area.width.saturating_sub(8).min(110);
+    // Body scrolls; the buttons stay visible under it.
+    let room = area.height.saturating_sub(6).max(1);
+    let body_rows = (p.body.len() as u16).min(room);
+    let max_scroll = (p.body.len() as u16).saturating_sub(body_rows);
+    let scroll = p.scroll.min(max_scroll);
+    let mut text: Vec<Line> = p
+        .body
+        .iter()
+        .skip(usize::from(scroll))
+        .take(usize::from(body_rows))
+        .map(|l| Line::raw(l.clone()))
+        .collect();
+    let more = if max_scroll > 0 {
+        format!(
+            "lines {}-{} of {} (j/k scroll)",
+            scroll + 1,
+            scroll + body_rows,
+            p.body.len()
+        )
+    } else {
+        String::new()
+    };
+    text.push(Line::styled(more, th.style(Role::Muted)));
+    let button = |label: &str, focused: bool| {
+        let style = if focused {
+            th.style(Role::Selection)
+        } else {
+            th.style(Role::Muted)
+        };
+        Span::styled(format!("[ {label} ]"), style)
+    };
+    text.push(Line::from(vec![
+        Span::raw("   "),
+        button("Cancel", !p.ok_focused),
+        Span::raw("   "),
+        button(&p.ok_label, p.ok_focused),
+    ]));
+    let r = centered(area, width, text.len() as u16 + 2);
+    f.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(format!(" {} ", p.title))
+        .border_style(th.style(Role::Warn))
+        .style(th.style(Role::Modal));
+    f.render_widget(Paragraph::new(text).block(block), r);
+}
+
+/// How the injection keys behave, for the Mesh view's help.
+pub fn help_notes(th: &Theme) -> Vec<Line<'static>> {
+    [
+        "Sidecar injection: only new pods; running pods change on restart",
+        "  ns istio-injection=enabled: default revision; istio.io/rev=R: R.",
+        "  Both set: conflict (IST0123), istio-injection wins; I offers fixes.",
+        "  I disable = remove both labels (kubectl label ns X istio-injection-):",
+        "  pods labelled sidecar.istio.io/inject=true or istio.io/rev=R still",
+        "  opt in. istio-injection=disabled turns it off for every pod.",
+        "  S sets the pod-template LABEL sidecar.istio.io/inject: false opts",
+        "  out anywhere, true opts in where the namespace has no label. The",
+        "  legacy annotation counts only without the label. The template",
+        "  change rolls the workload itself. After I, a restart is offered.",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, l)| {
+        let role = if i == 0 { Role::Title } else { Role::Muted };
+        Line::styled(l.to_string(), th.style(role))
+    })
+    .collect()
+}

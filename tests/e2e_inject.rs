@@ -1,0 +1,654 @@
+//! End-to-end tests of the sidecar-injection toggles and bulk restarts through the REAL
+//! `meshctl-tui` binary in a pseudo-terminal against a real kube-apiserver 1.20 + etcd (and
+//! kube-controller-manager: Deployments get ReplicaSets and Pending pods; there is no
+//! kubelet and no Istio webhook, so pods never get sidecars). Keys are typed like a user;
+//! every effect is read back through the API and in the audit log.
+//!
+//! 1. one console, in order: fix a both-labels conflict (exactly one label remains); enable
+//!    injection by revision on a namespace and accept the restart offer (labels and the
+//!    restart read back); set a workload's `sidecar.istio.io/inject=false` template label
+//!    (read back from the Deployment; it rolls by itself: a new ReplicaSet); bulk restart
+//!    "needs a restart" restarts exactly the expected Deployments, the others untouched.
+//! 2. `--read-only`: I, S and B open nothing and write nothing.
+//!
+//! Needs the binaries from `tests/e2e/kube-assets.sh` (or `KUBEBUILDER_ASSETS`): without
+//! them the tests FAIL with a message saying so, they are never skipped.
+
+#[path = "support/kube_env.rs"]
+mod kube_env;
+#[path = "support/pty.rs"]
+mod pty;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::{Api, ListParams};
+use kube_env::{CONTEXT, KubeEnv};
+use pty::{Console, ENTER, ESC, Screen};
+use serde_json::Value;
+
+const STARTUP: Duration = Duration::from_secs(60);
+const STEP: Duration = Duration::from_secs(15);
+const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
+const INJECT: &str = "sidecar.istio.io/inject";
+
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// - istiod `asm-1-22` in aks-istio-system (the only control plane, so also the default);
+/// - `legacy`: both injection labels (IST0123), no workloads;
+/// - `plain`: no label, Deployment `api`;
+/// - `shop`: istio.io/rev=asm-1-22, Deployments `cart` and `web` (pods without sidecars:
+///   both need a restart) and `quiet` (opted out: needs none).
+const CLUSTER: &str = r#"
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: aks-istio-system
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: istiod-asm-1-22
+  namespace: aks-istio-system
+  labels: {app: istiod, istio.io/rev: asm-1-22}
+spec:
+  replicas: 1
+  progressDeadlineSeconds: 3600
+  selector: {matchLabels: {app: istiod}}
+  template:
+    metadata: {labels: {app: istiod, istio.io/rev: asm-1-22}}
+    spec:
+      containers: [{name: discovery, image: "mcr.microsoft.com/oss/istio/pilot:1.22.1"}]
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: legacy
+  labels: {istio-injection: enabled, istio.io/rev: asm-1-22}
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: plain
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: plain, labels: {app: api}}
+spec:
+  replicas: 1
+  progressDeadlineSeconds: 3600
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers: [{name: api, image: "registry.example/plain/api:1.0"}]
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels: {istio.io/rev: asm-1-22}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: cart, namespace: shop, labels: {app: cart}}
+spec:
+  replicas: 1
+  progressDeadlineSeconds: 3600
+  selector: {matchLabels: {app: cart}}
+  template:
+    metadata: {labels: {app: cart}}
+    spec:
+      containers: [{name: cart, image: "registry.example/shop/cart:1.0"}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: quiet, namespace: shop, labels: {app: quiet}}
+spec:
+  replicas: 1
+  progressDeadlineSeconds: 3600
+  selector: {matchLabels: {app: quiet}}
+  template:
+    metadata: {labels: {app: quiet, sidecar.istio.io/inject: "false"}}
+    spec:
+      containers: [{name: quiet, image: "registry.example/shop/quiet:1.0"}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec:
+  replicas: 1
+  progressDeadlineSeconds: 3600
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: "registry.example/shop/web:1.0"}]
+"#;
+
+fn step(name: &str, started: Instant) {
+    eprintln!(
+        "[e2e_inject] {:>7.2}s  {name}",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+async fn install_crds(env: &KubeEnv) {
+    let dir = kube_env::shared_crds_dir();
+    env.install_crds(&[
+        dir.join("gateway-api-standard.yaml"),
+        dir.join("istio-crds.yaml"),
+    ])
+    .await;
+}
+
+async fn deployment(env: &KubeEnv, ns: &str, name: &str) -> Deployment {
+    Api::<Deployment>::namespaced(env.client(), ns)
+        .get(name)
+        .await
+        .unwrap_or_else(|e| panic!("get Deployment {ns}/{name}: {e}"))
+}
+
+async fn ns_labels(env: &KubeEnv, name: &str) -> BTreeMap<String, String> {
+    Api::<Namespace>::all(env.client())
+        .get(name)
+        .await
+        .unwrap_or_else(|e| panic!("get Namespace {name}: {e}"))
+        .metadata
+        .labels
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("kubernetes.io/"))
+        .collect()
+}
+
+fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn template(d: &Deployment) -> &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    d.spec
+        .as_ref()
+        .and_then(|s| s.template.metadata.as_ref())
+        .expect("a pod template with metadata")
+}
+
+fn restarted_at(d: &Deployment) -> Option<String> {
+    template(d).annotations.as_ref()?.get(RESTARTED_AT).cloned()
+}
+
+fn generation(d: &Deployment) -> i64 {
+    d.metadata.generation.expect("generation")
+}
+
+async fn replica_sets_of(env: &KubeEnv, ns: &str, name: &str) -> Vec<ReplicaSet> {
+    Api::<ReplicaSet>::namespaced(env.client(), ns)
+        .list(&ListParams::default())
+        .await
+        .unwrap_or_else(|e| panic!("list ReplicaSets in {ns}: {e}"))
+        .items
+        .into_iter()
+        .filter(|rs| {
+            rs.metadata
+                .owner_references
+                .iter()
+                .flatten()
+                .any(|o| o.kind == "Deployment" && o.name == name)
+        })
+        .collect()
+}
+
+/// Waits until the Deployment's resourceVersion has not moved for 2 seconds.
+async fn settled(env: &KubeEnv, ns: &str, name: &str) -> Deployment {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut last = deployment(env, ns, name).await;
+    let mut since = Instant::now();
+    loop {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let now = deployment(env, ns, name).await;
+        if now.metadata.resource_version != last.metadata.resource_version {
+            last = now;
+            since = Instant::now();
+        } else if since.elapsed() >= Duration::from_secs(2) {
+            return now;
+        }
+        assert!(Instant::now() < deadline, "{ns}/{name} kept changing");
+    }
+}
+
+fn audit_path(console: &Console) -> PathBuf {
+    console.data_dir().join("audit.jsonl")
+}
+
+fn audit_lines(console: &Console) -> Vec<Value> {
+    match std::fs::read_to_string(audit_path(console)) {
+        Ok(text) => text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).expect("audit line is JSON"))
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => panic!("read audit log: {e}"),
+    }
+}
+
+fn verbs(console: &Console) -> Vec<String> {
+    audit_lines(console)
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e.pointer("/verb").and_then(Value::as_str).unwrap_or("?"),
+                e.pointer("/object/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?"),
+                e.pointer("/outcome/result")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?"),
+            )
+        })
+        .collect()
+}
+
+fn row<'a>(s: &'a Screen, first: &str) -> Option<&'a str> {
+    s.lines
+        .iter()
+        .map(String::as_str)
+        .find(|l| l.trim_start_matches('│').split_whitespace().next() == Some(first))
+}
+
+/// Mesh view filtered to the one namespace `ns` (selected, as the only row).
+fn mesh_only(console: &mut Console, ns: &str) {
+    console.send("4");
+    console.wait_for("┌ Mesh [", STEP);
+    console.send(ESC); // clears a kept filter
+    console.send(&format!("/{ns}"));
+    console.wait_for("type to filter", STEP);
+    console.send(ENTER);
+    let ns = ns.to_string();
+    console.wait_until(&format!("only the {ns} row"), STEP, |s| {
+        !s.text.contains("type to filter")
+            && row(s, &ns).is_some()
+            && row(s, "default").is_none()
+            && row(s, "kube-system").is_none()
+    });
+}
+
+/// The header below the context line up to the body's border, as one line (a long flash
+/// message wraps onto rows of its own).
+fn header_text(s: &Screen) -> String {
+    s.lines
+        .iter()
+        .skip(1)
+        .take_while(|l| !l.starts_with('┌'))
+        .map(|l| l.trim())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn wait_header(console: &mut Console, part: &str) {
+    console.wait_until(&format!("the header to contain {part:?}"), STEP, |s| {
+        header_text(s).contains(part)
+    });
+}
+
+fn quit(console: &mut Console) {
+    console.send("q");
+    let status = console.wait_exit(STEP);
+    assert!(status.success(), "{}", console.framed_screen());
+}
+
+/// Tab to Confirm, Enter, and wait for the dialog to close.
+fn confirm(console: &mut Console, button: &str) {
+    console.wait_for_all(&["[ Cancel ]", button], STEP);
+    console.send("\t");
+    console.send(ENTER);
+    console.wait_for_absent(button, STEP);
+}
+
+// ---------------------------------------------------------------------------
+// 1. Toggles and restarts by keystrokes
+// ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn injection_toggles_restart_offer_template_label_and_bulk_restart() {
+    let _serial = SERIAL.lock().await;
+    let t = Instant::now();
+    let mut env = KubeEnv::start().await;
+    env.start_controller_manager().await;
+    install_crds(&env).await;
+    env.apply_yaml(CLUSTER).await;
+    for (ns, name) in [
+        ("plain", "api"),
+        ("shop", "cart"),
+        ("shop", "web"),
+        ("shop", "quiet"),
+    ] {
+        kube_env::eventually(Duration::from_secs(60), "a ReplicaSet", || async {
+            replica_sets_of(&env, ns, name).await.into_iter().next()
+        })
+        .await;
+        settled(&env, ns, name).await;
+    }
+    step("cluster seeded, ReplicaSets made", t);
+
+    let mut console = Console::start(env.kubeconfig_path(), &[]);
+    console.wait_for_all(&["ctx:e2e", "● live", "[read-write]"], STARTUP);
+
+    // --- 1. Fix the conflict in `legacy`: keep istio.io/rev ---------------------------------
+    mesh_only(&mut console, "legacy");
+    console.wait_for("CONFLICT: both labels", STEP);
+    console.send("I");
+    console.wait_for_all(
+        &[
+            "Sidecar injection for namespace legacy",
+            "CONFLICT (Istio IST0123)",
+            "control planes: asm-1-22 (aks-istio-system",
+            "> fix conflict: keep istio-injection=enabled, remove istio.io/rev=asm-1-22",
+            "  fix conflict: keep istio.io/rev=asm-1-22, remove istio-injection=enabled",
+        ],
+        STEP,
+    );
+    console.send("j");
+    console.wait_for("> fix conflict: keep istio.io/rev=asm-1-22", STEP);
+    console.send(ENTER);
+    console.wait_for_all(
+        &[
+            "label Namespace legacy?",
+            &format!("context:   {CONTEXT}"),
+            "istio-injection=enabled istio.io/rev=asm-1-22  ->  istio.io/rev=asm-1-22",
+            "metadata.labels.istio-injection: null (removed)",
+            "On restart: no running pod would change.",
+        ],
+        STEP,
+    );
+    // Enter on the focused Cancel writes nothing.
+    console.send(ENTER);
+    console.wait_for("cancelled; nothing was written", STEP);
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(
+        ns_labels(&env, "legacy").await,
+        labels(&[("istio-injection", "enabled"), ("istio.io/rev", "asm-1-22")])
+    );
+    assert!(audit_lines(&console).is_empty());
+    console.send("I");
+    console.wait_for("Sidecar injection for namespace legacy", STEP);
+    console.send("j");
+    console.send(ENTER);
+    confirm(&mut console, "[ Confirm label change ]");
+    wait_header(
+        &mut console,
+        "no running pod changes on restart, nothing to restart",
+    );
+    assert_eq!(
+        ns_labels(&env, "legacy").await,
+        labels(&[("istio.io/rev", "asm-1-22")]),
+        "exactly one injection label remains"
+    );
+    console.wait_until("the legacy row without conflict", STEP, |s| {
+        row(s, "legacy").is_some_and(|r| !r.contains("CONFLICT"))
+    });
+    step("conflict fixed: only istio.io/rev left", t);
+
+    // --- 2. Enable `plain` by revision; accept the restart offer ----------------------------
+    let api0 = settled(&env, "plain", "api").await;
+    mesh_only(&mut console, "plain");
+    console.send("I");
+    console.wait_for_all(
+        &[
+            "> enable: istio-injection=enabled (default revision: asm-1-22)",
+            "  enable revision asm-1-22: istio.io/rev=asm-1-22",
+        ],
+        STEP,
+    );
+    console.send("j");
+    console.send(ENTER);
+    console.wait_for_all(
+        &[
+            "label Namespace plain?",
+            "(no injection label)  ->  istio.io/rev=asm-1-22",
+            "Running pods do not change now",
+            "Deployment api: 1 pod gains a sidecar (asm-1-22)",
+        ],
+        STEP,
+    );
+    confirm(&mut console, "[ Confirm label change ]");
+    console.wait_for_all(
+        &[
+            "restart workloads affected by the new labels of plain?",
+            "Labels written: istio.io/rev=asm-1-22",
+            "Deployment plain/api: 1 pod gains a sidecar (asm-1-22)",
+            "[ Confirm restart of 1 ]",
+        ],
+        STEP,
+    );
+    assert_eq!(
+        ns_labels(&env, "plain").await,
+        labels(&[("istio.io/rev", "asm-1-22")])
+    );
+    assert_eq!(restarted_at(&deployment(&env, "plain", "api").await), None);
+    confirm(&mut console, "[ Confirm restart of 1 ]");
+    wait_header(
+        &mut console,
+        "restart workloads affected by the new labels of plain: 1/1 succeeded",
+    );
+    let api1 = deployment(&env, "plain", "api").await;
+    assert!(restarted_at(&api1).is_some(), "the offer restarted api");
+    assert_eq!(generation(&api1), generation(&api0) + 1);
+    step("plain: istio.io/rev set, api restarted from the offer", t);
+
+    // --- 3. shop/cart: template label sidecar.istio.io/inject=false -------------------------
+    let cart0 = settled(&env, "shop", "cart").await;
+    mesh_only(&mut console, "shop");
+    console.send(ENTER);
+    console.wait_for_all(
+        &["Deployment cart", "Deployment quiet", "Deployment web"],
+        STEP,
+    );
+    console.send("S"); // cart is selected first
+    console.wait_for_all(
+        &[
+            "Sidecar injection for Deployment cart",
+            "pod template label sidecar.istio.io/inject: (not set)",
+            "remove the label: follow the namespace (current)",
+        ],
+        STEP,
+    );
+    console.send("j");
+    console.send(ENTER);
+    console.wait_for_all(
+        &[
+            "set sidecar.istio.io/inject on Deployment shop/cart?",
+            "(not set)  ->  \"false\"",
+            "New pods get no sidecar (before: a sidecar of revision asm-1-22).",
+            "the Deployment rolls out by itself:",
+        ],
+        STEP,
+    );
+    confirm(&mut console, "[ Confirm template change ]");
+    wait_header(&mut console, "the template change rolls its pods");
+    assert!(
+        !console.screen().contains("[ Cancel ]"),
+        "no redundant restart offer\n{}",
+        console.framed_screen()
+    );
+    let cart1 = deployment(&env, "shop", "cart").await;
+    assert_eq!(
+        template(&cart1)
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(INJECT))
+            .map(String::as_str),
+        Some("false")
+    );
+    assert_eq!(
+        restarted_at(&cart1),
+        None,
+        "no restart annotation: the template change rolls"
+    );
+    assert_eq!(
+        generation(&cart1),
+        generation(&cart0) + 1,
+        "one template change"
+    );
+    kube_env::eventually(
+        Duration::from_secs(60),
+        "a second ReplicaSet of cart",
+        || async {
+            let n = replica_sets_of(&env, "shop", "cart").await.len();
+            (n == 2).then_some(())
+        },
+    )
+    .await;
+    step("cart: template label false, a new ReplicaSet", t);
+
+    // --- 4. Bulk: "needs a restart" across the listed namespaces ----------------------------
+    let cart1 = settled(&env, "shop", "cart").await;
+    let quiet0 = settled(&env, "shop", "quiet").await;
+    let web0 = settled(&env, "shop", "web").await;
+    let api1 = settled(&env, "plain", "api").await;
+    let istiod0 = deployment(&env, "aks-istio-system", "istiod-asm-1-22").await;
+    console.send(ESC); // leave the detail
+    console.wait_for_absent("(esc: back", STEP);
+    console.send(ESC); // clear the filter: every namespace is in scope
+    console.wait_until("all namespaces listed", STEP, |s| {
+        row(s, "default").is_some() && row(s, "shop").is_some()
+    });
+    console.send("B");
+    // Needs a restart: web (shop, no sidecar) and api (plain: pods still without sidecar,
+    // no webhook here). Not cart (opted out), not quiet, not istiod.
+    console.wait_for("> all workloads that need a restart in", STEP);
+    console.send(ENTER);
+    console.wait_for_all(
+        &[
+            "restart workloads that need it?",
+            "2 workload(s) to rollout restart",
+            "Deployment shop/web: 1 pod gains a sidecar (asm-1-22)",
+            "[ Confirm restart of 2 ]",
+        ],
+        STEP,
+    );
+    // api's rollout from the offer never finishes (no kubelet): old and new pod both count.
+    console.wait_for_line(
+        &["Deployment plain/api: ", " gain", "a sidecar (asm-1-22)"],
+        STEP,
+    );
+    let screen = console.screen();
+    for no in ["shop/cart", "shop/quiet", "istiod"] {
+        assert!(
+            !screen.contains(no),
+            "{no} listed\n{}",
+            console.framed_screen()
+        );
+    }
+    confirm(&mut console, "[ Confirm restart of 2 ]");
+    wait_header(
+        &mut console,
+        "restart workloads that need it: 2/2 succeeded",
+    );
+    let web1 = deployment(&env, "shop", "web").await;
+    assert!(restarted_at(&web1).is_some());
+    assert_eq!(generation(&web1), generation(&web0) + 1);
+    let api2 = deployment(&env, "plain", "api").await;
+    assert_eq!(
+        generation(&api2),
+        generation(&api1) + 1,
+        "api restarted again"
+    );
+    for (before, ns, name) in [
+        (&cart1, "shop", "cart"),
+        (&quiet0, "shop", "quiet"),
+        (&istiod0, "aks-istio-system", "istiod-asm-1-22"),
+    ] {
+        let now = deployment(&env, ns, name).await;
+        assert_eq!(
+            generation(&now),
+            generation(before),
+            "{ns}/{name} untouched"
+        );
+        assert_eq!(restarted_at(&now), None, "{ns}/{name} untouched");
+    }
+    step(
+        "bulk: web and api restarted, cart/quiet/istiod untouched",
+        t,
+    );
+
+    // --- The audit log: one line per write --------------------------------------------------
+    // The two bulk writes run concurrently: their order is not fixed.
+    let mut v = verbs(&console);
+    assert_eq!(v.len(), 6, "one audit line per write: {v:#?}");
+    let mut bulk = v.split_off(4);
+    bulk.sort();
+    assert_eq!(
+        v,
+        vec![
+            "label-namespace legacy applied",
+            "label-namespace plain applied",
+            "rollout-restart api applied",
+            "label-template cart applied",
+        ]
+    );
+    assert_eq!(
+        bulk,
+        vec!["rollout-restart api applied", "rollout-restart web applied"]
+    );
+    quit(&mut console);
+    step("done", t);
+}
+
+// ---------------------------------------------------------------------------
+// 2. Read-only: nothing opens, nothing is written
+// ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_refuses_injection_toggles_and_bulk_restart() {
+    let _serial = SERIAL.lock().await;
+    let t = Instant::now();
+    let env = KubeEnv::start().await;
+    install_crds(&env).await;
+    env.apply_yaml(CLUSTER).await;
+    let before = ns_labels(&env, "legacy").await;
+    let cart0 = deployment(&env, "shop", "cart").await;
+    let mut console = Console::start(env.kubeconfig_path(), &["--read-only"]);
+    console.wait_for_all(&["ctx:e2e", "● live", "[read-only]"], STARTUP);
+    const REFUSED: &str = "read-only mode: writes are disabled";
+    mesh_only(&mut console, "legacy");
+    for key in ["I", "B"] {
+        console.send(key);
+        console.wait_for(REFUSED, STEP);
+        // What would confirm a dialog, had one opened.
+        console.send("\t");
+        console.send(ENTER);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let screen = console.screen();
+        assert!(
+            !screen.contains("[ Cancel ]") && !screen.contains("j/k choose"),
+            "{key}: no dialog in read-only\n{}",
+            console.framed_screen()
+        );
+        console.send(ESC); // leaves the detail that Enter may have opened
+    }
+    mesh_only(&mut console, "shop");
+    console.send(ENTER);
+    console.wait_for("Deployment cart", STEP);
+    console.send("S");
+    console.wait_for(REFUSED, STEP);
+    console.send("B");
+    console.wait_for(REFUSED, STEP);
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(ns_labels(&env, "legacy").await, before);
+    let cart = deployment(&env, "shop", "cart").await;
+    assert_eq!(
+        cart.metadata.resource_version,
+        cart0.metadata.resource_version
+    );
+    assert!(!audit_path(&console).exists(), "no audit file in read-only");
+    quit(&mut console);
+    step("done", t);
+}
