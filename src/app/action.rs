@@ -75,6 +75,8 @@ pub enum Action {
     /// Open the traffic-weight editor for the selected route rule (writes only after a
     /// confirm with the diff).
     EditWeights,
+    /// The revision-migration screen (waves of relabel + restart, rollback).
+    Migrate,
     /// Revert this session's last applied change (always confirmed).
     Undo,
     /// The audit log overlay (`:audit`).
@@ -118,6 +120,9 @@ impl Action {
             Action::ShowCerts => "Certificates view",
             Action::ToggleAllNamespaces => "toggle all namespaces / last namespace",
             Action::RolloutRestart => "rollout restart selected workload (confirms)",
+            Action::Migrate => {
+                "revision migration: relabel + restart in waves, rollback (:migrate)"
+            }
             Action::EditWeights => {
                 "edit backend weights of the selected route rule (diff + confirm)"
             }
@@ -144,6 +149,7 @@ impl Action {
             Action::ToggleAllNamespaces => "all ns",
             Action::RolloutRestart => "restart",
             Action::EditWeights => "weights",
+            Action::Migrate => "migrate",
             Action::Undo => "undo",
             Action::ShowAudit => "audit",
             Action::ToggleInjection => "injection",

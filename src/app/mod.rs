@@ -3,6 +3,7 @@ pub mod action;
 pub mod audit_view;
 pub mod clock;
 pub mod inject;
+pub mod migrate;
 pub mod msg;
 pub mod palette;
 pub mod run;

@@ -14,9 +14,11 @@ pub enum Command {
     Quit,
     /// `:audit`: the audit log overlay.
     Audit,
+    /// `:migrate`: the revision-migration screen.
+    Migrate,
 }
 
-pub const VERBS: [&str; 6] = ["ns", "ctx", "audit", "help", "quit", "q"];
+pub const VERBS: [&str; 7] = ["ns", "ctx", "audit", "migrate", "help", "quit", "q"];
 
 pub fn parse(input: &str) -> Result<Command, String> {
     let mut words = input.split_whitespace();
@@ -44,9 +46,10 @@ pub fn parse(input: &str) -> Result<Command, String> {
         "ctx" | "context" | "contexts" => Ok(Command::Context(arg)),
         "help" | "?" => Ok(Command::Help),
         "audit" | "audit-log" => Ok(Command::Audit),
+        "migrate" | "migration" => Ok(Command::Migrate),
         "q" | "quit" | "q!" | "exit" => Ok(Command::Quit),
         _ => Err(format!(
-            "unknown command :{verb} (try :gw :routes :fe :mesh :certs :ns :ctx :audit :q)"
+            "unknown command :{verb} (try :gw :routes :fe :mesh :certs :ns :ctx :audit :migrate :q)"
         )),
     }
 }

@@ -43,6 +43,9 @@ pub fn update(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, msg: Ms
         } => {
             weights::write_done(state, &result, conflict);
             crate::app::undo::written(state, &op, result.is_ok());
+            if let Some(next) = crate::app::migrate::on_write_done(state, &op, &result) {
+                return next;
+            }
             if crate::app::inject::on_write_done(state, &op, &result) {
                 return vec![];
             }
@@ -149,6 +152,7 @@ fn on_key(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, key: KeyEve
         }
         Some(Modal::Confirm(_)) => return confirm_key(state, key),
         Some(Modal::Weights(_)) => return weights::key(state, key),
+        Some(Modal::Migrate) => return crate::app::migrate::key(state, key),
         Some(Modal::Audit(_)) => {
             return match crate::app::audit_view::key(state, keymap, key) {
                 Ok(effects) => effects,
@@ -227,6 +231,7 @@ pub fn act(state: &mut AppState, ui: &mut ViewState, action: Action) -> Vec<Effe
         }
         Action::RolloutRestart => return rollout_restart(state, ui),
         Action::EditWeights => return weights::open(state, ui),
+        Action::Migrate => return crate::app::migrate::open(state),
         Action::Undo => return crate::app::undo::request(state, READ_ONLY),
         Action::ShowAudit => return crate::app::audit_view::open(state),
         Action::ToggleInjection => return crate::app::inject::open_injection(state, ui),
@@ -543,6 +548,7 @@ fn run_command(state: &mut AppState, text: &str) -> Vec<Effect> {
             vec![]
         }
         Ok(Command::Audit) => crate::app::audit_view::open(state),
+        Ok(Command::Migrate) => crate::app::migrate::open(state),
         Ok(Command::Help) => {
             state.modals.push(Modal::Help { scroll: 0 });
             vec![]

@@ -260,6 +260,7 @@ mod tests {
                 .iter()
                 .map(|r| (r.to_string(), ("istio-system".into(), 1, 1)))
                 .collect(),
+            oldest: (revs.len() == 1).then(|| revs[0].to_string()),
         }
     }
 

@@ -74,29 +74,42 @@ pub fn injection(ns: &NamespaceInfo) -> InjectionLabels {
 pub struct ControlPlanes {
     /// revision -> (namespace, ready replicas, desired replicas)
     pub by_revision: BTreeMap<String, (String, i32, i32)>,
+    /// The revision of the oldest istiod: during a canary upgrade the new control plane is
+    /// installed next to the old one, and the default tag stays on the old one until the
+    /// operator moves it.
+    pub oldest: Option<String>,
 }
 
 impl ControlPlanes {
     pub fn from_workloads<'a>(ws: impl Iterator<Item = &'a WorkloadInfo>) -> Self {
         let mut by_revision = BTreeMap::new();
+        let mut oldest: Option<(Option<jiff::Timestamp>, String)> = None;
         for w in ws {
             if let Some(rev) = w.control_plane_revision() {
-                by_revision.insert(rev, (w.key.ns.clone(), w.ready, w.desired));
+                by_revision.insert(rev.clone(), (w.key.ns.clone(), w.ready, w.desired));
+                // Unknown creation times sort last, ties by revision name.
+                let key = (w.created.or(Some(jiff::Timestamp::MAX)), rev);
+                if oldest.as_ref().is_none_or(|o| key < *o) {
+                    oldest = Some(key);
+                }
             }
         }
-        ControlPlanes { by_revision }
+        ControlPlanes {
+            by_revision,
+            oldest: oldest.map(|(_, rev)| rev),
+        }
     }
 
-    /// The revision `istio-injection=enabled` resolves to: `default`, or the only control
-    /// plane when there is exactly one (what a `default` tag usually points at).
+    /// The revision `istio-injection=enabled` resolves to: `default`, else the oldest
+    /// control plane (the only one, or the one a canary upgrade started from: where the
+    /// `default` tag points until it is moved; we do not watch the tag's webhook).
     pub fn default_revision(&self) -> Option<&str> {
         if self.by_revision.contains_key("default") {
             return Some("default");
         }
-        match self.by_revision.keys().collect::<Vec<_>>().as_slice() {
-            [only] => Some(only.as_str()),
-            _ => None,
-        }
+        self.oldest
+            .as_deref()
+            .filter(|r| self.by_revision.contains_key(*r))
     }
 
     /// Istio's root namespace: where the control plane runs (e.g. `aks-istio-system`).
@@ -409,15 +422,21 @@ mod tests {
             cps.expected_revision(&Injection::Revision("asm-1-23".into())),
             None
         );
-        let ws = [
-            istiod("aks-istio-system", "asm-1-22"),
-            istiod("aks-istio-system", "asm-1-23"),
-        ];
-        let cps = ControlPlanes::from_workloads(ws.iter());
+        // A canary upgrade: the new control plane is created after the old one, which
+        // keeps the default tag, whatever the names sort like.
+        let mut old = istiod("aks-istio-system", "asm-1-23");
+        old.created = Some("2026-01-01T00:00:00Z".parse().unwrap());
+        let mut new = istiod("aks-istio-system", "asm-1-22");
+        new.created = Some("2026-06-01T00:00:00Z".parse().unwrap());
+        let cps = ControlPlanes::from_workloads([new.clone(), old.clone()].iter());
+        assert_eq!(cps.default_revision(), Some("asm-1-23"), "the oldest");
+        let mut named = istiod("istio-system", "default");
+        named.created = Some("2026-09-01T00:00:00Z".parse().unwrap());
+        let cps = ControlPlanes::from_workloads([new, old, named].iter());
         assert_eq!(
             cps.default_revision(),
-            None,
-            "two revisions and no default: enabled injects nothing"
+            Some("default"),
+            "a `default` revision wins"
         );
         assert_eq!(ControlPlanes::default().root_namespace(), "istio-system");
     }

@@ -5,6 +5,7 @@ pub mod chooser;
 pub mod derived;
 pub mod inject;
 pub mod input;
+pub mod migrate;
 pub mod rollout;
 pub mod undo;
 pub mod weights;
@@ -54,6 +55,8 @@ pub enum Modal {
     Notice(Vec<String>),
     /// A write waiting for an explicit yes.
     Confirm(Box<write::Confirm>),
+    /// The revision-migration screen (its data lives in `AppState::migration`).
+    Migrate,
     /// The traffic-weight editor for one route rule.
     Weights(Box<weights::WeightEditor>),
     /// The audit log (`:audit`).
@@ -97,6 +100,8 @@ pub struct AppState {
     pub modals: Vec<Modal>,
     /// A confirmed weight draft whose write is running: back in the editor if refused.
     pub pending_weights: Option<Box<weights::WeightEditor>>,
+    /// A revision migration (outlives its screen: restarts follow applied labels).
+    pub migration: Option<Box<migrate::Migration>>,
     pub filters: BTreeMap<ViewId, String>,
     pub details: BTreeMap<ViewId, Detail>,
     /// Tags messages of the current watchers; bumped on every context/namespace switch.
@@ -132,6 +137,7 @@ impl AppState {
             read_only,
             modals: Vec::new(),
             pending_weights: None,
+            migration: None,
             filters: BTreeMap::new(),
             details: BTreeMap::new(),
             generation: 1,

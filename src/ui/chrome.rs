@@ -188,7 +188,8 @@ pub fn footer(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
             | Modal::Confirm(_)
             | Modal::Chooser(_)
             | Modal::Plan(_)
-            | Modal::Weights(_),
+            | Modal::Weights(_)
+            | Modal::Migrate,
         ) => &[],
         Some(Modal::Audit(_)) => &[
             Action::Back,
@@ -241,6 +242,10 @@ pub fn footer(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         )),
         Some(Modal::Weights(_)) => spans.push(Span::styled(
             " weight editor: keys listed in the dialog; enter reviews the diff, nothing is written before confirm",
+            th.style(Role::Footer),
+        )),
+        Some(Modal::Migrate) => spans.push(Span::styled(
+            " revision migration: keys listed on the screen; every wave and rollback is confirmed first",
             th.style(Role::Footer),
         )),
         Some(Modal::Plan(_)) => spans.push(Span::styled(

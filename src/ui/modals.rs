@@ -37,6 +37,13 @@ pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         Some(Modal::Notice(lines)) => notice(f, area, ctx, lines),
         Some(Modal::Confirm(c)) => confirm(f, area, ctx, c),
         Some(Modal::Weights(e)) => super::weights::draw(f, area, e, ctx),
+        Some(Modal::Migrate) => super::migrate::draw(
+            f,
+            area,
+            super::chrome::header_height(state, area.width),
+            state,
+            ctx,
+        ),
         Some(Modal::Audit(v)) => super::audit::draw(
             f,
             area,

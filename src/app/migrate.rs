@@ -1,0 +1,281 @@
+//! The revision-migration screen's part of the reducer: `M` (Mesh) or `:migrate` opens it,
+//! its keys edit waves and ask for a wave's confirm, and the answers of its writes drive
+//! the next step (restarts after an applied label). The migration outlives the screen:
+//! closing it while a wave runs does not stop the restarts that follow each label.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use crate::app::msg::Effect;
+use crate::state::migrate::{Direction, Migration, pairs};
+use crate::state::write::WriteOp;
+use crate::state::{AppState, Level, Modal};
+
+pub fn open(state: &mut AppState) -> Vec<Effect> {
+    let available = pairs(&state.cache);
+    let keep = state.migration.as_ref().is_some_and(|m| {
+        available.contains(&(m.from.clone(), m.to.clone())) || !m.steps.is_empty()
+    });
+    if !keep {
+        let Some((from, to)) = available.first() else {
+            state.flash(
+                "no revision migration possible: it needs namespaces labelled istio.io/rev=<rev> and \
+                 a control plane of another revision (install the new one first, e.g. `az aks mesh \
+                 upgrade start`)",
+                Level::Warn,
+            );
+            return vec![];
+        };
+        state.migration = Some(Box::new(Migration::new(&state.cache, from, to)));
+    }
+    if !state.modals.iter().any(|m| matches!(m, Modal::Migrate)) {
+        state.modals.push(Modal::Migrate);
+    }
+    vec![]
+}
+
+/// Keys while the screen is on top (its confirm included).
+pub fn key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let Some(mut m) = state.migration.take() else {
+        state.modals.pop();
+        return vec![];
+    };
+    let effects = on_key(state, &mut m, key);
+    state.migration = Some(m);
+    effects
+}
+
+fn on_key(state: &mut AppState, m: &mut Migration, key: KeyEvent) -> Vec<Effect> {
+    if let Some(c) = &mut m.confirm {
+        match key.code {
+            KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
+                c.ok_focused = !c.ok_focused
+            }
+            KeyCode::Char('j') | KeyCode::Down => c.scroll = c.scroll.saturating_add(1),
+            KeyCode::Char('k') | KeyCode::Up => c.scroll = c.scroll.saturating_sub(1),
+            KeyCode::Enter if c.ok_focused => {
+                let c = m.confirm.take().expect("confirm is open");
+                // The reducer refuses, not only the keys: no write effect in read-only.
+                if state.read_only {
+                    state.flash(super::update::READ_ONLY, Level::Warn);
+                    return vec![];
+                }
+                state.flash(
+                    format!(
+                        "{}: label writes sent; restarts follow each applied label",
+                        c.title.trim_end_matches('?')
+                    ),
+                    Level::Info,
+                );
+                return m.start(&c).into_iter().map(Effect::Write).collect();
+            }
+            KeyCode::Enter | KeyCode::Esc | KeyCode::Char('n' | 'q') => {
+                m.confirm = None;
+                state.flash("cancelled; nothing was written", Level::Info);
+            }
+            _ => {}
+        }
+        return vec![];
+    }
+    match key.code {
+        KeyCode::Char('j') | KeyCode::Down => m.move_cursor(true),
+        KeyCode::Char('k') | KeyCode::Up => m.move_cursor(false),
+        KeyCode::Char('+' | '=' | 'l') | KeyCode::Right => m.shift_wave(true),
+        KeyCode::Char('-' | 'h') | KeyCode::Left => m.shift_wave(false),
+        KeyCode::Char(' ') => m.toggle(),
+        KeyCode::Char('w') | KeyCode::Enter => ask(state, m, Direction::Forward),
+        KeyCode::Char('b') => ask(state, m, Direction::Rollback),
+        KeyCode::Char('p') => other_pair(state, m),
+        KeyCode::Esc | KeyCode::Char('q') => {
+            state.modals.retain(|x| !matches!(x, Modal::Migrate));
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+fn ask(state: &mut AppState, m: &mut Migration, direction: Direction) {
+    if state.read_only {
+        state.flash(super::update::READ_ONLY, Level::Warn);
+        return;
+    }
+    let set = match direction {
+        Direction::Forward => m.next_wave(&state.cache),
+        Direction::Rollback => m.rollback_set(&state.cache),
+    };
+    let Some((wave, names)) = set else {
+        let why = match direction {
+            Direction::Forward => format!("no wave left: every included namespace is on {}", m.to),
+            Direction::Rollback => format!(
+                "nothing to roll back in the selected row's wave: none of its namespaces is on {}",
+                m.to
+            ),
+        };
+        state.flash(why, Level::Info);
+        return;
+    };
+    match m.plan(&state.cache, &state.conn.context, direction, wave, &names) {
+        Ok(c) => m.confirm = Some(c),
+        Err(e) => state.flash(e, Level::Warn),
+    }
+}
+
+/// `p`: the next (from, to) pair, when nothing is under way.
+fn other_pair(state: &mut AppState, m: &mut Migration) {
+    if m.steps.values().any(|s| {
+        matches!(
+            s,
+            crate::state::migrate::Step::Relabeling(_)
+                | crate::state::migrate::Step::Restarting { .. }
+        )
+    }) {
+        state.flash(
+            "a wave is running: switch pairs when it has finished",
+            Level::Warn,
+        );
+        return;
+    }
+    let all = pairs(&state.cache);
+    let at = all
+        .iter()
+        .position(|p| p.0 == m.from && p.1 == m.to)
+        .map_or(0, |i| (i + 1) % all.len().max(1));
+    if let Some((from, to)) = all.get(at) {
+        *m = Migration::new(&state.cache, from, to);
+    }
+}
+
+/// The answer of a write: if the migration started it, the next writes (restarts after an
+/// applied label), and the message. None when it is not the migration's.
+pub fn on_write_done(
+    state: &mut AppState,
+    op: &WriteOp,
+    result: &Result<String, String>,
+) -> Option<Vec<Effect>> {
+    let m = state.migration.as_mut()?;
+    let next = m.on_write_done(&state.cache, op, result)?;
+    let last = m.log.last().cloned().unwrap_or_default();
+    let level = if result.is_err() {
+        Level::Error
+    } else {
+        Level::Info
+    };
+    match result {
+        Err(e) => state.flash(
+            format!("migration: {} {} failed: {e}", op.verb(), op.object()),
+            level,
+        ),
+        Ok(_) => state.flash(format!("migration: {last}"), level),
+    }
+    if state.read_only {
+        return Some(vec![]);
+    }
+    Some(next.into_iter().map(Effect::Write).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::action::ViewId;
+    use crate::app::msg::Msg;
+    use crate::app::update::update;
+    use crate::cluster::objects::{NamespaceInfo, ObjKey, WorkloadInfo, WorkloadKind};
+    use crate::config::Keymap;
+    use crate::state::ConnInfo;
+    use crate::ui::view_state::ViewState;
+    use crossterm::event::KeyModifiers;
+    use std::collections::BTreeMap;
+
+    fn world(read_only: bool) -> (AppState, ViewState, Keymap) {
+        let mut s = AppState::new(
+            ConnInfo::default(),
+            None,
+            read_only,
+            jiff::Timestamp::UNIX_EPOCH,
+        );
+        for rev in ["asm-1-22", "asm-1-23"] {
+            let w = WorkloadInfo {
+                kind: WorkloadKind::Deployment,
+                key: ObjKey::new("aks-istio-system", format!("istiod-{rev}")),
+                labels: BTreeMap::from([
+                    ("app".into(), "istiod".into()),
+                    ("istio.io/rev".into(), rev.into()),
+                ]),
+                ..Default::default()
+            };
+            s.cache.control_planes.insert(w.key.clone(), w);
+        }
+        s.cache.namespaces.insert(
+            "shop".into(),
+            NamespaceInfo {
+                name: "shop".into(),
+                labels: BTreeMap::from([("istio.io/rev".into(), "asm-1-22".into())]),
+                phase: None,
+                resource_version: Some("5".into()),
+            },
+        );
+        s.view = ViewId::Mesh;
+        (s, ViewState::default(), Keymap::default())
+    }
+
+    fn press(s: &mut AppState, ui: &mut ViewState, km: &Keymap, keys: &str) -> Vec<Effect> {
+        keys.chars()
+            .flat_map(|c| {
+                let code = match c {
+                    '\n' => KeyCode::Enter,
+                    '\t' => KeyCode::Tab,
+                    '\x1b' => KeyCode::Esc,
+                    c => KeyCode::Char(c),
+                };
+                update(s, ui, km, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn m_opens_the_screen_and_only_a_confirmed_wave_writes() {
+        let (mut s, mut ui, km) = world(false);
+        assert_eq!(press(&mut s, &mut ui, &km, "M"), vec![]);
+        assert!(matches!(s.modals.last(), Some(Modal::Migrate)));
+        assert_eq!(press(&mut s, &mut ui, &km, "w"), vec![]);
+        assert!(s.migration.as_ref().unwrap().confirm.is_some());
+        // Enter on Cancel: nothing.
+        assert_eq!(press(&mut s, &mut ui, &km, "\n"), vec![]);
+        assert!(s.migration.as_ref().unwrap().confirm.is_none());
+        let fx = press(&mut s, &mut ui, &km, "w\t\n");
+        assert_eq!(
+            fx,
+            vec![Effect::Write(WriteOp::SetNamespaceLabels {
+                namespace: "shop".into(),
+                resource_version: "5".into(),
+                set: vec![("istio.io/rev".into(), "asm-1-23".into())],
+                remove: vec![],
+            })]
+        );
+        // Esc closes the screen; the migration and its steps stay.
+        press(&mut s, &mut ui, &km, "\x1b");
+        assert!(s.modals.is_empty());
+        assert!(s.migration.as_ref().unwrap().steps.contains_key("shop"));
+    }
+
+    #[test]
+    fn read_only_refuses_the_confirm_and_the_write() {
+        let (mut s, mut ui, km) = world(true);
+        press(&mut s, &mut ui, &km, "M");
+        assert_eq!(press(&mut s, &mut ui, &km, "w"), vec![]);
+        assert!(s.migration.as_ref().unwrap().confirm.is_none());
+        assert!(matches!(&s.flash, Some((m, Level::Warn)) if m.contains("read-only")));
+    }
+
+    #[test]
+    fn without_a_second_control_plane_it_explains() {
+        let (mut s, mut ui, km) = world(false);
+        s.cache
+            .control_planes
+            .retain(|k, _| k.name == "istiod-asm-1-22");
+        press(&mut s, &mut ui, &km, "M");
+        assert!(s.modals.is_empty());
+        assert!(
+            matches!(&s.flash, Some((m, Level::Warn)) if m.contains("no revision migration possible"))
+        );
+    }
+}

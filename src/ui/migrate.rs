@@ -1,0 +1,209 @@
+//! The revision-migration screen: control planes, one row per namespace (wave, label, pods
+//! per sidecar revision, rollouts, state), the recent steps, the keys; and a wave's confirm
+//! on top. Drawn from the cache every frame it is visible, so progress shows live.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::Ctx;
+use super::theme::Role;
+use crate::model::mesh::{ControlPlanes, REV_LABEL};
+use crate::state::AppState;
+use crate::state::migrate::{Migration, WaveConfirm};
+
+pub fn lines(state: &AppState, m: &Migration, ctx: &Ctx) -> Vec<Line<'static>> {
+    let th = ctx.theme;
+    let cache = &state.cache;
+    let cps = ControlPlanes::from_workloads(cache.control_planes.values());
+    let planes: Vec<String> = cps
+        .by_revision
+        .iter()
+        .map(|(rev, (ns, ready, desired))| format!("{rev} ({ns}) ready {ready}/{desired}"))
+        .collect();
+    let pods_head = format!("PODS {} / {} / none", m.from, m.to);
+    let pw = pods_head.chars().count().max(18) + 1;
+    let mut out = vec![
+        Line::from(vec![
+            Span::styled(format!("{} → {}", m.from, m.to), th.style(Role::Accent)),
+            Span::styled("   control planes: ", th.style(Role::Muted)),
+            Span::raw(planes.join(", ")),
+        ]),
+        Line::raw(""),
+        Line::styled(
+            format!(
+                "  {:<24} {:>4}  {:<12} {:<pw$} {:<20} STATE",
+                "NAMESPACE", "WAVE", "LABEL", pods_head, "ROLLOUTS"
+            ),
+            th.style(Role::Title),
+        ),
+    ];
+    if m.rows.is_empty() {
+        out.push(Line::styled(
+            format!(
+                "  no namespace is labelled {REV_LABEL}={} or {}",
+                m.from, m.to
+            ),
+            th.style(Role::Muted),
+        ));
+    }
+    for (i, r) in m.rows.iter().enumerate() {
+        let label = cache
+            .namespaces
+            .get(&r.namespace)
+            .and_then(|n| n.labels.get(REV_LABEL))
+            .cloned()
+            .unwrap_or_else(|| "-".into());
+        let pods = m.pods(cache, &r.namespace);
+        let (mut running, mut stuck) = (0, 0);
+        for w in cache.workloads_in(&r.namespace) {
+            match state.rollouts.status(w, state.now) {
+                (_, true) => stuck += 1,
+                (s, false) if s.phase.in_progress() => running += 1,
+                _ => {}
+            }
+        }
+        let rollouts = match (running, stuck) {
+            (0, 0) => "-".to_string(),
+            (r, 0) => format!("{r} running"),
+            (r, s) => format!("{r} running, {s} STUCK"),
+        };
+        let wave = r.wave.map_or("out".to_string(), |w| w.to_string());
+        let other = if pods.other > 0 {
+            format!(" (+{} other)", pods.other)
+        } else {
+            String::new()
+        };
+        let state_word = m.state_of(cache, &r.namespace);
+        let state_role = if state_word.starts_with("FAILED") || stuck > 0 {
+            Role::Error
+        } else if state_word.starts_with("migrated") {
+            Role::Ok
+        } else if state_word.ends_with('…') || running > 0 {
+            Role::Warn
+        } else {
+            Role::Text
+        };
+        let selected = i == m.cursor;
+        out.push(Line::from(vec![
+            Span::styled(if selected { "▶ " } else { "  " }, th.style(Role::Accent)),
+            Span::styled(
+                format!("{:<24}", r.namespace),
+                if selected {
+                    th.style(Role::Selection)
+                } else {
+                    th.style(Role::Text)
+                },
+            ),
+            Span::raw(format!(
+                " {wave:>4}  {label:<12} {:<pw$} ",
+                format!("{} / {} / {}{other}", pods.from, pods.to, pods.none)
+            )),
+            Span::styled(
+                format!("{rollouts:<20} "),
+                if stuck > 0 {
+                    th.style(Role::Error)
+                } else {
+                    th.style(Role::Text)
+                },
+            ),
+            Span::styled(state_word, th.style(state_role)),
+        ]));
+    }
+    if !m.by_injection_label.is_empty() {
+        out.push(Line::styled(
+            format!(
+                "  not here (istio-injection selects their revision through the default tag): {}",
+                m.by_injection_label.join(", ")
+            ),
+            th.style(Role::Muted),
+        ));
+    }
+    out.push(Line::raw(""));
+    let next = match m.next_wave(cache) {
+        Some((w, names)) => format!("next: wave {w} ({})", names.join(", ")),
+        None => format!("every included namespace is on {}", m.to),
+    };
+    out.push(Line::styled(next, th.style(Role::Accent)));
+    for l in m.log.iter().rev().take(6).rev() {
+        out.push(Line::styled(format!("  {l}"), th.style(Role::Muted)));
+    }
+    out.push(Line::raw(""));
+    for keys in [
+        "j/k select   +/- wave of the selected namespace   space include/exclude",
+        "w (or enter) migrate the next wave (confirm)   b roll back the selected row's wave (confirm)",
+        "p other revision pair   esc close (a running wave goes on; M reopens)",
+    ] {
+        out.push(Line::styled(keys, th.style(Role::KeyHint)));
+    }
+    out
+}
+
+pub fn draw(f: &mut Frame, area: Rect, top: u16, state: &AppState, ctx: &Ctx) {
+    let Some(m) = &state.migration else {
+        return;
+    };
+    let th = ctx.theme;
+    let body = Rect {
+        y: area.y + top.min(area.height),
+        height: area.height.saturating_sub(top + 1),
+        ..area
+    };
+    f.render_widget(Clear, body);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(th.style(Role::BorderFocus))
+        .title(Span::styled(" Revision migration ", th.style(Role::Title)))
+        .style(th.style(Role::Modal));
+    f.render_widget(Paragraph::new(lines(state, m, ctx)).block(block), body);
+    if let Some(c) = &m.confirm {
+        confirm(f, body, c, ctx);
+    }
+}
+
+fn confirm(f: &mut Frame, area: Rect, c: &WaveConfirm, ctx: &Ctx) {
+    let th = ctx.theme;
+    let mut text: Vec<Line> = c.body.iter().map(|l| Line::raw(l.clone())).collect();
+    text.push(Line::raw(""));
+    let button = |label: &str, focused: bool| {
+        Span::styled(
+            format!("[ {label} ]"),
+            if focused {
+                th.style(Role::Selection)
+            } else {
+                th.style(Role::Muted)
+            },
+        )
+    };
+    text.push(Line::from(vec![
+        Span::raw("   "),
+        button("Cancel", !c.ok_focused),
+        Span::raw("   "),
+        button(
+            &format!("Confirm {} namespace(s)", c.ops.len()),
+            c.ok_focused,
+        ),
+    ]));
+    let width = area.width.saturating_sub(6).min(110);
+    let height = (text.len() as u16 + 2).min(area.height.saturating_sub(2));
+    let r = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    f.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(format!(" {} (j/k scroll) ", c.title))
+        .border_style(th.style(Role::Warn))
+        .style(th.style(Role::Modal));
+    f.render_widget(
+        Paragraph::new(text)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((c.scroll, 0)),
+        r,
+    );
+}
