@@ -329,6 +329,49 @@ fn weight_editor_on_a_virtual_service_that_does_not_sum_to_100() {
     assert!(row_text(buf, y).contains("89"), "{}", row_text(buf, y));
 }
 
+// ------------------------------------------------------------------------ revision migration
+
+/// The fixture plus a canary control plane asm-1-23 (created after asm-1-22), Mesh view, `M`.
+fn migration_screen() -> Screen {
+    let mut s = Screen::new("monochrome");
+    let cp = meshctl_tui::cluster::objects::WorkloadInfo {
+        key: meshctl_tui::cluster::objects::ObjKey::new("aks-istio-system", "istiod-asm-1-23"),
+        labels: [("app", "istiod"), ("istio.io/rev", "asm-1-23")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        desired: 1,
+        ready: 1,
+        available: 1,
+        updated: 1,
+        created: Some("2026-11-24T08:00:00Z".parse().unwrap()),
+        ..Default::default()
+    };
+    s.watch(
+        Kind::ControlPlanes,
+        WatchEvent::Apply(Box::new(meshctl_tui::state::cache::Obj::ControlPlane(cp))),
+    );
+    s.keys("4");
+    s.draw();
+    s.keys("M");
+    s
+}
+
+#[test]
+fn revision_migration_screen() {
+    let mut s = migration_screen();
+    let t = s.draw();
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn revision_migration_wave_confirm() {
+    let mut s = migration_screen();
+    s.keys(" w"); // bookinfo out: the next wave is shop's
+    let t = s.draw();
+    insta::assert_snapshot!(t.backend());
+}
+
 #[test]
 fn frontends() {
     let mut s = Screen::new("monochrome");

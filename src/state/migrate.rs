@@ -467,11 +467,15 @@ impl Migration {
             .unwrap_or_default();
         let pods = self.pods(cache, ns);
         if label == self.to {
+            let cps = ControlPlanes::from_workloads(cache.control_planes.values());
+            let pending = restarts_for(cache, &cps, ns, &self.to).len();
             if pods.from > 0 {
                 format!(
                     "on {}: {} pod(s) still on {}",
                     self.to, pods.from, self.from
                 )
+            } else if pending > 0 {
+                format!("on {}: {pending} workload(s) need a restart", self.to)
             } else {
                 format!("migrated to {}", self.to)
             }
