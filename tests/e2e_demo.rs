@@ -159,3 +159,30 @@ fn demo_weight_edit_is_applied_and_shown() {
     c.send("q");
     assert!(c.wait_exit(T).success());
 }
+
+/// The revision migration on the demo's canary control plane: wave 1 (analytics) moves to
+/// asm-1-24, the simulated controllers replace its pods with asm-1-24 sidecars.
+#[test]
+fn demo_revision_migration_moves_a_wave() {
+    let mut c = demo(None, &[], &[]);
+    c.wait_for("● live", T);
+    c.send("4");
+    c.wait_for_line(&["analytics", "istio.io/rev=asm-1-22"], T);
+    c.send("M");
+    c.wait_for_all(&["asm-1-22 → asm-1-24", "next: wave 1 (analytics)"], T);
+    c.send("w");
+    c.wait_for_all(
+        &[
+            "migrate wave 1 to asm-1-24?",
+            "Namespace analytics: label istio.io/rev=asm-1-22 -> asm-1-24",
+        ],
+        T,
+    );
+    c.send("\t");
+    c.send(ENTER);
+    c.wait_for("analytics: 5 restart(s) applied", T);
+    c.wait_for_line(&["analytics", "0 / 17 / 0", "migrated to asm-1-24"], T);
+    c.send("q");
+    c.send("q");
+    assert!(c.wait_exit(T).success());
+}

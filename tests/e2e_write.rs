@@ -321,7 +321,7 @@ fn show(console: &mut Console, key: &str, title: &str) {
     console.wait_for(&format!("┌ {title} ["), STEP);
 }
 
-const DETAIL_TITLE: &str = "Namespace shop   (esc: back, j/k: select workload, R: rollout restart)";
+const DETAIL_TITLE: &str = "Namespace shop   (esc: back, j/k: select workload, R: restart, S: sidecar label, I: injection, B: bulk restart)";
 /// The same title in read-only mode: no write key is advertised.
 const DETAIL_TITLE_READ_ONLY: &str =
     "Namespace shop   (esc: back, j/k: select workload; read-only)";

@@ -8,6 +8,7 @@ use ratatui::widgets::Paragraph;
 use super::theme::{Role, Theme};
 use super::view_state::ViewState;
 use super::{Ctx, rollout, tone_role};
+use crate::app::action::Action;
 use crate::cluster::objects::{ObjKey, RouteKind, find_cond};
 use crate::model::inject::{pod_want, restart_reason};
 use crate::model::mesh::{ControlPlanes, injection};
@@ -272,10 +273,22 @@ pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx
         }
     }
     *scroll = (*scroll).min(max);
+    // The write keys as bound now (config may rebind them); none in read-only mode.
+    let writes: Vec<String> = [
+        (Action::RolloutRestart, "restart"),
+        (Action::WorkloadInjection, "sidecar label"),
+        (Action::ToggleInjection, "injection"),
+        (Action::BulkRestart, "bulk restart"),
+        (Action::EditWeights, "weights"),
+    ]
+    .iter()
+    .filter_map(|(a, what)| Some(format!("{}: {what}", ctx.keymap.key_for(state.view, *a)?)))
+    .collect();
     let hint = match (anchors.is_empty(), state.read_only) {
-        (true, _) => "(esc: back)",
-        (false, true) => "(esc: back, j/k: select workload; read-only)",
-        (false, false) => "(esc: back, j/k: select workload, R: rollout restart)",
+        (_, true) if !anchors.is_empty() => "(esc: back, j/k: select workload; read-only)".into(),
+        (true, _) if writes.is_empty() || state.read_only => "(esc: back)".to_string(),
+        (true, _) => format!("(esc: back, {})", writes.join(", ")),
+        (false, _) => format!("(esc: back, j/k: select workload, {})", writes.join(", ")),
     };
     body.insert(
         0,
