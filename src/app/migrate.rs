@@ -176,13 +176,11 @@ pub fn on_write_done(
 mod tests {
     use super::*;
     use crate::app::action::ViewId;
-    use crate::app::msg::Msg;
-    use crate::app::update::update;
+    use crate::app::testkit::press;
     use crate::cluster::objects::{NamespaceInfo, ObjKey, WorkloadInfo, WorkloadKind};
     use crate::config::Keymap;
     use crate::state::ConnInfo;
     use crate::ui::view_state::ViewState;
-    use crossterm::event::KeyModifiers;
     use std::collections::BTreeMap;
 
     fn world(read_only: bool) -> (AppState, ViewState, Keymap) {
@@ -215,20 +213,6 @@ mod tests {
         );
         s.view = ViewId::Mesh;
         (s, ViewState::default(), Keymap::default())
-    }
-
-    fn press(s: &mut AppState, ui: &mut ViewState, km: &Keymap, keys: &str) -> Vec<Effect> {
-        keys.chars()
-            .flat_map(|c| {
-                let code = match c {
-                    '\n' => KeyCode::Enter,
-                    '\t' => KeyCode::Tab,
-                    '\x1b' => KeyCode::Esc,
-                    c => KeyCode::Char(c),
-                };
-                update(s, ui, km, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-            })
-            .collect()
     }
 
     #[test]

@@ -7,6 +7,8 @@ pub mod migrate;
 pub mod msg;
 pub mod palette;
 pub mod run;
+#[cfg(test)]
+pub mod testkit;
 pub mod undo;
 pub mod update;
 pub mod weights;

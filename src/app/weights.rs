@@ -259,6 +259,7 @@ pub fn on_route_change(state: &mut AppState) {
 mod tests {
     use super::*;
     use crate::app::msg::Msg;
+    use crate::app::testkit::press;
     use crate::app::update::update;
     use crate::cluster::kinds::Kind;
     use crate::cluster::objects::{BackendInfo, RuleInfo};
@@ -266,7 +267,6 @@ mod tests {
     use crate::config::Keymap;
     use crate::state::ConnInfo;
     use crate::state::cache::Obj;
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
     fn checkout(rv: &str, weights: [i64; 2]) -> RouteInfo {
         let b = |name: &str, weight| BackendInfo {
@@ -306,20 +306,6 @@ mod tests {
         s.view = ViewId::Routes;
         s.derived = crate::state::derived::Derived::compute(&s);
         (s, ViewState::default(), Keymap::default())
-    }
-
-    fn press(s: &mut AppState, ui: &mut ViewState, km: &Keymap, keys: &str) -> Vec<Effect> {
-        keys.chars()
-            .flat_map(|c| {
-                let code = match c {
-                    '\n' => KeyCode::Enter,
-                    '\t' => KeyCode::Tab,
-                    '\x1b' => KeyCode::Esc,
-                    c => KeyCode::Char(c),
-                };
-                update(s, ui, km, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-            })
-            .collect()
     }
 
     fn editor(s: &AppState) -> &WeightEditor {

@@ -130,11 +130,7 @@ fn detail_entry(e: &AuditEntry, out: &mut Vec<(String, Role)>) {
 
 pub fn draw(f: &mut Frame, area: Rect, top: u16, v: &AuditView, ctx: &Ctx) {
     let th = ctx.theme;
-    let area = Rect {
-        y: area.y + top.min(area.height),
-        height: area.height.saturating_sub(top + 1),
-        ..area
-    };
+    let area = super::dialog::below_header(area, top);
     f.render_widget(Clear, area);
     let path = v
         .rows

@@ -3,23 +3,14 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::Ctx;
 use super::theme::{Role, Theme};
 use crate::state::chooser::{Chooser, Plan};
 
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    }
-}
+use super::dialog::{buttons, centered};
 
 pub fn chooser(f: &mut Frame, area: Rect, ctx: &Ctx, c: &Chooser) {
     let th = ctx.theme;
@@ -79,20 +70,7 @@ pub fn plan(f: &mut Frame, area: Rect, ctx: &Ctx, p: &Plan) {
         String::new()
     };
     text.push(Line::styled(more, th.style(Role::Muted)));
-    let button = |label: &str, focused: bool| {
-        let style = if focused {
-            th.style(Role::Selection)
-        } else {
-            th.style(Role::Muted)
-        };
-        Span::styled(format!("[ {label} ]"), style)
-    };
-    text.push(Line::from(vec![
-        Span::raw("   "),
-        button("Cancel", !p.ok_focused),
-        Span::raw("   "),
-        button(&p.ok_label, p.ok_focused),
-    ]));
+    text.push(buttons(th, &p.ok_label, p.ok_focused));
     let r = centered(area, width, text.len() as u16 + 2);
     f.render_widget(Clear, r);
     let block = Block::default()

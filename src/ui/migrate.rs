@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::Ctx;
+use super::dialog::{below_header, buttons, centered};
 use super::theme::Role;
 use crate::model::mesh::{ControlPlanes, REV_LABEL};
 use crate::state::AppState;
@@ -145,11 +146,7 @@ pub fn draw(f: &mut Frame, area: Rect, top: u16, state: &AppState, ctx: &Ctx) {
         return;
     };
     let th = ctx.theme;
-    let body = Rect {
-        y: area.y + top.min(area.height),
-        height: area.height.saturating_sub(top + 1),
-        ..area
-    };
+    let body = below_header(area, top);
     f.render_widget(Clear, body);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -166,33 +163,14 @@ fn confirm(f: &mut Frame, area: Rect, c: &WaveConfirm, ctx: &Ctx) {
     let th = ctx.theme;
     let mut text: Vec<Line> = c.body.iter().map(|l| Line::raw(l.clone())).collect();
     text.push(Line::raw(""));
-    let button = |label: &str, focused: bool| {
-        Span::styled(
-            format!("[ {label} ]"),
-            if focused {
-                th.style(Role::Selection)
-            } else {
-                th.style(Role::Muted)
-            },
-        )
-    };
-    text.push(Line::from(vec![
-        Span::raw("   "),
-        button("Cancel", !c.ok_focused),
-        Span::raw("   "),
-        button(
-            &format!("Confirm {} namespace(s)", c.ops.len()),
-            c.ok_focused,
-        ),
-    ]));
+    text.push(buttons(
+        th,
+        &format!("Confirm {} namespace(s)", c.ops.len()),
+        c.ok_focused,
+    ));
     let width = area.width.saturating_sub(6).min(110);
     let height = (text.len() as u16 + 2).min(area.height.saturating_sub(2));
-    let r = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let r = centered(area, width, height);
     f.render_widget(Clear, r);
     let block = Block::default()
         .borders(Borders::ALL)

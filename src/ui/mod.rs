@@ -3,6 +3,7 @@ pub mod audit;
 pub mod chooser;
 pub mod chrome;
 pub mod detail;
+pub mod dialog;
 pub mod migrate;
 pub mod modals;
 pub mod rollout;

@@ -57,16 +57,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
     }
 }
 
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    }
-}
+use super::dialog::{buttons, centered};
 
 /// Help text for a view: every binding from the keymap, plus the palette commands.
 pub fn help_lines(state: &AppState, ctx: &Ctx) -> Vec<Line<'static>> {
@@ -174,20 +165,11 @@ fn confirm(f: &mut Frame, area: Rect, ctx: &Ctx, c: &crate::state::write::Confir
         })
         .collect();
     text.push(Line::raw(""));
-    let button = |label: &str, focused: bool| {
-        let style = if focused {
-            th.style(Role::Selection)
-        } else {
-            th.style(Role::Muted)
-        };
-        Span::styled(format!("[ {label} ]"), style)
-    };
-    text.push(Line::from(vec![
-        Span::raw("   "),
-        button("Cancel", !c.ok_focused),
-        Span::raw("   "),
-        button(&format!("Confirm {}", c.op.verb()), c.ok_focused),
-    ]));
+    text.push(buttons(
+        th,
+        &format!("Confirm {}", c.op.verb()),
+        c.ok_focused,
+    ));
     let r = centered(area, width, (text.len() as u16 + 2).min(area.height));
     f.render_widget(Clear, r);
     let block = Block::default()

@@ -176,12 +176,7 @@ pub fn draw(f: &mut Frame, area: Rect, e: &WeightEditor, ctx: &Ctx) {
     let inner = usize::from(width.saturating_sub(2)).max(1);
     let rows: usize = text.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
     let height = (rows as u16 + 2).min(area.height);
-    let r = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let r = super::dialog::centered(area, width, height);
     f.render_widget(Clear, r);
     let block = Block::default()
         .borders(Borders::ALL)
