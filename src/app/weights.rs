@@ -440,6 +440,34 @@ mod tests {
     }
 
     #[test]
+    fn w_on_a_backend_line_of_the_gateways_tree_opens_that_rule() {
+        let (mut s, mut ui, km) = world(false);
+        s.view = ViewId::Gateways;
+        ui.tree.select(
+            [
+                "class:x",
+                "gw:infra/gw",
+                "l:http",
+                "r:HTTPRoute:shop/checkout",
+                "rule:0",
+                "b:1",
+            ]
+            .map(String::from)
+            .to_vec(),
+        );
+        press(&mut s, &mut ui, &km, "W");
+        let e = editor(&s);
+        assert_eq!((e.key.name.as_str(), e.rule), ("checkout", 0));
+        // A gateway line is not a route: a hint, no editor.
+        press(&mut s, &mut ui, &km, "\x1b");
+        ui.tree
+            .select(["class:x", "gw:infra/gw"].map(String::from).to_vec());
+        press(&mut s, &mut ui, &km, "W");
+        assert!(s.modals.is_empty());
+        assert!(matches!(&s.flash, Some((m, Level::Warn)) if m.contains("select a route first")));
+    }
+
+    #[test]
     fn keys_queued_behind_a_filter_act_on_the_filtered_rows() {
         let (mut s, mut ui, km) = world(false);
         let mut first = checkout("3", [1, 1]);
