@@ -287,7 +287,7 @@ async fn demo_gateways_routes_and_mesh_problems() {
     );
     app.key(KeyCode::Enter);
     let rows = app
-        .wait_text(&["HTTPRoute test-infra/traffic-split-mesh-route   (esc: back)"])
+        .wait_text(&["HTTPRoute test-infra/traffic-split-mesh-route   (esc: back, W: weights)"])
         .await;
     let detail = rows.join("\n");
     assert!(

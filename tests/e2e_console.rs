@@ -450,7 +450,7 @@ async fn console_gateways_live_weights_routes_frontends_mesh_ns_filter_and_quit(
     console.send(ENTER);
     console.wait_for_all(
         &[
-            "HTTPRoute shop/broken   (esc: back)",
+            "HTTPRoute shop/broken   (esc: back, W: weights)",
             "Parents and status:",
             "Gateway test-infra/gateway-01 section http",
             "ResolvedRefs=False BackendNotFound shop/gone",
