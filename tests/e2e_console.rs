@@ -20,6 +20,8 @@
 mod kube_env;
 #[path = "support/pty.rs"]
 mod pty;
+#[path = "support/scenario.rs"]
+mod scenario;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -738,39 +740,6 @@ async fn console_without_agc_crds_says_not_installed_and_other_views_work() {
 // 8: RBAC, a user who may not list pods
 // ---------------------------------------------------------------------------
 
-const LIMITED_RBAC: &str = r#"
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata:
-  name: meshctl-e2e-no-pods
-rules:
-- apiGroups: [""]
-  resources: [namespaces, services]
-  verbs: [get, list, watch]
-- apiGroups: [apps]
-  resources: [deployments, statefulsets, daemonsets]
-  verbs: [get, list, watch]
-- apiGroups: [gateway.networking.k8s.io, security.istio.io, networking.istio.io, alb.networking.azure.io]
-  resources: ["*"]
-  verbs: [get, list, watch]
-- apiGroups: [apiextensions.k8s.io]
-  resources: [customresourcedefinitions]
-  verbs: [get, list, watch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata:
-  name: meshctl-e2e-no-pods
-roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: ClusterRole
-  name: meshctl-e2e-no-pods
-subjects:
-- apiGroup: rbac.authorization.k8s.io
-  kind: User
-  name: e2e-limited
-"#;
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_with_limited_user_shows_forbidden_and_keeps_working() {
     let _serial = SERIAL.lock().await;
@@ -778,7 +747,12 @@ async fn console_with_limited_user_shows_forbidden_and_keeps_working() {
     let env = KubeEnv::start().await;
     seed(&env, true).await;
     create_alb(&env).await;
-    env.apply_yaml(LIMITED_RBAC).await;
+    // Everything but pods.
+    env.apply_yaml(&scenario::read_rbac(
+        "meshctl-e2e-no-pods",
+        &["namespaces", "services"],
+    ))
+    .await;
     // RBAC is applied from the apiserver's informer: wait until the grant is in force.
     let limited = env.limited_client().await;
     kube_env::eventually(

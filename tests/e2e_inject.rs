@@ -18,22 +18,24 @@
 mod kube_env;
 #[path = "support/pty.rs"]
 mod pty;
+#[path = "support/scenario.rs"]
+mod scenario;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, ListParams};
+use kube::api::Api;
 use kube_env::{CONTEXT, KubeEnv};
-use pty::{Console, ENTER, ESC, Screen};
-use serde_json::Value;
+use pty::{Console, ENTER, ESC};
+use scenario::*;
 
-const STARTUP: Duration = Duration::from_secs(60);
-const STEP: Duration = Duration::from_secs(15);
-const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
 const INJECT: &str = "sidecar.istio.io/inject";
+
+fn step(name: &str, started: Instant) {
+    scenario::step("e2e_inject", name, started);
+}
 
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -129,29 +131,6 @@ spec:
       containers: [{name: web, image: "registry.example/shop/web:1.0"}]
 "#;
 
-fn step(name: &str, started: Instant) {
-    eprintln!(
-        "[e2e_inject] {:>7.2}s  {name}",
-        started.elapsed().as_secs_f64()
-    );
-}
-
-async fn install_crds(env: &KubeEnv) {
-    let dir = kube_env::shared_crds_dir();
-    env.install_crds(&[
-        dir.join("gateway-api-standard.yaml"),
-        dir.join("istio-crds.yaml"),
-    ])
-    .await;
-}
-
-async fn deployment(env: &KubeEnv, ns: &str, name: &str) -> Deployment {
-    Api::<Deployment>::namespaced(env.client(), ns)
-        .get(name)
-        .await
-        .unwrap_or_else(|e| panic!("get Deployment {ns}/{name}: {e}"))
-}
-
 async fn ns_labels(env: &KubeEnv, name: &str) -> BTreeMap<String, String> {
     Api::<Namespace>::all(env.client())
         .get(name)
@@ -179,90 +158,6 @@ fn template(d: &Deployment) -> &k8s_openapi::apimachinery::pkg::apis::meta::v1::
         .expect("a pod template with metadata")
 }
 
-fn restarted_at(d: &Deployment) -> Option<String> {
-    template(d).annotations.as_ref()?.get(RESTARTED_AT).cloned()
-}
-
-fn generation(d: &Deployment) -> i64 {
-    d.metadata.generation.expect("generation")
-}
-
-async fn replica_sets_of(env: &KubeEnv, ns: &str, name: &str) -> Vec<ReplicaSet> {
-    Api::<ReplicaSet>::namespaced(env.client(), ns)
-        .list(&ListParams::default())
-        .await
-        .unwrap_or_else(|e| panic!("list ReplicaSets in {ns}: {e}"))
-        .items
-        .into_iter()
-        .filter(|rs| {
-            rs.metadata
-                .owner_references
-                .iter()
-                .flatten()
-                .any(|o| o.kind == "Deployment" && o.name == name)
-        })
-        .collect()
-}
-
-/// Waits until the Deployment's resourceVersion has not moved for 2 seconds.
-async fn settled(env: &KubeEnv, ns: &str, name: &str) -> Deployment {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut last = deployment(env, ns, name).await;
-    let mut since = Instant::now();
-    loop {
-        tokio::time::sleep(Duration::from_millis(250)).await;
-        let now = deployment(env, ns, name).await;
-        if now.metadata.resource_version != last.metadata.resource_version {
-            last = now;
-            since = Instant::now();
-        } else if since.elapsed() >= Duration::from_secs(2) {
-            return now;
-        }
-        assert!(Instant::now() < deadline, "{ns}/{name} kept changing");
-    }
-}
-
-fn audit_path(console: &Console) -> PathBuf {
-    console.data_dir().join("audit.jsonl")
-}
-
-fn audit_lines(console: &Console) -> Vec<Value> {
-    match std::fs::read_to_string(audit_path(console)) {
-        Ok(text) => text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str(l).expect("audit line is JSON"))
-            .collect(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => panic!("read audit log: {e}"),
-    }
-}
-
-fn verbs(console: &Console) -> Vec<String> {
-    audit_lines(console)
-        .iter()
-        .map(|e| {
-            format!(
-                "{} {} {}",
-                e.pointer("/verb").and_then(Value::as_str).unwrap_or("?"),
-                e.pointer("/object/name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("?"),
-                e.pointer("/outcome/result")
-                    .and_then(Value::as_str)
-                    .unwrap_or("?"),
-            )
-        })
-        .collect()
-}
-
-fn row<'a>(s: &'a Screen, first: &str) -> Option<&'a str> {
-    s.lines
-        .iter()
-        .map(String::as_str)
-        .find(|l| l.trim_start_matches('│').split_whitespace().next() == Some(first))
-}
-
 /// Mesh view filtered to the one namespace `ns` (selected, as the only row).
 fn mesh_only(console: &mut Console, ns: &str) {
     console.send("4");
@@ -278,30 +173,6 @@ fn mesh_only(console: &mut Console, ns: &str) {
             && row(s, "default").is_none()
             && row(s, "kube-system").is_none()
     });
-}
-
-/// The header below the context line up to the body's border, as one line (a long flash
-/// message wraps onto rows of its own).
-fn header_text(s: &Screen) -> String {
-    s.lines
-        .iter()
-        .skip(1)
-        .take_while(|l| !l.starts_with('┌'))
-        .map(|l| l.trim())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn wait_header(console: &mut Console, part: &str) {
-    console.wait_until(&format!("the header to contain {part:?}"), STEP, |s| {
-        header_text(s).contains(part)
-    });
-}
-
-fn quit(console: &mut Console) {
-    console.send("q");
-    let status = console.wait_exit(STEP);
-    assert!(status.success(), "{}", console.framed_screen());
 }
 
 /// Tab to Confirm, Enter, and wait for the dialog to close.
@@ -384,7 +255,7 @@ async fn injection_toggles_restart_offer_template_label_and_bulk_restart() {
     confirm(&mut console, "[ Confirm label change ]");
     wait_header(
         &mut console,
-        "no running pod changes on restart, nothing to restart",
+        &["no running pod changes on restart, nothing to restart"],
     );
     assert_eq!(
         ns_labels(&env, "legacy").await,
@@ -436,7 +307,7 @@ async fn injection_toggles_restart_offer_template_label_and_bulk_restart() {
     confirm(&mut console, "[ Confirm restart of 1 ]");
     wait_header(
         &mut console,
-        "restart workloads affected by the new labels of plain: 1/1 succeeded",
+        &["restart workloads affected by the new labels of plain: 1/1 succeeded"],
     );
     let api1 = deployment(&env, "plain", "api").await;
     assert!(restarted_at(&api1).is_some(), "the offer restarted api");
@@ -472,7 +343,7 @@ async fn injection_toggles_restart_offer_template_label_and_bulk_restart() {
         STEP,
     );
     confirm(&mut console, "[ Confirm template change ]");
-    wait_header(&mut console, "the template change rolls its pods");
+    wait_header(&mut console, &["the template change rolls its pods"]);
     assert!(
         !console.screen().contains("[ Cancel ]"),
         "no redundant restart offer\n{}",
@@ -550,7 +421,7 @@ async fn injection_toggles_restart_offer_template_label_and_bulk_restart() {
     confirm(&mut console, "[ Confirm restart of 2 ]");
     wait_header(
         &mut console,
-        "restart workloads that need it: 2/2 succeeded",
+        &["restart workloads that need it: 2/2 succeeded"],
     );
     let web1 = deployment(&env, "shop", "web").await;
     assert!(restarted_at(&web1).is_some());
@@ -581,7 +452,7 @@ async fn injection_toggles_restart_offer_template_label_and_bulk_restart() {
 
     // --- The audit log: one line per write --------------------------------------------------
     // The two bulk writes run concurrently: their order is not fixed.
-    let mut v = verbs(&console);
+    let mut v = audit_verbs(&console);
     assert_eq!(v.len(), 6, "one audit line per write: {v:#?}");
     let mut bulk = v.split_off(4);
     bulk.sort();

@@ -13,19 +13,14 @@
 mod kube_env;
 #[path = "support/pty.rs"]
 mod pty;
+#[path = "support/scenario.rs"]
+mod scenario;
 
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::Namespace;
-use kube::api::Api;
 use kube_env::KubeEnv;
 use pty::{Console, ENTER};
-use serde_json::Value;
-
-const STARTUP: Duration = Duration::from_secs(60);
-const STEP: Duration = Duration::from_secs(20);
-const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
+use scenario::*;
 
 fn istiod(rev: &str) -> String {
     format!(
@@ -82,51 +77,11 @@ spec:
 }
 
 fn step(name: &str, started: Instant) {
-    eprintln!(
-        "[e2e_migrate] {:>7.2}s  {name}",
-        started.elapsed().as_secs_f64()
-    );
+    scenario::step("e2e_migrate", name, started);
 }
 
-async fn rev_label(env: &KubeEnv, ns: &str) -> Option<String> {
-    let api: Api<Namespace> = Api::all(env.client());
-    api.get(ns)
-        .await
-        .unwrap_or_else(|e| panic!("get namespace {ns}: {e}"))
-        .metadata
-        .labels
-        .and_then(|l| l.get("istio.io/rev").cloned())
-}
-
-async fn restarted_at(env: &KubeEnv, ns: &str, name: &str) -> Option<String> {
-    let api: Api<Deployment> = Api::namespaced(env.client(), ns);
-    let d = api
-        .get(name)
-        .await
-        .unwrap_or_else(|e| panic!("get {ns}/{name}: {e}"));
-    d.spec?
-        .template
-        .metadata?
-        .annotations?
-        .get(RESTARTED_AT)
-        .cloned()
-}
-
-fn audit_verbs(console: &Console) -> Vec<String> {
-    std::fs::read_to_string(console.data_dir().join("audit.jsonl"))
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let v: Value = serde_json::from_str(l).expect("audit lines are JSON");
-            format!(
-                "{} {} {}",
-                v["verb"].as_str().unwrap_or_default(),
-                v["object"]["name"].as_str().unwrap_or_default(),
-                v["outcome"]["result"].as_str().unwrap_or("-")
-            )
-        })
-        .collect()
+async fn cart_restarted_at(env: &KubeEnv) -> Option<String> {
+    restarted_at(&deployment(env, "shop", "cart").await)
 }
 
 fn open_migration(console: &mut Console) {
@@ -203,11 +158,11 @@ async fn migrate_a_wave_then_roll_it_back_by_keys() {
     console.send(ENTER);
     console.wait_for("shop: 1 restart(s) applied", STEP);
     assert_eq!(rev_label(&env, "shop").await.as_deref(), Some("asm-1-23"));
-    let first = restarted_at(&env, "shop", "cart").await;
+    let first = cart_restarted_at(&env).await;
     assert!(first.is_some(), "cart restarted after the relabel");
     assert_eq!(rev_label(&env, "web").await.as_deref(), Some("asm-1-22"));
     assert_eq!(
-        restarted_at(&env, "web", "front").await,
+        restarted_at(&deployment(&env, "web", "front").await),
         None,
         "wave 2 untouched"
     );
@@ -232,7 +187,7 @@ async fn migrate_a_wave_then_roll_it_back_by_keys() {
     console.send(ENTER);
     console.wait_for("rolled back to asm-1-22", STEP);
     assert_eq!(rev_label(&env, "shop").await.as_deref(), Some("asm-1-22"));
-    let second = restarted_at(&env, "shop", "cart").await;
+    let second = cart_restarted_at(&env).await;
     assert!(
         second > first,
         "restarted again on rollback: {first:?} -> {second:?}"

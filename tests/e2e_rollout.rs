@@ -16,23 +16,26 @@
 mod kube_env;
 #[path = "support/pty.rs"]
 mod pty;
+#[path = "support/scenario.rs"]
+mod scenario;
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::apps::v1::Deployment;
 use kube::api::{Api, Patch, PatchParams};
 use kube_env::KubeEnv;
 use pty::{Console, ENTER, ESC, Screen};
+use scenario::*;
 use serde_json::{Value, json};
 
-const STARTUP: Duration = Duration::from_secs(60);
-const STEP: Duration = Duration::from_secs(15);
-const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
 /// The restart before the console's: what an undo must bring back.
 const PREVIOUS_RESTART: &str = "2025-01-01T00:00:00Z";
 const NS: &str = "shop";
 const CONFIG: &str = "rollout_stuck_after = \"4s\"\n";
+
+fn step(name: &str, started: Instant) {
+    scenario::step("e2e_rollout", name, started);
+}
 
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -89,94 +92,11 @@ spec:
         image: registry.example/shop/web:1.0
 "#;
 
-fn step(name: &str, started: Instant) {
-    eprintln!(
-        "[e2e_rollout] {:>7.2}s  {name}",
-        started.elapsed().as_secs_f64()
-    );
-}
-
-async fn install_crds(env: &KubeEnv) {
-    let dir = kube_env::shared_crds_dir();
-    env.install_crds(&[
-        dir.join("gateway-api-standard.yaml"),
-        dir.join("istio-crds.yaml"),
-    ])
-    .await;
-}
-
 async fn cart(env: &KubeEnv) -> Deployment {
     Api::<Deployment>::namespaced(env.client(), NS)
         .get("cart")
         .await
         .expect("get Deployment shop/cart")
-}
-
-fn rv(d: &Deployment) -> String {
-    d.metadata
-        .resource_version
-        .clone()
-        .expect("resourceVersion")
-}
-
-fn restarted_at(d: &Deployment) -> Option<String> {
-    d.spec
-        .as_ref()?
-        .template
-        .metadata
-        .as_ref()?
-        .annotations
-        .as_ref()?
-        .get(RESTARTED_AT)
-        .cloned()
-}
-
-fn audit_path(console: &Console) -> PathBuf {
-    console.data_dir().join("audit.jsonl")
-}
-
-fn audit_lines(console: &Console) -> Vec<Value> {
-    match std::fs::read_to_string(audit_path(console)) {
-        Ok(text) => text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str(l).expect("audit line is JSON"))
-            .collect(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => panic!("read audit log: {e}"),
-    }
-}
-
-fn s<'a>(entry: &'a Value, ptr: &str) -> &'a str {
-    entry
-        .pointer(ptr)
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("audit entry has no string at {ptr}: {entry:#}"))
-}
-
-fn row<'a>(s: &'a Screen, first: &str) -> Option<&'a str> {
-    s.lines
-        .iter()
-        .map(String::as_str)
-        .find(|l| l.trim_start_matches('│').split_whitespace().next() == Some(first))
-}
-
-/// The header rows (above the body's top border) as one line.
-fn header_text(s: &Screen) -> String {
-    s.lines
-        .iter()
-        .take_while(|l| !l.starts_with('┌'))
-        .map(|l| l.trim())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn wait_header(console: &mut Console, parts: &[&str]) {
-    let what = format!("the header to contain all of {parts:?}");
-    console.wait_until(&what, STEP, |s| {
-        let h = header_text(s);
-        parts.iter().all(|p| h.contains(p))
-    });
 }
 
 /// The line under `Deployment cart` (its progress bar, when a rollout is unfinished).
@@ -216,7 +136,7 @@ fn restart_cart_by_keys(console: &mut Console) {
     );
 }
 
-fn quit(console: &mut Console) {
+fn quit_from_detail(console: &mut Console) {
     console.send(ESC);
     console.wait_for_absent("(esc: back", STEP);
     console.send("q");
@@ -328,7 +248,7 @@ async fn restart_shows_progress_then_stuck_audit_lists_it_and_undo_restores_the_
     // The controller has updated cart's status since the write: the undo still applies.
     assert_ne!(
         rv(&cart(&env).await),
-        s(&audit_lines(&console)[0], "/resource_version_after"),
+        audit_str(&audit_lines(&console)[0], "/resource_version_after"),
         "status updates moved the resourceVersion"
     );
     console.send("\t");
@@ -349,8 +269,8 @@ async fn restart_shows_progress_then_stuck_audit_lists_it_and_undo_restores_the_
     console.wait_for_line(&["undo", "Deployment shop/cart", "passed", "applied"], STEP);
     let lines = audit_lines(&console);
     assert_eq!(lines.len(), 2, "{lines:#?}");
-    assert_eq!(s(&lines[1], "/verb"), "undo");
-    assert_eq!(s(&lines[1], "/outcome/result"), "applied");
+    assert_eq!(audit_str(&lines[1], "/verb"), "undo");
+    assert_eq!(audit_str(&lines[1], "/outcome/result"), "applied");
     assert!(
         lines[0].get("undo").is_some(),
         "the restart's line holds its undo patch"
@@ -360,7 +280,7 @@ async fn restart_shows_progress_then_stuck_audit_lists_it_and_undo_restores_the_
     console.wait_for_absent("Audit log ", STEP);
     console.send("U");
     console.wait_for("nothing to undo", STEP);
-    quit(&mut console);
+    quit_from_detail(&mut console);
     step("done", t);
 }
 
@@ -419,11 +339,11 @@ async fn undo_after_a_concurrent_change_is_refused_and_writes_nothing() {
     assert_eq!(restarted_at(&now), Some(restarted));
     let lines = audit_lines(&console);
     assert_eq!(lines.len(), 2, "{lines:#?}");
-    assert_eq!(s(&lines[1], "/verb"), "undo");
-    assert_eq!(s(&lines[1], "/dry_run/result"), "rejected");
-    assert!(s(&lines[1], "/dry_run/message").starts_with("conflict: "));
+    assert_eq!(audit_str(&lines[1], "/verb"), "undo");
+    assert_eq!(audit_str(&lines[1], "/dry_run/result"), "rejected");
+    assert!(audit_str(&lines[1], "/dry_run/message").starts_with("conflict: "));
     assert!(lines[1].get("outcome").is_none_or(Value::is_null));
-    quit(&mut console);
+    quit_from_detail(&mut console);
     step("done", t);
 }
 
@@ -449,5 +369,5 @@ async fn read_only_undo_writes_nothing() {
     assert!(!console.screen().contains("[ Cancel ]"));
     assert_eq!(rv(&cart(&env).await), rv(&before));
     assert!(!audit_path(&console).exists());
-    quit(&mut console);
+    quit_from_detail(&mut console);
 }

@@ -21,16 +21,20 @@
 mod kube_env;
 #[path = "support/pty.rs"]
 mod pty;
+#[path = "support/scenario.rs"]
+mod scenario;
 
 use std::time::{Duration, Instant};
 
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams};
 use kube_env::{CONTEXT, KubeEnv};
 use pty::{Console, ENTER, ESC};
+use scenario::*;
 use serde_json::{Value, json};
 
-const STARTUP: Duration = Duration::from_secs(60);
-const STEP: Duration = Duration::from_secs(15);
+fn step(name: &str, started: Instant) {
+    scenario::step("e2e_weights", name, started);
+}
 
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -70,55 +74,9 @@ spec:
       weight: 20
 "#;
 
-/// Read access to what the console watches, and no `patch` anywhere.
-const READ_ONLY_RBAC: &str = r#"
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata:
-  name: meshctl-e2e-read-routes
-rules:
-- apiGroups: [""]
-  resources: [namespaces, pods, services]
-  verbs: [get, list, watch]
-- apiGroups: [apps]
-  resources: [deployments, statefulsets, daemonsets]
-  verbs: [get, list, watch]
-- apiGroups: [gateway.networking.k8s.io, security.istio.io, networking.istio.io, alb.networking.azure.io]
-  resources: ["*"]
-  verbs: [get, list, watch]
-- apiGroups: [apiextensions.k8s.io]
-  resources: [customresourcedefinitions]
-  verbs: [get, list, watch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata:
-  name: meshctl-e2e-read-routes
-roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: ClusterRole
-  name: meshctl-e2e-read-routes
-subjects:
-- apiGroup: rbac.authorization.k8s.io
-  kind: User
-  name: e2e-limited
-"#;
-
-fn step(name: &str, started: Instant) {
-    eprintln!(
-        "[e2e_weights] {:>7.2}s  {name}",
-        started.elapsed().as_secs_f64()
-    );
-}
-
 async fn seeded_env() -> KubeEnv {
     let env = KubeEnv::start().await;
-    let dir = kube_env::shared_crds_dir();
-    env.install_crds(&[
-        dir.join("gateway-api-standard.yaml"),
-        dir.join("istio-crds.yaml"),
-    ])
-    .await;
+    install_crds(&env).await;
     env.apply_yaml(ROUTES).await;
     env
 }
@@ -162,17 +120,6 @@ fn rv(o: &Value) -> String {
         .to_string()
 }
 
-fn audit_lines(console: &Console) -> Vec<Value> {
-    match std::fs::read_to_string(console.data_dir().join("audit.jsonl")) {
-        Ok(text) => text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str(l).expect("audit lines are JSON"))
-            .collect(),
-        Err(_) => Vec::new(),
-    }
-}
-
 /// Routes view, filtered to `name`, editor opened on it.
 fn open_editor(console: &mut Console, name: &str, kind: &str) {
     console.send("2");
@@ -205,11 +152,6 @@ fn wait_row(console: &mut Console, backend: &str, was: &str, draft: &str) {
             }
         })
     });
-}
-
-fn quit(console: &mut Console) {
-    console.send("q");
-    assert!(console.wait_exit(STEP).success());
 }
 
 // ---------------------------------------------------------------------------
@@ -446,7 +388,7 @@ async fn read_only_and_forbidden_write_nothing() {
     let _serial = SERIAL.lock().await;
     let t = Instant::now();
     let env = seeded_env().await;
-    env.apply_yaml(READ_ONLY_RBAC).await;
+    env.apply_yaml(&read_everything_rbac()).await;
     let api = httproutes(&env);
     let rv0 = rv(&object(&api, "checkout").await);
     step("apiserver ready", t);

@@ -21,25 +21,25 @@
 mod kube_env;
 #[path = "support/pty.rs"]
 mod pty;
+#[path = "support/scenario.rs"]
+mod scenario;
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use kube::api::{Api, ListParams, Patch, PatchParams};
+use k8s_openapi::api::apps::v1::Deployment;
+use kube::api::{Api, Patch, PatchParams};
 use kube_env::{ADMIN_USER, CONTEXT, KubeEnv, LIMITED_USER};
-use pty::{Console, ENTER, ESC, Screen};
+use pty::{Console, ENTER, ESC};
+use scenario::*;
 use serde_json::{Value, json};
 
-/// First sync of all watchers (cold binary start, TLS, all the lists).
-const STARTUP: Duration = Duration::from_secs(60);
-/// Any one UI step after that (a write is two API calls).
-const STEP: Duration = Duration::from_secs(15);
-
-const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
 const NS: &str = "shop";
 
 /// One test at a time. A tokio mutex: held across awaits, not poisoned by a failing test.
+fn step(name: &str, started: Instant) {
+    scenario::step("e2e_write", name, started);
+}
+
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Namespace `shop` (injection by revision) with two Deployments: `cart` (the first in
@@ -99,226 +99,12 @@ spec:
         image: registry.example/shop/web:1.0
 "#;
 
-/// Read access to everything the console watches, and nothing else: in particular no
-/// `patch` on deployments.
-const READ_ONLY_RBAC: &str = r#"
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata:
-  name: meshctl-e2e-read-everything
-rules:
-- apiGroups: [""]
-  resources: [namespaces, pods, services]
-  verbs: [get, list, watch]
-- apiGroups: [apps]
-  resources: [deployments, statefulsets, daemonsets]
-  verbs: [get, list, watch]
-- apiGroups: [gateway.networking.k8s.io, security.istio.io, networking.istio.io, alb.networking.azure.io]
-  resources: ["*"]
-  verbs: [get, list, watch]
-- apiGroups: [apiextensions.k8s.io]
-  resources: [customresourcedefinitions]
-  verbs: [get, list, watch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata:
-  name: meshctl-e2e-read-everything
-roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: ClusterRole
-  name: meshctl-e2e-read-everything
-subjects:
-- apiGroup: rbac.authorization.k8s.io
-  kind: User
-  name: e2e-limited
-"#;
-
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
 
-fn step(name: &str, started: Instant) {
-    eprintln!(
-        "[e2e_write] {:>7.2}s  {name}",
-        started.elapsed().as_secs_f64()
-    );
-}
-
-/// The Gateway API (standard) and Istio CRDs: the console watches those kinds, and the
-/// RBAC test grants read access to them.
-async fn install_crds(env: &KubeEnv) {
-    let dir = kube_env::shared_crds_dir();
-    env.install_crds(&[
-        dir.join("gateway-api-standard.yaml"),
-        dir.join("istio-crds.yaml"),
-    ])
-    .await;
-}
-
 fn deployments(env: &KubeEnv) -> Api<Deployment> {
     Api::namespaced(env.client(), NS)
-}
-
-async fn get_deployment(env: &KubeEnv, name: &str) -> Deployment {
-    deployments(env)
-        .get(name)
-        .await
-        .unwrap_or_else(|e| panic!("get Deployment {NS}/{name}: {e}"))
-}
-
-fn rv(d: &Deployment) -> String {
-    d.metadata
-        .resource_version
-        .clone()
-        .expect("a Deployment from the API has a resourceVersion")
-}
-
-fn generation(d: &Deployment) -> i64 {
-    d.metadata
-        .generation
-        .expect("a Deployment has a generation")
-}
-
-/// The pod template's `kubectl.kubernetes.io/restartedAt`, if set.
-fn restarted_at(d: &Deployment) -> Option<String> {
-    d.spec
-        .as_ref()?
-        .template
-        .metadata
-        .as_ref()?
-        .annotations
-        .as_ref()?
-        .get(RESTARTED_AT)
-        .cloned()
-}
-
-/// The ReplicaSets owned by Deployment `name`, oldest first.
-async fn replica_sets_of(env: &KubeEnv, name: &str) -> Vec<ReplicaSet> {
-    let api: Api<ReplicaSet> = Api::namespaced(env.client(), NS);
-    let mut owned: Vec<ReplicaSet> = api
-        .list(&ListParams::default())
-        .await
-        .unwrap_or_else(|e| panic!("list ReplicaSets in {NS}: {e}"))
-        .items
-        .into_iter()
-        .filter(|rs| {
-            rs.metadata
-                .owner_references
-                .iter()
-                .flatten()
-                .any(|o| o.kind == "Deployment" && o.name == name)
-        })
-        .collect();
-    owned.sort_by_key(|rs| rs.metadata.creation_timestamp.clone().map(|t| t.0));
-    owned
-}
-
-fn rs_restarted_at(rs: &ReplicaSet) -> Option<String> {
-    rs.spec
-        .as_ref()?
-        .template
-        .as_ref()?
-        .metadata
-        .as_ref()?
-        .annotations
-        .as_ref()?
-        .get(RESTARTED_AT)
-        .cloned()
-}
-
-/// Waits until Deployment `name`'s resourceVersion has not moved for 2 seconds (the
-/// Deployment controller has finished writing its status), and returns it.
-async fn settled(env: &KubeEnv, name: &str) -> Deployment {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut last = get_deployment(env, name).await;
-    let mut since = Instant::now();
-    loop {
-        tokio::time::sleep(Duration::from_millis(250)).await;
-        let now = get_deployment(env, name).await;
-        if rv(&now) != rv(&last) {
-            last = now;
-            since = Instant::now();
-        } else if since.elapsed() >= Duration::from_secs(2) {
-            return now;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "Deployment {NS}/{name} kept changing for 60s (last resourceVersion {})",
-            rv(&last)
-        );
-    }
-}
-
-/// All lines of the audit log, parsed; an empty list if the file does not exist.
-fn audit_lines(console: &Console) -> Vec<Value> {
-    let path = audit_path(console);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| {
-                serde_json::from_str(l).unwrap_or_else(|e| {
-                    panic!("audit line is not JSON ({e}): {l:?} in {}", path.display())
-                })
-            })
-            .collect(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => panic!("read {}: {e}", path.display()),
-    }
-}
-
-fn audit_path(console: &Console) -> PathBuf {
-    console.data_dir().join("audit.jsonl")
-}
-
-/// Field `ptr` (JSON pointer) of an audit entry as a string, or a panic naming the entry.
-fn s<'a>(entry: &'a Value, ptr: &str) -> &'a str {
-    entry
-        .pointer(ptr)
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("audit entry has no string at {ptr}: {entry:#}"))
-}
-
-/// The table row whose first cell is exactly `first`.
-fn row<'a>(s: &'a Screen, first: &str) -> Option<&'a str> {
-    s.lines
-        .iter()
-        .map(String::as_str)
-        .find(|l| l.trim_start_matches('│').split_whitespace().next() == Some(first))
-}
-
-/// The header below the context line, up to the body's top border, as one line: the tabs
-/// and the flash message (which gets rows of its own, word-wrapped, when it is long).
-fn header_text(s: &Screen) -> String {
-    s.lines
-        .iter()
-        .skip(1)
-        .take_while(|l| !l.starts_with('┌'))
-        .map(|l| l.trim())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Waits until the header (see [`header_text`]) contains every one of `parts`, and returns it.
-fn wait_header(console: &mut Console, parts: &[&str]) -> String {
-    let what = format!("the header to contain all of {parts:?}");
-    console.wait_until(&what, STEP, |s| {
-        let h = header_text(s);
-        parts.iter().all(|p| h.contains(p))
-    });
-    let screen = console.screen();
-    let lines: Vec<String> = screen.lines().map(str::to_string).collect();
-    header_text(&Screen {
-        text: screen,
-        lines,
-    })
-}
-
-/// Switches views with a number key and waits until the view's title is drawn.
-fn show(console: &mut Console, key: &str, title: &str) {
-    console.send(key);
-    console.wait_for(&format!("┌ {title} ["), STEP);
 }
 
 const DETAIL_TITLE: &str = "Namespace shop   (esc: back, j/k: select workload, R: restart, S: sidecar label, I: injection, B: bulk restart)";
@@ -419,17 +205,6 @@ fn wait_button_styles(console: &Console, want: (pty::CellStyle, pty::CellStyle),
     }
 }
 
-/// Quits with `q`, which must exit 0.
-fn quit(console: &mut Console) {
-    console.send("q");
-    let status = console.wait_exit(STEP);
-    assert!(
-        status.success(),
-        "`q` must exit with status 0, got {status:?}\n{}",
-        console.framed_screen()
-    );
-}
-
 /// Parses `RFC 3339` and checks it is within a minute of now.
 fn assert_recent_rfc3339(value: &str, what: &str) {
     let ts: jiff::Timestamp = value
@@ -458,18 +233,18 @@ async fn rollout_restart_by_keys_cancel_writes_nothing_confirm_makes_a_new_repli
     let first_rs = kube_env::eventually(
         Duration::from_secs(60),
         "the first ReplicaSet of Deployment shop/cart",
-        || async { replica_sets_of(&env, "cart").await.into_iter().next() },
+        || async { replica_sets_of(&env, NS, "cart").await.into_iter().next() },
     )
     .await;
     let first_rs_name = first_rs.metadata.name.clone().expect("ReplicaSet name");
     kube_env::eventually(
         Duration::from_secs(60),
         "the first ReplicaSet of Deployment shop/web",
-        || async { replica_sets_of(&env, "web").await.into_iter().next() },
+        || async { replica_sets_of(&env, NS, "web").await.into_iter().next() },
     )
     .await;
-    let cart0 = settled(&env, "cart").await;
-    let web0 = settled(&env, "web").await;
+    let cart0 = settled(&env, NS, "cart").await;
+    let web0 = settled(&env, NS, "web").await;
     assert_eq!(restarted_at(&cart0), None, "fresh Deployment");
     step("shop/cart and shop/web have their ReplicaSets", t);
 
@@ -526,14 +301,14 @@ async fn rollout_restart_by_keys_cancel_writes_nothing_confirm_makes_a_new_repli
     console.wait_for(DETAIL_TITLE, STEP);
     // Give a (wrong) write time to land before looking.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let cart = get_deployment(&env, "cart").await;
+    let cart = deployment(&env, NS, "cart").await;
     assert_eq!(
         restarted_at(&cart),
         None,
         "Enter on the focused Cancel must not write"
     );
     assert_eq!(generation(&cart), generation(&cart0), "spec unchanged");
-    assert_eq!(replica_sets_of(&env, "cart").await.len(), 1);
+    assert_eq!(replica_sets_of(&env, NS, "cart").await.len(), 1);
     assert!(
         audit_lines(&console).is_empty(),
         "a cancelled dialog writes no audit line: {:?}",
@@ -579,7 +354,7 @@ async fn rollout_restart_by_keys_cancel_writes_nothing_confirm_makes_a_new_repli
     step("R, Tab, Enter: header says applied", t);
 
     // Through the API: the annotation, RFC 3339, now; a new ReplicaSet.
-    let cart = get_deployment(&env, "cart").await;
+    let cart = deployment(&env, NS, "cart").await;
     let at = restarted_at(&cart).unwrap_or_else(|| {
         panic!(
             "the pod template has no {RESTARTED_AT} after 'applied': {:?}",
@@ -621,7 +396,7 @@ async fn rollout_restart_by_keys_cancel_writes_nothing_confirm_makes_a_new_repli
         Duration::from_secs(60),
         "a new ReplicaSet of shop/cart with the restartedAt annotation",
         || async {
-            replica_sets_of(&env, "cart")
+            replica_sets_of(&env, NS, "cart")
                 .await
                 .into_iter()
                 .find(|rs| rs_restarted_at(rs).as_deref() == Some(at.as_str()))
@@ -630,7 +405,7 @@ async fn rollout_restart_by_keys_cancel_writes_nothing_confirm_makes_a_new_repli
     .await;
     let new_rs_name = new_rs.metadata.name.clone().unwrap();
     assert_ne!(new_rs_name, first_rs_name);
-    let all = replica_sets_of(&env, "cart").await;
+    let all = replica_sets_of(&env, NS, "cart").await;
     assert_eq!(
         all.len(),
         2,
@@ -638,10 +413,10 @@ async fn rollout_restart_by_keys_cancel_writes_nothing_confirm_makes_a_new_repli
         all.iter().map(|r| &r.metadata.name).collect::<Vec<_>>()
     );
     // The other workload was not touched.
-    let web = get_deployment(&env, "web").await;
+    let web = deployment(&env, NS, "web").await;
     assert_eq!(restarted_at(&web), None, "web was not selected");
     assert_eq!(generation(&web), generation(&web0));
-    assert_eq!(replica_sets_of(&env, "web").await.len(), 1);
+    assert_eq!(replica_sets_of(&env, NS, "web").await.len(), 1);
     step("API: annotation set, new ReplicaSet, web untouched", t);
 
     // The console sees the new ReplicaSet's (Pending) pod live.
@@ -656,17 +431,17 @@ async fn rollout_restart_by_keys_cancel_writes_nothing_confirm_makes_a_new_repli
         "exactly one audit line (Cancel writes none): {lines:#?}"
     );
     let e = &lines[0];
-    assert_eq!(s(e, "/verb"), "rollout-restart", "{e:#}");
-    assert_eq!(s(e, "/context"), CONTEXT, "{e:#}");
-    assert_eq!(s(e, "/user"), ADMIN_USER, "{e:#}");
-    assert_eq!(s(e, "/dry_run/result"), "passed", "{e:#}");
-    assert_eq!(s(e, "/outcome/result"), "applied", "{e:#}");
-    assert_eq!(s(e, "/object/kind"), "Deployment", "{e:#}");
-    assert_eq!(s(e, "/object/group"), "apps", "{e:#}");
-    assert_eq!(s(e, "/object/namespace"), NS, "{e:#}");
-    assert_eq!(s(e, "/object/name"), "cart", "{e:#}");
-    assert_eq!(s(e, "/resource_version_before"), dialog_rv, "{e:#}");
-    assert_eq!(s(e, "/resource_version_after"), applied_rv, "{e:#}");
+    assert_eq!(audit_str(e, "/verb"), "rollout-restart", "{e:#}");
+    assert_eq!(audit_str(e, "/context"), CONTEXT, "{e:#}");
+    assert_eq!(audit_str(e, "/user"), ADMIN_USER, "{e:#}");
+    assert_eq!(audit_str(e, "/dry_run/result"), "passed", "{e:#}");
+    assert_eq!(audit_str(e, "/outcome/result"), "applied", "{e:#}");
+    assert_eq!(audit_str(e, "/object/kind"), "Deployment", "{e:#}");
+    assert_eq!(audit_str(e, "/object/group"), "apps", "{e:#}");
+    assert_eq!(audit_str(e, "/object/namespace"), NS, "{e:#}");
+    assert_eq!(audit_str(e, "/object/name"), "cart", "{e:#}");
+    assert_eq!(audit_str(e, "/resource_version_before"), dialog_rv, "{e:#}");
+    assert_eq!(audit_str(e, "/resource_version_after"), applied_rv, "{e:#}");
     assert_eq!(
         e.pointer("/patch"),
         Some(&json!({
@@ -675,7 +450,7 @@ async fn rollout_restart_by_keys_cancel_writes_nothing_confirm_makes_a_new_repli
         })),
         "the audit line holds the patch as sent: {e:#}"
     );
-    assert_recent_rfc3339(s(e, "/time"), "audit time");
+    assert_recent_rfc3339(audit_str(e, "/time"), "audit time");
     step("audit: one line, rollout-restart, passed, applied", t);
 
     console.send(ESC);
@@ -696,7 +471,7 @@ async fn read_only_console_opens_no_dialog_and_writes_nothing() {
     let env = KubeEnv::start().await;
     install_crds(&env).await;
     env.apply_yaml(SHOP).await;
-    let cart0 = get_deployment(&env, "cart").await;
+    let cart0 = deployment(&env, NS, "cart").await;
     step("apiserver ready, shop seeded", t);
 
     let mut console = Console::start(env.kubeconfig_path(), &["--read-only"]);
@@ -739,7 +514,7 @@ async fn read_only_console_opens_no_dialog_and_writes_nothing() {
     );
     step("R: read-only message, no dialog", t);
 
-    let cart = get_deployment(&env, "cart").await;
+    let cart = deployment(&env, NS, "cart").await;
     assert_eq!(
         rv(&cart),
         rv(&cart0),
@@ -751,7 +526,7 @@ async fn read_only_console_opens_no_dialog_and_writes_nothing() {
         serde_json::to_value(&cart0.spec).unwrap(),
         "read-only: template unchanged"
     );
-    let web = get_deployment(&env, "web").await;
+    let web = deployment(&env, NS, "web").await;
     assert_eq!(restarted_at(&web), None);
     assert!(
         !audit_path(&console).exists(),
@@ -781,7 +556,7 @@ async fn forbidden_restart_shows_the_servers_reason_and_console_keeps_working() 
     let env = KubeEnv::start().await;
     install_crds(&env).await;
     env.apply_yaml(SHOP).await;
-    env.apply_yaml(READ_ONLY_RBAC).await;
+    env.apply_yaml(&read_everything_rbac()).await;
     // RBAC is applied from the apiserver's informer: wait until the grant is in force.
     let limited = env.limited_client().await;
     kube_env::eventually(
@@ -808,7 +583,7 @@ async fn forbidden_restart_shows_the_servers_reason_and_console_keeps_working() 
         matches!(&denied, Err(kube::Error::Api(s)) if s.code == 403),
         "the limited user must not be allowed to patch deployments: {denied:?}"
     );
-    let cart0 = get_deployment(&env, "cart").await;
+    let cart0 = deployment(&env, NS, "cart").await;
     step("apiserver ready, limited user may read but not patch", t);
 
     let mut console = Console::start(env.limited_kubeconfig_path(), &[]);
@@ -859,7 +634,7 @@ async fn forbidden_restart_shows_the_servers_reason_and_console_keeps_working() 
     );
     step("header: failed: forbidden: <the server's reason>", t);
 
-    let cart = get_deployment(&env, "cart").await;
+    let cart = deployment(&env, NS, "cart").await;
     assert_eq!(
         rv(&cart),
         rv(&cart0),
@@ -874,14 +649,14 @@ async fn forbidden_restart_shows_the_servers_reason_and_console_keeps_working() 
         "one audit line for the refused write: {lines:#?}"
     );
     let e = &lines[0];
-    assert_eq!(s(e, "/verb"), "rollout-restart", "{e:#}");
-    assert_eq!(s(e, "/context"), CONTEXT, "{e:#}");
-    assert_eq!(s(e, "/user"), LIMITED_USER, "{e:#}");
-    assert_eq!(s(e, "/object/name"), "cart", "{e:#}");
-    assert_eq!(s(e, "/resource_version_before"), dialog_rv, "{e:#}");
+    assert_eq!(audit_str(e, "/verb"), "rollout-restart", "{e:#}");
+    assert_eq!(audit_str(e, "/context"), CONTEXT, "{e:#}");
+    assert_eq!(audit_str(e, "/user"), LIMITED_USER, "{e:#}");
+    assert_eq!(audit_str(e, "/object/name"), "cart", "{e:#}");
+    assert_eq!(audit_str(e, "/resource_version_before"), dialog_rv, "{e:#}");
     // The dry run is authorized like the write: RBAC refuses it, so nothing is sent for real.
-    assert_eq!(s(e, "/dry_run/result"), "rejected", "{e:#}");
-    let why = s(e, "/dry_run/message");
+    assert_eq!(audit_str(e, "/dry_run/result"), "rejected", "{e:#}");
+    let why = audit_str(e, "/dry_run/message");
     assert!(
         why.starts_with("forbidden: ")
             && why.contains("cannot patch resource \"deployments\" in API group \"apps\""),
@@ -927,7 +702,7 @@ async fn restart_of_an_object_changed_since_the_dialog_opened_is_a_conflict() {
     let env = KubeEnv::start().await;
     install_crds(&env).await;
     env.apply_yaml(SHOP).await;
-    let web0 = get_deployment(&env, "web").await;
+    let web0 = deployment(&env, NS, "web").await;
     step("apiserver ready, shop seeded", t);
 
     let mut console = Console::start(env.kubeconfig_path(), &[]);
@@ -975,7 +750,7 @@ async fn restart_of_an_object_changed_since_the_dialog_opened_is_a_conflict() {
     );
     step("Tab, Enter: header says conflict", t);
 
-    let web = get_deployment(&env, "web").await;
+    let web = deployment(&env, NS, "web").await;
     assert_eq!(
         restarted_at(&web),
         None,
@@ -987,16 +762,19 @@ async fn restart_of_an_object_changed_since_the_dialog_opened_is_a_conflict() {
         "conflict: nothing written after the label"
     );
     assert_eq!(generation(&web), generation(&web0));
-    assert_eq!(restarted_at(&get_deployment(&env, "cart").await), None);
+    assert_eq!(restarted_at(&deployment(&env, NS, "cart").await), None);
     let lines = audit_lines(&console);
     assert_eq!(lines.len(), 1, "{lines:#?}");
     let e = &lines[0];
-    assert_eq!(s(e, "/verb"), "rollout-restart", "{e:#}");
-    assert_eq!(s(e, "/user"), ADMIN_USER, "{e:#}");
-    assert_eq!(s(e, "/object/name"), "web", "{e:#}");
-    assert_eq!(s(e, "/resource_version_before"), dialog_rv, "{e:#}");
-    assert_eq!(s(e, "/dry_run/result"), "rejected", "{e:#}");
-    assert!(s(e, "/dry_run/message").starts_with("conflict: "), "{e:#}");
+    assert_eq!(audit_str(e, "/verb"), "rollout-restart", "{e:#}");
+    assert_eq!(audit_str(e, "/user"), ADMIN_USER, "{e:#}");
+    assert_eq!(audit_str(e, "/object/name"), "web", "{e:#}");
+    assert_eq!(audit_str(e, "/resource_version_before"), dialog_rv, "{e:#}");
+    assert_eq!(audit_str(e, "/dry_run/result"), "rejected", "{e:#}");
+    assert!(
+        audit_str(e, "/dry_run/message").starts_with("conflict: "),
+        "{e:#}"
+    );
     assert!(e.get("outcome").is_none_or(Value::is_null), "{e:#}");
     step("API: annotation not set; audit: rejected, conflict", t);
 
@@ -1013,7 +791,7 @@ async fn restart_of_an_object_changed_since_the_dialog_opened_is_a_conflict() {
         &mut console,
         &["rollout restart Deployment shop/web: applied (resourceVersion "],
     );
-    let web = get_deployment(&env, "web").await;
+    let web = deployment(&env, NS, "web").await;
     let at = restarted_at(&web).expect("retry sets the annotation");
     assert_recent_rfc3339(&at, RESTARTED_AT);
     assert_eq!(
@@ -1027,8 +805,13 @@ async fn restart_of_an_object_changed_since_the_dialog_opened_is_a_conflict() {
     );
     let lines = audit_lines(&console);
     assert_eq!(lines.len(), 2, "{lines:#?}");
-    assert_eq!(s(&lines[1], "/outcome/result"), "applied", "{:#}", lines[1]);
-    assert_eq!(s(&lines[1], "/resource_version_before"), changed_rv);
+    assert_eq!(
+        audit_str(&lines[1], "/outcome/result"),
+        "applied",
+        "{:#}",
+        lines[1]
+    );
+    assert_eq!(audit_str(&lines[1], "/resource_version_before"), changed_rv);
     step("retry with the fresh resourceVersion: applied", t);
 
     console.send(ESC);
