@@ -44,7 +44,7 @@ impl ViewId {
             ViewId::Frontends => &["frontends", "fe", "alb"],
             ViewId::Mesh => &["mesh", "ns-mesh", "namespaces-mesh"],
             ViewId::Certs => &["certs", "certificates", "cert"],
-            ViewId::Diagnostics => &["diag", "findings", "diagnostics"],
+            ViewId::Diagnostics => &["diag", "findings"],
         }
     }
 }
@@ -104,9 +104,7 @@ impl Action {
         match self {
             Action::Quit => "quit",
             Action::Help => "help for this view",
-            Action::CommandPalette => {
-                "command palette (:gw :routes :fe :mesh :certs :diag :ns :ctx :audit)"
-            }
+            Action::CommandPalette => "command palette (:gw :rt :fe :mesh :diag :ns :ctx :audit …)",
             Action::Filter => "filter rows",
             Action::Back => "back / close / clear filter",
             Action::Up => "move up",
@@ -136,9 +134,7 @@ impl Action {
             Action::ToggleInjection => "namespace sidecar injection labels (confirms)",
             Action::WorkloadInjection => "workload sidecar.istio.io/inject label (confirms)",
             Action::BulkRestart => "bulk rollout restart (lists, confirms)",
-            Action::FixFinding => {
-                "fix the selected finding: opens its injection / restart / weight dialog (confirms)"
-            }
+            Action::FixFinding => "fix the selected finding (opens its dialog, confirms)",
             Action::None => "(unbound)",
         }
     }

@@ -196,16 +196,18 @@ pub fn detail(
 /// The Diagnostics view's part of `?` help.
 pub fn help_notes(th: &Theme) -> Vec<Line<'static>> {
     let mut out = vec![Line::styled(
-        "Findings (problems the API reveals; header: the count on every view)",
+        "Findings (the header counts them on every view)",
         th.style(Role::Title),
     )];
     for t in [
-        "Sorted by severity (ERROR, WARNING, INFO), then code. ISTIO: the istioctl analyze",
-        "message that says the same, if any. Enter: explanation, objects and the fix.",
-        "F: the fix opens the console's own dialog for it (injection labels, rollout restart,",
-        "bulk restart, weight editor); nothing is written before that dialog's confirm.",
-        "Only kinds that are listed are judged: a kind still syncing, forbidden or not",
-        "installed produces no finding. Checks across namespaces need all namespaces (0).",
+        "Sorted by severity, then code. ISTIO: the istioctl analyze",
+        "message that says the same, if any. Enter: explanation,",
+        "objects and the fix. F: the fix opens the console's own",
+        "dialog (injection labels, rollout restart, bulk restart,",
+        "weight editor); nothing is written before its confirm.",
+        "Only listed kinds are judged: a kind syncing, forbidden or",
+        "not installed gives no finding. Checks across namespaces",
+        "need all namespaces (0).",
     ] {
         out.push(Line::raw(format!("  {t}")));
     }

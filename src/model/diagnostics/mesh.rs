@@ -273,9 +273,9 @@ fn restarts(cache: &ClusterCache, cps: &ControlPlanes, ns: &NamespaceInfo, out: 
         out.push(
             group(ns, "MESH004", &changing)
                 .title(format!(
-                    "{}: {} run sidecar {from}, namespace wants {to}: restart needed ({})",
+                    "{}: {} sidecar {from}, namespace wants {to}: restart needed ({})",
                     ns.name,
-                    count(n, "pod", "pods"),
+                    count(n, "pod runs", "pods run"),
                     workload_names(&changing)
                 ))
                 .explain(format!(

@@ -243,7 +243,7 @@ pub const CATALOG: &[CodeInfo] = &[
     code(
         "MESH002",
         Error,
-        "namespace asks for a revision no control plane serves",
+        "revision label with no control plane for it",
         None,
     ),
     code(
@@ -255,7 +255,7 @@ pub const CATALOG: &[CodeInfo] = &[
     code(
         "MESH004",
         Warning,
-        "sidecar revision differs from the namespace's (restart after upgrade)",
+        "old sidecar revision: restart after an upgrade",
         Some(IST0105),
     ),
     code(
@@ -279,19 +279,19 @@ pub const CATALOG: &[CodeInfo] = &[
     code(
         "MTLS001",
         Error,
-        "Ingress controller outside the mesh sends to STRICT mTLS pods",
+        "Ingress controller outside the mesh into STRICT mTLS",
         None,
     ),
     code(
         "MTLS002",
         Error,
-        "Gateway without mesh integration routes to STRICT mTLS pods",
+        "Gateway without mesh integration into STRICT mTLS",
         None,
     ),
     code(
         "MTLS003",
         Warning,
-        "Ingress API into the mesh where the AGC mesh extension only supports Gateway API",
+        "AGC Ingress API into the mesh: unsupported",
         None,
     ),
     code(
@@ -323,7 +323,7 @@ pub const CATALOG: &[CodeInfo] = &[
     code(
         "ROUTE007",
         Error,
-        "cross-namespace backendRef without a ReferenceGrant",
+        "cross-namespace backend without a ReferenceGrant",
         None,
     ),
     code(
@@ -414,6 +414,8 @@ pub fn findings(cache: &ClusterCache, live: &Live) -> Vec<Finding> {
     traffic::findings(cache, live, &mut out);
     gateway::findings(cache, live, &mut out);
     sort(&mut out);
+    // Two backends of one rule to one Service (VirtualService subsets) are one problem.
+    out.dedup_by(|a, b| a.id == b.id);
     out
 }
 

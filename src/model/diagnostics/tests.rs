@@ -751,6 +751,9 @@ fn virtual_service_weights_not_100() {
         })
     ));
     assert!(codes(&c, &without(Kind::VirtualServices)).is_empty());
+    // Both destinations name one missing Service: one finding, not two.
+    c.services.clear();
+    assert_eq!(codes(&c, &live()), ["ROUTE002", "ROUTE009"]);
 }
 
 #[test]
