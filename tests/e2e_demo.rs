@@ -188,8 +188,16 @@ fn demo_diagnostics_show_the_deliberate_problems_and_jump_to_a_fix() {
         c.wait_for_line(&[code, what], T);
     }
     let screen = c.screen();
-    for healthy in ["bookinfo", "test-infra/traffic-split", "gateway-01", "MTLS002"] {
-        assert!(!screen.contains(healthy), "{healthy} has no finding:\n{screen}");
+    for healthy in [
+        "bookinfo",
+        "test-infra/traffic-split",
+        "gateway-01",
+        "MTLS002",
+    ] {
+        assert!(
+            !screen.contains(healthy),
+            "{healthy} has no finding:\n{screen}"
+        );
     }
     // The conflicting labels: its detail, then the fix opens the existing chooser.
     c.send("/MESH001");
