@@ -506,6 +506,24 @@ fn diagnostics_detail_read_only_and_without_fix() {
 }
 
 #[test]
+fn diagnostics_in_a_namespace_says_what_is_skipped() {
+    let mut s = Screen::new("monochrome");
+    s.state.namespace = Some("shop".into());
+    s.state.diagnostics.stale = true;
+    s.keys("6");
+    let t = s.draw();
+    let text = format!("{:?}", t.backend());
+    assert!(
+        text.contains("namespace shop only: checks across namespaces"),
+        "{text}"
+    );
+    assert!(
+        text.contains("MESH003") && !text.contains("MESH001"),
+        "{text}"
+    );
+}
+
+#[test]
 fn help_diagnostics() {
     let mut s = Screen::new("monochrome");
     s.height = 60;

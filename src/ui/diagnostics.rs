@@ -1,7 +1,7 @@
 //! The Diagnostics view: the findings table, one finding's detail, and the header count.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Wrap};
 
@@ -55,6 +55,23 @@ fn objects_cell(f: &Finding) -> String {
 }
 
 pub fn table(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx: &Ctx) {
+    // Under a namespace scope, say what is not judged rather than look clean.
+    let area = match &state.namespace {
+        Some(ns) if area.height > 2 => {
+            let [note, rest] =
+                Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+            f.render_widget(
+                Paragraph::new(format!(
+                    "namespace {ns} only: checks across namespaces (Ingress controllers, ztunnel, \
+                     mesh extensions, other namespaces' objects) are skipped; 0 shows all"
+                ))
+                .style(ctx.theme.style(Role::Muted)),
+                note,
+            );
+            rest
+        }
+        _ => area,
+    };
     let rows = &state.derived.findings;
     if rows.is_empty() {
         return empty(f, area, ctx, state, "findings");
