@@ -632,3 +632,58 @@ async fn enabling_injection_and_restarting_gives_the_new_pods_sidecars() {
     }
     drop(demo);
 }
+
+/// Every deliberate problem of the demo that is not about certificates has its finding, and
+/// nothing else does (assets/demo/README.md, "Deliberate problems").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_findings_are_exactly_the_deliberate_problems() {
+    use meshctl_tui::model::diagnostics::{Fix, Live, findings};
+    let app = App::start();
+    app.wait_live().await;
+    let (state, _, _) = app.quit().await;
+    let all = findings(&state.cache, &Live::new(&state.watch, None));
+    let ids: Vec<&str> = all.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "MESH002 Namespace/canary-checkout",      // 2
+            "MESH007 Namespace/ambient-lab",          // 11
+            "MTLS001 Ingress/shop/storefront-legacy", // 14
+            "ROUTE001 HTTPRoute/search/route-orphan-parent test-infra/gateway-02", // 6
+            "ROUTE002 HTTPRoute/shop/route-missing-backend shop/recommendations", // 5
+            "ROUTE007 HTTPRoute/test-infra/route-cross-ns-no-grant search/search-api", // 8
+            "MESH001 Namespace/legacy-orders",        // 1
+            "MESH003 Deployment/shop/cart",           // 3
+            "MESH004 Deployment/payments/payments-api", // 4
+            "ROUTE004 HTTPRoute/shop/route-zero-weights rule 1", // 7
+            "GW003 Gateway/aks-istio-ingress/istio-public https-staging", // 12
+            "MESH006 Namespace/reporting-batch",      // 10
+        ],
+        "{all:#?}"
+    );
+    let by = |id: &str| all.iter().find(|f| f.id.starts_with(id)).unwrap();
+    assert_eq!(
+        by("MESH003").objects.last().map(|o| o.name.as_str()),
+        Some("cart-7c9f6b8d54-m8vbn"),
+        "the one pod without its sidecar is named"
+    );
+    assert_eq!(
+        by("MESH004").objects.len(),
+        5,
+        "workload, namespace, 3 pods"
+    );
+    assert_eq!(
+        by("MESH004").fix,
+        Some(Fix::RolloutRestart {
+            kind: meshctl_tui::cluster::objects::WorkloadKind::Deployment,
+            workload: ObjKey::new("payments", "payments-api"),
+        })
+    );
+    assert!(by("MTLS001").explanation.contains("ingress-nginx"));
+    // The AGC gateway routes into STRICT test-infra, but the ALB Controller's Istio
+    // extension is installed: no MTLS002. The allowed cross-namespace route is not flagged.
+    assert!(
+        !ids.iter()
+            .any(|i| i.contains("bookinfo-via-agc") || i.starts_with("MTLS002"))
+    );
+}

@@ -186,3 +186,62 @@ fn demo_revision_migration_moves_a_wave() {
     c.send("q");
     assert!(c.wait_exit(T).success());
 }
+
+/// The Diagnostics view on the demo: every deliberate problem that is not about
+/// certificates has its code, a healthy namespace has none, the header counts them from any
+/// view, and F on the conflicting-labels finding opens the injection chooser for
+/// legacy-orders (Esc: nothing written).
+#[test]
+fn demo_diagnostics_show_the_deliberate_problems_and_jump_to_a_fix() {
+    let mut c = demo(None, &[], &[]);
+    c.wait_for("● live", T);
+    c.wait_for("findings: 6 errors 4 warnings 2 infos", T);
+    c.send("6");
+    c.wait_for("Diagnostics [all]", T);
+    for (code, what) in [
+        ("MESH001", "legacy-orders"),
+        ("MESH002", "canary-checkout"),
+        ("MESH003", "shop/cart"),
+        ("MESH004", "payments/payments-api"),
+        ("MESH006", "reporting-batch"),
+        ("MESH007", "ambient-lab"),
+        ("MTLS001", "shop/storefront-legacy"),
+        ("ROUTE001", "search/route-orphan-parent"),
+        ("ROUTE002", "shop/route-missing-backend"),
+        ("ROUTE004", "shop/route-zero-weights"),
+        ("ROUTE007", "test-infra/route-cross-ns-no-grant"),
+        ("GW003", "istio-public"),
+    ] {
+        c.wait_for_line(&[code, what], T);
+    }
+    let screen = c.screen();
+    for healthy in [
+        "bookinfo",
+        "test-infra/traffic-split",
+        "gateway-01",
+        "MTLS002",
+    ] {
+        assert!(
+            !screen.contains(healthy),
+            "{healthy} has no finding:\n{screen}"
+        );
+    }
+    // The conflicting labels: its detail, then the fix opens the existing chooser.
+    c.send("/MESH001");
+    c.send(ENTER);
+    c.wait_for_absent("type to filter", T);
+    c.send(ENTER);
+    c.wait_for_all(&["IST0123 NamespaceMultipleInjectionLabels", "Fix (F):"], T);
+    c.send("F");
+    c.wait_for_all(
+        &[
+            "Sidecar injection for namespace legacy-orders",
+            "fix conflict: keep istio.io/rev=asm-1-22, remove istio-injection=enabled",
+        ],
+        T,
+    );
+    c.send("\x1b");
+    c.wait_for("cancelled; nothing was written", T);
+    c.send("q");
+    assert!(c.wait_exit(T).success());
+}

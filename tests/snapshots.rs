@@ -492,6 +492,90 @@ fn certificates_placeholder() {
     insta::assert_snapshot!(t.backend());
 }
 
+#[test]
+fn diagnostics() {
+    let mut s = Screen::new("monochrome");
+    s.keys("6");
+    let t = s.draw();
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn diagnostics_colours() {
+    let mut s = Screen::new("dark");
+    s.keys("6");
+    let t = s.draw();
+    let buf = t.backend().buffer();
+    let th = &s.theme;
+    // The first row (an ERROR) is selected; the others show their severity's colour.
+    assert_role(buf, th, "WARNING", Role::Warn);
+    assert_role(buf, th, "INFO ", Role::Info);
+    // The header count takes the colour of the worst severity.
+    assert_role(buf, th, "6 errors", Role::Error);
+    s.keys("G");
+    let t = s.draw();
+    assert_role(t.backend().buffer(), &s.theme, "ERROR", Role::Error);
+}
+
+#[test]
+fn diagnostics_detail_with_its_fix() {
+    let mut s = Screen::new("monochrome");
+    s.keys("6").keys("/MESH001");
+    s.key(KeyCode::Enter);
+    s.key(KeyCode::Enter);
+    let t = s.draw();
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn diagnostics_detail_read_only_and_without_fix() {
+    let mut s = Screen::new("monochrome");
+    s.state.read_only = true;
+    s.keys("6").keys("/MTLS001");
+    s.key(KeyCode::Enter);
+    s.key(KeyCode::Enter);
+    let t = s.draw();
+    let text = format!("{:?}", t.backend());
+    assert!(text.contains("Fix: none the console can make"), "{text}");
+    s.key(KeyCode::Esc).key(KeyCode::Esc).keys("/MESH001");
+    s.key(KeyCode::Enter);
+    s.key(KeyCode::Enter);
+    let t = s.draw();
+    let text = format!("{:?}", t.backend());
+    assert!(
+        text.contains("(read-only mode: writes are disabled)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn diagnostics_in_a_namespace_says_what_is_skipped() {
+    let mut s = Screen::new("monochrome");
+    s.state.namespace = Some("shop".into());
+    s.state.diagnostics.stale = true;
+    s.keys("6");
+    let t = s.draw();
+    let text = format!("{:?}", t.backend());
+    assert!(
+        text.contains("namespace shop only: checks across namespaces"),
+        "{text}"
+    );
+    assert!(
+        text.contains("MESH003") && !text.contains("MESH001"),
+        "{text}"
+    );
+}
+
+#[test]
+fn help_diagnostics() {
+    let mut s = Screen::new("monochrome");
+    s.height = 60;
+    s.keys("6?");
+    s.keys(&"j".repeat(36)); // to the findings notes and the code list
+    let t = s.draw();
+    insta::assert_snapshot!(t.backend());
+}
+
 // ---------------------------------------------------------------------------------- modals
 
 fn restart_request() -> meshctl_tui::cluster::write::WriteRequest {
@@ -801,7 +885,7 @@ fn bulk_restart_confirm_lists_the_workloads() {
 fn help_mesh_explains_injection() {
     let mut s = Screen::new("monochrome");
     s.keys("4?");
-    s.keys(&"j".repeat(24));
+    s.keys(&"j".repeat(26));
     let t = s.draw();
     insta::assert_snapshot!(t.backend());
 }

@@ -11,15 +11,18 @@ pub enum ViewId {
     Frontends,
     Mesh,
     Certs,
+    /// Findings: problems the API reveals, with a fix where the console has one.
+    Diagnostics,
 }
 
 impl ViewId {
-    pub const ALL: [ViewId; 5] = [
+    pub const ALL: [ViewId; 6] = [
         ViewId::Gateways,
         ViewId::Routes,
         ViewId::Frontends,
         ViewId::Mesh,
         ViewId::Certs,
+        ViewId::Diagnostics,
     ];
 
     pub fn title(self) -> &'static str {
@@ -29,6 +32,7 @@ impl ViewId {
             ViewId::Frontends => "Frontends",
             ViewId::Mesh => "Mesh",
             ViewId::Certs => "Certificates",
+            ViewId::Diagnostics => "Diagnostics",
         }
     }
 
@@ -40,6 +44,7 @@ impl ViewId {
             ViewId::Frontends => &["frontends", "fe", "alb"],
             ViewId::Mesh => &["mesh", "ns-mesh", "namespaces-mesh"],
             ViewId::Certs => &["certs", "certificates", "cert"],
+            ViewId::Diagnostics => &["diag", "findings"],
         }
     }
 }
@@ -69,6 +74,7 @@ pub enum Action {
     ShowFrontends,
     ShowMesh,
     ShowCerts,
+    ShowDiagnostics,
     ToggleAllNamespaces,
     /// Restart the selected workload like `kubectl rollout restart` (always confirmed).
     RolloutRestart,
@@ -87,6 +93,9 @@ pub enum Action {
     WorkloadInjection,
     /// Rollout restart of many workloads: those that need it, or all in a namespace.
     BulkRestart,
+    /// Diagnostics: perform the selected finding's fix by opening the flow that makes it
+    /// (injection chooser, restart confirm, bulk restart, weight editor), which confirms.
+    FixFinding,
     /// Explicitly unbinds a key in a user config.
     None,
 }
@@ -97,9 +106,7 @@ impl Action {
         match self {
             Action::Quit => "quit",
             Action::Help => "help for this view",
-            Action::CommandPalette => {
-                "command palette (:gw :routes :fe :mesh :certs :ns :ctx :audit)"
-            }
+            Action::CommandPalette => "command palette (:gw :rt :fe :mesh :diag :ns :ctx :audit …)",
             Action::Filter => "filter rows",
             Action::Back => "back / close / clear filter",
             Action::Up => "move up",
@@ -118,6 +125,7 @@ impl Action {
             Action::ShowFrontends => "Frontends view",
             Action::ShowMesh => "Mesh view",
             Action::ShowCerts => "Certificates view",
+            Action::ShowDiagnostics => "Diagnostics view (findings)",
             Action::ToggleAllNamespaces => "toggle all namespaces / last namespace",
             Action::RolloutRestart => "rollout restart selected workload (confirms)",
             Action::Migrate => {
@@ -131,6 +139,7 @@ impl Action {
             Action::ToggleInjection => "namespace sidecar injection labels (confirms)",
             Action::WorkloadInjection => "workload sidecar.istio.io/inject label (confirms)",
             Action::BulkRestart => "bulk rollout restart (lists, confirms)",
+            Action::FixFinding => "fix the selected finding (opens its dialog, confirms)",
             Action::None => "(unbound)",
         }
     }
@@ -155,6 +164,7 @@ impl Action {
             Action::ToggleInjection => "injection",
             Action::WorkloadInjection => "inject label",
             Action::BulkRestart => "bulk restart",
+            Action::FixFinding => "fix",
             _ => self.describe(),
         }
     }

@@ -46,12 +46,23 @@ pub fn open_injection(state: &mut AppState, ui: &ViewState) -> Vec<Effect> {
     if refuse_read_only(state) {
         return vec![];
     }
-    let Some(ns) = selected_namespace(state, ui).and_then(|n| state.cache.namespaces.get(&n))
-    else {
+    let Some(ns) = selected_namespace(state, ui) else {
         state.flash(
             "select a namespace first: Mesh view (4), j/k on the list",
             Level::Warn,
         );
+        return vec![];
+    };
+    open_injection_for(state, &ns)
+}
+
+/// The namespace injection chooser for `namespace` (also the Diagnostics fix of MESH00x).
+pub fn open_injection_for(state: &mut AppState, namespace: &str) -> Vec<Effect> {
+    if refuse_read_only(state) {
+        return vec![];
+    }
+    let Some(ns) = state.cache.namespaces.get(namespace) else {
+        state.flash(format!("namespace {namespace} not found"), Level::Warn);
         return vec![];
     };
     let cps = ControlPlanes::from_workloads(state.cache.control_planes.values());
@@ -103,6 +114,18 @@ pub fn open_bulk(state: &mut AppState, ui: &ViewState) -> Vec<Effect> {
             selected_namespace(state, ui),
         ),
     };
+    open_bulk_for(state, scope, namespace)
+}
+
+/// The bulk-restart chooser over `scope`, offering "all in `namespace`" when one is given.
+pub fn open_bulk_for(
+    state: &mut AppState,
+    scope: Vec<String>,
+    namespace: Option<String>,
+) -> Vec<Effect> {
+    if refuse_read_only(state) {
+        return vec![];
+    }
     if scope.is_empty() {
         state.flash("no namespace in view", Level::Warn);
         return vec![];

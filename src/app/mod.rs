@@ -2,6 +2,7 @@
 pub mod action;
 pub mod audit_view;
 pub mod clock;
+pub mod diagnostics;
 pub mod inject;
 pub mod migrate;
 pub mod msg;

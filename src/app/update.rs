@@ -103,6 +103,7 @@ fn on_watch(state: &mut AppState, w: WatchMsg) {
     ) {
         weights::on_route_change(state);
     }
+    crate::state::diagnostics::on_watch(state, w.kind);
     // Pod churn must not re-derive the Routes table, and so on.
     state.stale |= crate::state::derived::inputs(state.view).contains(&w.kind);
 }
@@ -116,6 +117,7 @@ fn new_generation(state: &mut AppState) -> u64 {
     }
     state.details.clear();
     state.stale = true;
+    state.diagnostics.stale = true;
     state.generation
 }
 
@@ -214,6 +216,8 @@ pub fn act(state: &mut AppState, ui: &mut ViewState, action: Action) -> Vec<Effe
         Action::ShowFrontends => show(state, ViewId::Frontends),
         Action::ShowMesh => show(state, ViewId::Mesh),
         Action::ShowCerts => show(state, ViewId::Certs),
+        Action::ShowDiagnostics => show(state, ViewId::Diagnostics),
+        Action::FixFinding => return crate::app::diagnostics::fix(state, ui),
         Action::ToggleAllNamespaces => {
             let next = if state.namespace.is_some() {
                 None
@@ -323,6 +327,27 @@ fn rollout_restart(state: &mut AppState, ui: &ViewState) -> Vec<Effect> {
     let Some(w) = selectable_workloads(state).get(cursor).copied() else {
         state.flash(
             "select a workload first: Mesh view, enter on a namespace, then j/k",
+            Level::Warn,
+        );
+        return vec![];
+    };
+    let (kind, key) = (w.kind, w.key.clone());
+    confirm_restart(state, kind, &key)
+}
+
+/// The rollout-restart confirm for one workload (also the Diagnostics fix of MESH00x).
+pub fn confirm_restart(
+    state: &mut AppState,
+    kind: crate::cluster::objects::WorkloadKind,
+    key: &crate::cluster::objects::ObjKey,
+) -> Vec<Effect> {
+    if state.read_only {
+        state.flash(READ_ONLY, Level::Warn);
+        return vec![];
+    }
+    let Some(w) = state.cache.workloads.get(&(key.clone(), kind)) else {
+        state.flash(
+            format!("{} {key} no longer exists", kind.as_str()),
             Level::Warn,
         );
         return vec![];
@@ -450,6 +475,7 @@ fn rows_len(state: &AppState) -> usize {
         ViewId::Routes => state.derived.routes.len(),
         ViewId::Frontends => state.derived.albs.len() + state.derived.frontends.len(),
         ViewId::Mesh => state.derived.mesh.len(),
+        ViewId::Diagnostics => state.derived.findings.len(),
         ViewId::Gateways | ViewId::Certs => 0,
     }
 }
@@ -491,6 +517,11 @@ fn enter(state: &mut AppState, ui: &mut ViewState) {
             }
         }
         ViewId::Certs => None,
+        ViewId::Diagnostics => state
+            .derived
+            .findings
+            .get(i)
+            .map(|f| Detail::Finding(f.id.clone())),
     };
     if let Some(d) = detail {
         ui.detail_scroll.insert(view, 0);

@@ -27,6 +27,15 @@ pub fn open(state: &mut AppState, ui: &ViewState) -> Vec<Effect> {
         );
         return vec![];
     };
+    open_rule(state, kind, &key, rule)
+}
+
+/// The editor on rule `rule` of one route (also the Diagnostics fix of a weights finding).
+pub fn open_rule(state: &mut AppState, kind: RouteKind, key: &ObjKey, rule: usize) -> Vec<Effect> {
+    if state.read_only {
+        state.flash(super::update::READ_ONLY, Level::Warn);
+        return vec![];
+    }
     let Some(route) = state.cache.routes.get(&(key.clone(), kind)) else {
         state.flash(
             format!("{} {key} no longer exists", kind.kind()),

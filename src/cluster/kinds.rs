@@ -21,10 +21,15 @@ pub enum Kind {
     /// istiod Deployments (`app=istiod`) in every namespace, whatever the scope: the mesh
     /// view needs them to judge any namespace.
     ControlPlanes,
+    /// networking.k8s.io/v1 Ingress: traffic from Ingress controllers (diagnostics).
+    Ingresses,
+    IngressClasses,
+    /// gateway.networking.k8s.io/v1beta1 ReferenceGrant: cross-namespace backendRefs.
+    ReferenceGrants,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 15] = [
+    pub const ALL: [Kind; 18] = [
         Kind::Namespaces,
         Kind::Pods,
         Kind::Services,
@@ -40,6 +45,9 @@ impl Kind {
         Kind::ApplicationLoadBalancers,
         Kind::FrontendTlsPolicies,
         Kind::ControlPlanes,
+        Kind::Ingresses,
+        Kind::IngressClasses,
+        Kind::ReferenceGrants,
     ];
 
     /// `resource.group` as kubectl prints it, e.g. `httproutes.gateway.networking.k8s.io`.
@@ -60,15 +68,20 @@ impl Kind {
             Kind::ApplicationLoadBalancers => "applicationloadbalancer.alb.networking.azure.io",
             Kind::FrontendTlsPolicies => "frontendtlspolicies.alb.networking.azure.io",
             Kind::ControlPlanes => "deployments.apps (app=istiod)",
+            Kind::Ingresses => "ingresses.networking.k8s.io",
+            Kind::IngressClasses => "ingressclasses.networking.k8s.io",
+            Kind::ReferenceGrants => "referencegrants.gateway.networking.k8s.io",
         }
     }
 
     /// What is missing when the API answers 404 for this kind.
     pub fn missing_what(self) -> &'static str {
         match self {
-            Kind::GatewayClasses | Kind::Gateways | Kind::HttpRoutes | Kind::GrpcRoutes => {
-                "Gateway API CRDs"
-            }
+            Kind::GatewayClasses
+            | Kind::Gateways
+            | Kind::HttpRoutes
+            | Kind::GrpcRoutes
+            | Kind::ReferenceGrants => "Gateway API CRDs",
             Kind::PeerAuthentications | Kind::VirtualServices => "Istio CRDs",
             Kind::ApplicationLoadBalancers | Kind::FrontendTlsPolicies => {
                 "Application Gateway for Containers (ALB controller) CRDs"
@@ -79,7 +92,10 @@ impl Kind {
 
     /// Kinds that are cluster-scoped: their watchers ignore the namespace scope.
     pub fn cluster_scoped(self) -> bool {
-        matches!(self, Kind::Namespaces | Kind::GatewayClasses)
+        matches!(
+            self,
+            Kind::Namespaces | Kind::GatewayClasses | Kind::IngressClasses
+        )
     }
 
     /// Kinds watched in every namespace whatever the scope: small, and needed to judge the

@@ -229,6 +229,26 @@ fn spawn_one<M: From<WatchMsg> + Send + 'static>(
                 }),
             )
         }
+        Kind::Ingresses => tokio::spawn(w.run(
+            api_for::<k8s_openapi::api::networking::v1::Ingress>(client, kind, ns, &()),
+            |i| Obj::Ingress(IngressInfo::from(i)),
+        )),
+        Kind::IngressClasses => tokio::spawn(w.run(
+            Api::<k8s_openapi::api::networking::v1::IngressClass>::all(client),
+            |c| Obj::IngressClass(IngressClassInfo::from(c)),
+        )),
+        Kind::ReferenceGrants => {
+            // v1beta1: served by every Gateway API release that has the kind (v1 from 1.3).
+            let ar = gvk(
+                "gateway.networking.k8s.io",
+                "v1beta1",
+                "ReferenceGrant",
+                "referencegrants",
+            );
+            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| {
+                Obj::ReferenceGrant(ReferenceGrantInfo::from(o))
+            }))
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 //! Pure derivations from the cache to what the views show. No I/O, heavily unit-tested.
+pub mod diagnostics;
 pub mod frontends;
 pub mod inject;
 pub mod mesh;

@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 
 use crate::cluster::kinds::Kind;
 use crate::cluster::objects::{
-    AlbInfo, FrontendTlsPolicyInfo, GatewayClassInfo, GatewayInfo, NamespaceInfo, ObjKey,
-    PeerAuthInfo, PodInfo, RouteInfo, RouteKind, ServiceInfo, WorkloadInfo, WorkloadKind,
+    AlbInfo, FrontendTlsPolicyInfo, GatewayClassInfo, GatewayInfo, IngressClassInfo, IngressInfo,
+    NamespaceInfo, ObjKey, PeerAuthInfo, PodInfo, ReferenceGrantInfo, RouteInfo, RouteKind,
+    ServiceInfo, WorkloadInfo, WorkloadKind,
 };
 
 /// One lean object of any watched kind.
@@ -23,6 +24,9 @@ pub enum Obj {
     PeerAuth(PeerAuthInfo),
     Alb(AlbInfo),
     FrontendTls(FrontendTlsPolicyInfo),
+    Ingress(IngressInfo),
+    IngressClass(IngressClassInfo),
+    ReferenceGrant(ReferenceGrantInfo),
     /// An object the watcher could not read into its type (schema drift, bad data): kept so
     /// that it is shown as a problem instead of vanishing.
     Unreadable {
@@ -46,6 +50,9 @@ pub struct ClusterCache {
     pub peer_auths: BTreeMap<ObjKey, PeerAuthInfo>,
     pub albs: BTreeMap<ObjKey, AlbInfo>,
     pub frontend_tls: BTreeMap<ObjKey, FrontendTlsPolicyInfo>,
+    pub ingresses: BTreeMap<ObjKey, IngressInfo>,
+    pub ingress_classes: BTreeMap<String, IngressClassInfo>,
+    pub reference_grants: BTreeMap<ObjKey, ReferenceGrantInfo>,
     pub unreadable: BTreeMap<(Kind, ObjKey), String>,
 }
 
@@ -88,6 +95,9 @@ impl ClusterCache {
             Kind::ApplicationLoadBalancers => self.albs.clear(),
             Kind::FrontendTlsPolicies => self.frontend_tls.clear(),
             Kind::ControlPlanes => self.control_planes.clear(),
+            Kind::Ingresses => self.ingresses.clear(),
+            Kind::IngressClasses => self.ingress_classes.clear(),
+            Kind::ReferenceGrants => self.reference_grants.clear(),
         }
         self.unreadable.retain(|(k, _), _| *k != kind);
     }
@@ -145,6 +155,15 @@ impl ClusterCache {
             Obj::FrontendTls(f) => {
                 self.frontend_tls.insert(f.key.clone(), f);
             }
+            Obj::Ingress(i) => {
+                self.ingresses.insert(i.key.clone(), i);
+            }
+            Obj::IngressClass(c) => {
+                self.ingress_classes.insert(c.name.clone(), c);
+            }
+            Obj::ReferenceGrant(g) => {
+                self.reference_grants.insert(g.key.clone(), g);
+            }
             Obj::Unreadable { kind, key, error } => {
                 self.delete(kind, &key);
                 self.unreadable.insert((kind, key), error);
@@ -190,6 +209,15 @@ impl ClusterCache {
             }
             Kind::ControlPlanes => {
                 self.control_planes.remove(key);
+            }
+            Kind::Ingresses => {
+                self.ingresses.remove(key);
+            }
+            Kind::IngressClasses => {
+                self.ingress_classes.remove(&key.name);
+            }
+            Kind::ReferenceGrants => {
+                self.reference_grants.remove(key);
             }
         }
         self.unreadable.remove(&(kind, key.clone()));

@@ -33,6 +33,7 @@ pub struct Derived {
     pub albs: Vec<AlbRow>,
     pub frontends: Vec<GatewayFrontend>,
     pub mesh: Vec<MeshRow>,
+    pub findings: Vec<crate::model::diagnostics::Finding>,
 }
 
 /// The kinds a view's rows are derived from: a change elsewhere does not re-derive them, and
@@ -67,6 +68,7 @@ pub fn inputs(view: ViewId) -> &'static [Kind] {
             Kind::PeerAuthentications,
         ],
         ViewId::Certs => &[],
+        ViewId::Diagnostics => super::diagnostics::INPUTS,
     }
 }
 
@@ -181,6 +183,7 @@ impl Derived {
                     .collect();
             }
             ViewId::Certs => {}
+            ViewId::Diagnostics => d.findings = super::diagnostics::rows(state, &filter),
         }
         d
     }

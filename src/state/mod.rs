@@ -3,6 +3,7 @@ pub mod audit_view;
 pub mod cache;
 pub mod chooser;
 pub mod derived;
+pub mod diagnostics;
 pub mod inject;
 pub mod input;
 pub mod migrate;
@@ -77,6 +78,8 @@ pub enum Detail {
     Namespace(String),
     Gateway(ObjKey),
     Alb(ObjKey),
+    /// One finding of the Diagnostics view, by its stable id.
+    Finding(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +123,8 @@ pub struct AppState {
     pub undo: Option<Box<crate::cluster::write::undo::Undoable>>,
     /// Injection label writes and bulk restarts in flight.
     pub inject: inject::InjectState,
+    /// Findings for the Diagnostics view and the header count.
+    pub diagnostics: diagnostics::Diagnostics,
 }
 
 impl AppState {
@@ -150,6 +155,7 @@ impl AppState {
             rollouts: rollout::Rollouts::default(),
             undo: None,
             inject: Default::default(),
+            diagnostics: Default::default(),
         }
     }
 
@@ -197,6 +203,7 @@ impl AppState {
 
     /// Recomputes the derived rows if the cache or a filter changed.
     pub fn refresh(&mut self) {
+        diagnostics::refresh(self);
         if self.stale {
             self.derived = Derived::compute(self);
             self.derived_version += 1;

@@ -56,6 +56,7 @@ pub fn header(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
             h
         },
     ));
+    spans.extend(super::diagnostics::header_count(state, th));
     spans.extend(super::rollout::indicator(
         state.rollouts.summary(&state.cache, state.now),
         th,
@@ -204,6 +205,7 @@ pub fn footer(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
             Action::Up,
             Action::EditWeights,
             Action::RolloutRestart,
+            Action::FixFinding,
             Action::Help,
             Action::Quit,
         ],
@@ -222,6 +224,7 @@ pub fn footer(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
             _ => &[
                 Action::Enter,
                 Action::EditWeights,
+                Action::FixFinding,
                 Action::Filter,
                 Action::CommandPalette,
                 Action::ToggleAllNamespaces,

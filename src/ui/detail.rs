@@ -37,7 +37,8 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>, Vec<u
     let mut out = Vec::new();
     let title;
     match state.detail() {
-        None => return (String::new(), out, anchors),
+        // Drawn (wrapped) by ui::diagnostics.
+        None | Some(Detail::Finding(_)) => return (String::new(), out, anchors),
         Some(Detail::Route { kind, key }) => {
             title = format!("{} {key}", kind.kind());
             let Some(r) = cache.routes.get(&(key.clone(), *kind)) else {

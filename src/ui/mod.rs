@@ -3,6 +3,7 @@ pub mod audit;
 pub mod chooser;
 pub mod chrome;
 pub mod detail;
+pub mod diagnostics;
 pub mod dialog;
 pub mod migrate;
 pub mod modals;
@@ -127,6 +128,10 @@ fn body_view(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ct
         f.render_widget(Paragraph::new(banner_lines).wrap(Wrap { trim: true }), top);
     }
     ui.page = rest.height.saturating_sub(1);
+    if let Some(crate::state::Detail::Finding(id)) = state.detail() {
+        diagnostics::detail(f, rest, state, ui, ctx, id);
+        return;
+    }
     if state.detail().is_some() {
         detail::draw(f, rest, state, ui, ctx);
         return;
@@ -136,6 +141,7 @@ fn body_view(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ct
         ViewId::Routes => tables::routes(f, rest, state, ui, ctx),
         ViewId::Frontends => tables::frontends(f, rest, state, ui, ctx),
         ViewId::Mesh => tables::mesh(f, rest, state, ui, ctx),
+        ViewId::Diagnostics => diagnostics::table(f, rest, state, ui, ctx),
         ViewId::Certs => {
             let text = vec![
                 Line::styled(

@@ -138,6 +138,10 @@ pub fn help_lines(state: &AppState, ctx: &Ctx) -> Vec<Line<'static>> {
         out.push(Line::raw(""));
         out.extend(super::chooser::help_notes(th));
     }
+    if view == ViewId::Diagnostics {
+        out.push(Line::raw(""));
+        out.extend(super::diagnostics::help_notes(th));
+    }
     out.push(Line::raw(""));
     out.push(Line::styled(
         "Filters: / then text; matches names, hosts, labels. Esc clears.",

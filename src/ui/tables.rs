@@ -20,7 +20,7 @@ use crate::state::derived::RouteRow;
 /// Renders rows `[offset, offset + height)` of `len`, keeping the selection in view.
 /// `widths` sees the visible range, so columns can fit what is on screen.
 #[allow(clippy::too_many_arguments)]
-fn window<'a>(
+pub(super) fn window<'a>(
     f: &mut Frame,
     area: Rect,
     ctx: &Ctx,
@@ -56,7 +56,7 @@ fn window<'a>(
     f.render_stateful_widget(table, area, &mut local);
 }
 
-fn empty(f: &mut Frame, area: Rect, ctx: &Ctx, state: &AppState, what: &str) {
+pub(super) fn empty(f: &mut Frame, area: Rect, ctx: &Ctx, state: &AppState, what: &str) {
     let msg = if state.active_filter().is_empty() {
         format!("No {what}.")
     } else {

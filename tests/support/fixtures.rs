@@ -17,8 +17,9 @@ use k8s_openapi::api::core::v1::{Namespace, Pod, Service};
 use kube::api::DynamicObject;
 use meshctl_tui::cluster::kinds::Kind;
 use meshctl_tui::cluster::objects::{
-    AlbInfo, FrontendTlsPolicyInfo, GatewayClassInfo, GatewayInfo, NamespaceInfo, PeerAuthInfo,
-    PodInfo, RouteInfo, ServiceInfo, VirtualService, WorkloadInfo,
+    AlbInfo, FrontendTlsPolicyInfo, GatewayClassInfo, GatewayInfo, IngressClassInfo, IngressInfo,
+    NamespaceInfo, PeerAuthInfo, PodInfo, ReferenceGrantInfo, RouteInfo, ServiceInfo,
+    VirtualService, WorkloadInfo,
 };
 use meshctl_tui::state::cache::Obj;
 use serde::de::DeserializeOwned;
@@ -108,6 +109,22 @@ pub fn to_obj(doc: &Value) -> Option<(Kind, Obj)> {
         ("alb.networking.azure.io", "FrontendTLSPolicy") => (
             Kind::FrontendTlsPolicies,
             Obj::FrontendTls(FrontendTlsPolicyInfo::from(&typed::<DynamicObject>(doc))),
+        ),
+        ("networking.k8s.io", "Ingress") => (
+            Kind::Ingresses,
+            Obj::Ingress(IngressInfo::from(&typed::<
+                k8s_openapi::api::networking::v1::Ingress,
+            >(doc))),
+        ),
+        ("networking.k8s.io", "IngressClass") => (
+            Kind::IngressClasses,
+            Obj::IngressClass(IngressClassInfo::from(&typed::<
+                k8s_openapi::api::networking::v1::IngressClass,
+            >(doc))),
+        ),
+        ("gateway.networking.k8s.io", "ReferenceGrant") => (
+            Kind::ReferenceGrants,
+            Obj::ReferenceGrant(ReferenceGrantInfo::from(&typed::<DynamicObject>(doc))),
         ),
         _ => return None,
     })

@@ -43,7 +43,7 @@ rules:
 - apiGroups: [apps]
   resources: [deployments, statefulsets, daemonsets]
   verbs: [get, list, watch]
-- apiGroups: [gateway.networking.k8s.io, security.istio.io, networking.istio.io, alb.networking.azure.io]
+- apiGroups: [gateway.networking.k8s.io, security.istio.io, networking.istio.io, alb.networking.azure.io, networking.k8s.io]
   resources: ["*"]
   verbs: [get, list, watch]
 - apiGroups: [apiextensions.k8s.io]

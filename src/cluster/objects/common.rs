@@ -2,8 +2,9 @@ use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, ObjectMeta};
 
 /// Namespace (empty for cluster-scoped) and name: the identity of an object within a kind.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub struct ObjKey {
+    #[serde(rename = "namespace")]
     pub ns: String,
     pub name: String,
 }

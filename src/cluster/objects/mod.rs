@@ -5,6 +5,7 @@
 
 mod common;
 mod gateway;
+mod ingress;
 mod mesh;
 mod route;
 mod virtual_service;
@@ -13,6 +14,9 @@ mod workload;
 pub use common::{Cond, ObjKey, find_cond};
 pub use gateway::{
     AlbInfo, CertRef, FrontendTlsPolicyInfo, GatewayClassInfo, GatewayInfo, ListenerInfo,
+};
+pub use ingress::{
+    GrantFrom, GrantTo, IngressClassInfo, IngressInfo, IngressServiceRef, ReferenceGrantInfo,
 };
 pub use mesh::{MtlsMode, NamespaceInfo, PeerAuthInfo};
 pub use route::{BackendInfo, ParentRef, ParentStatus, RouteInfo, RouteKind, RuleInfo};

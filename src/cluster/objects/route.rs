@@ -4,11 +4,14 @@ use jiff::Timestamp;
 
 use super::common::{Cond, ObjKey, created};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub enum RouteKind {
+    #[serde(rename = "HTTPRoute")]
     Http,
+    #[serde(rename = "GRPCRoute")]
     Grpc,
     /// Istio VirtualService (`http[].route[]`): no status, weights sum to 100.
+    #[serde(rename = "VirtualService")]
     Virtual,
 }
 

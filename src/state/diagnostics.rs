@@ -1,0 +1,97 @@
+//! The findings of model::diagnostics, kept between frames. The header shows their count on
+//! every view, so they are derived whatever the view, but only when one of their input
+//! kinds changed (watch event or watch state): idle frames and unrelated kinds cost nothing.
+
+use crate::cluster::kinds::Kind;
+use crate::model::diagnostics::{Counts, Finding, Live, findings};
+
+use super::AppState;
+
+/// Every kind a finding is judged on. A change of any other kind does not re-derive.
+pub const INPUTS: &[Kind] = &[
+    Kind::Namespaces,
+    Kind::Pods,
+    Kind::Services,
+    Kind::Deployments,
+    Kind::StatefulSets,
+    Kind::DaemonSets,
+    Kind::ControlPlanes,
+    Kind::PeerAuthentications,
+    Kind::GatewayClasses,
+    Kind::Gateways,
+    Kind::HttpRoutes,
+    Kind::GrpcRoutes,
+    Kind::VirtualServices,
+    Kind::Ingresses,
+    Kind::IngressClasses,
+    Kind::ReferenceGrants,
+];
+
+#[derive(Debug, Clone)]
+pub struct Diagnostics {
+    pub findings: Vec<Finding>,
+    pub counts: Counts,
+    /// An input changed since `findings` was derived.
+    pub stale: bool,
+    /// Bumped on every derivation (tests count them).
+    pub version: u64,
+}
+
+impl Default for Diagnostics {
+    fn default() -> Self {
+        Diagnostics {
+            findings: Vec::new(),
+            counts: Counts::default(),
+            stale: true,
+            version: 0,
+        }
+    }
+}
+
+/// After a watch message of `kind`.
+pub fn on_watch(state: &mut AppState, kind: Kind) {
+    if INPUTS.contains(&kind) {
+        state.diagnostics.stale = true;
+    }
+}
+
+/// Re-derives the findings if an input changed. Called before the view rows are derived.
+pub fn refresh(state: &mut AppState) {
+    if !state.diagnostics.stale {
+        return;
+    }
+    let live = Live::new(&state.watch, state.namespace.clone());
+    let all = findings(&state.cache, &live);
+    let d = &mut state.diagnostics;
+    d.counts = Counts::of(&all);
+    d.findings = all;
+    d.stale = false;
+    d.version += 1;
+}
+
+/// The finding with this id, if it still exists.
+pub fn find<'a>(state: &'a AppState, id: &str) -> Option<&'a Finding> {
+    state.diagnostics.findings.iter().find(|f| f.id == id)
+}
+
+/// The rows of the Diagnostics view: the findings that match the filter.
+pub fn rows(state: &AppState, filter: &str) -> Vec<Finding> {
+    state
+        .diagnostics
+        .findings
+        .iter()
+        .filter(|f| {
+            filter.is_empty()
+                || [
+                    f.code,
+                    f.severity.label(),
+                    &f.title,
+                    &f.objects_text(),
+                    f.istio.map(|i| i.code).unwrap_or_default(),
+                ]
+                .iter()
+                .any(|t| t.to_lowercase().contains(filter))
+        })
+        .cloned()
+        .collect()
+}
