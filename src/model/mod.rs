@@ -6,4 +6,6 @@ pub mod rollout;
 pub mod routes;
 pub mod topology;
 pub mod tree;
+pub mod certs;
 pub mod weights;
+pub mod x509;
