@@ -326,4 +326,4 @@ fn key_type(cert: &X509Certificate<'_>) -> String {
 
 #[cfg(test)]
 #[path = "x509_tests.rs"]
-mod tests;
+pub(crate) mod tests;

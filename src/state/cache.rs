@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 
 use crate::cluster::kinds::Kind;
 use crate::cluster::objects::{
-    AlbInfo, FrontendTlsPolicyInfo, GatewayClassInfo, GatewayInfo, NamespaceInfo, ObjKey,
-    PeerAuthInfo, PodInfo, RouteInfo, RouteKind, ServiceInfo, WorkloadInfo, WorkloadKind,
+    AlbInfo, CmCertificateInfo, ConfigMapCerts, FrontendTlsPolicyInfo, GatewayClassInfo,
+    GatewayInfo, NamespaceInfo, ObjKey, PeerAuthInfo, PodInfo, RouteInfo, RouteKind, SecretCerts,
+    ServiceInfo, TlsPolicyInfo, WorkloadInfo, WorkloadKind,
 };
 
 /// One lean object of any watched kind.
@@ -23,6 +24,12 @@ pub enum Obj {
     PeerAuth(PeerAuthInfo),
     Alb(AlbInfo),
     FrontendTls(FrontendTlsPolicyInfo),
+    /// A certificate-holding Secret, from the watch of `Kind` (TLS type, or an Istio CA name).
+    CertSecret(Kind, SecretCerts),
+    /// A ConfigMap's PEM keys (none: not kept).
+    CertConfigMap(ConfigMapCerts),
+    CmCertificate(CmCertificateInfo),
+    TlsPolicy(TlsPolicyInfo),
     /// An object the watcher could not read into its type (schema drift, bad data): kept so
     /// that it is shown as a problem instead of vanishing.
     Unreadable {
@@ -46,6 +53,11 @@ pub struct ClusterCache {
     pub peer_auths: BTreeMap<ObjKey, PeerAuthInfo>,
     pub albs: BTreeMap<ObjKey, AlbInfo>,
     pub frontend_tls: BTreeMap<ObjKey, FrontendTlsPolicyInfo>,
+    /// By watch kind: a Secret both TLS-typed and named `cacerts` is seen by two watches.
+    pub cert_secrets: BTreeMap<(Kind, ObjKey), SecretCerts>,
+    pub cert_config_maps: BTreeMap<ObjKey, ConfigMapCerts>,
+    pub cm_certificates: BTreeMap<ObjKey, CmCertificateInfo>,
+    pub tls_policies: BTreeMap<(Kind, ObjKey), TlsPolicyInfo>,
     pub unreadable: BTreeMap<(Kind, ObjKey), String>,
 }
 
@@ -88,6 +100,14 @@ impl ClusterCache {
             Kind::ApplicationLoadBalancers => self.albs.clear(),
             Kind::FrontendTlsPolicies => self.frontend_tls.clear(),
             Kind::ControlPlanes => self.control_planes.clear(),
+            Kind::TlsSecrets | Kind::IstioCaCerts | Kind::IstioCaSecrets => {
+                self.cert_secrets.retain(|(k, _), _| *k != kind)
+            }
+            Kind::ConfigMaps => self.cert_config_maps.clear(),
+            Kind::CertManagerCertificates => self.cm_certificates.clear(),
+            Kind::BackendTlsPolicies | Kind::AlbBackendTlsPolicies => {
+                self.tls_policies.retain(|(k, _), _| *k != kind)
+            }
         }
         self.unreadable.retain(|(k, _), _| *k != kind);
     }
@@ -145,6 +165,24 @@ impl ClusterCache {
             Obj::FrontendTls(f) => {
                 self.frontend_tls.insert(f.key.clone(), f);
             }
+            Obj::CertSecret(kind, s) => {
+                self.cert_secrets.insert((kind, s.key.clone()), s);
+            }
+            Obj::CertConfigMap(c) => {
+                if c.data.is_empty() {
+                    self.cert_config_maps.remove(&c.key);
+                } else {
+                    self.cert_config_maps.insert(c.key.clone(), c);
+                }
+            }
+            Obj::CmCertificate(c) => {
+                self.unreadable
+                    .remove(&(Kind::CertManagerCertificates, c.key.clone()));
+                self.cm_certificates.insert(c.key.clone(), c);
+            }
+            Obj::TlsPolicy(p) => {
+                self.tls_policies.insert((p.kind, p.key.clone()), p);
+            }
             Obj::Unreadable { kind, key, error } => {
                 self.delete(kind, &key);
                 self.unreadable.insert((kind, key), error);
@@ -190,6 +228,18 @@ impl ClusterCache {
             }
             Kind::ControlPlanes => {
                 self.control_planes.remove(key);
+            }
+            Kind::TlsSecrets | Kind::IstioCaCerts | Kind::IstioCaSecrets => {
+                self.cert_secrets.remove(&(kind, key.clone()));
+            }
+            Kind::ConfigMaps => {
+                self.cert_config_maps.remove(key);
+            }
+            Kind::CertManagerCertificates => {
+                self.cm_certificates.remove(key);
+            }
+            Kind::BackendTlsPolicies | Kind::AlbBackendTlsPolicies => {
+                self.tls_policies.remove(&(kind, key.clone()));
             }
         }
         self.unreadable.remove(&(kind, key.clone()));
