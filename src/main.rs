@@ -18,6 +18,8 @@ async fn main() -> Result<()> {
     warnings.extend(w);
     let (stuck_after, w) = cfg.rollout_stuck_after();
     warnings.extend(w);
+    let (cert_bands, w) = cfg.cert_bands();
+    warnings.extend(w);
     let config_dir = config::config_dir();
     let (theme, w) = Theme::resolve(
         cli.theme.as_deref().or(cfg.theme.as_deref()),
@@ -50,6 +52,7 @@ async fn main() -> Result<()> {
         jiff::Timestamp::now(),
     );
     state.rollouts.stuck_after = stuck_after;
+    state.cert_bands = cert_bands;
     if !warnings.is_empty() {
         state.modals.push(Modal::Notice(warnings));
     }

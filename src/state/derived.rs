@@ -33,6 +33,9 @@ pub struct Derived {
     pub albs: Vec<AlbRow>,
     pub frontends: Vec<GatewayFrontend>,
     pub mesh: Vec<MeshRow>,
+    /// The Certificates view's rows (filtered), and the row its detail shows.
+    pub certs: Vec<crate::model::certs::CertRow>,
+    pub cert_detail: Option<crate::model::certs::CertRow>,
 }
 
 /// The kinds a view's rows are derived from: a change elsewhere does not re-derive them, and
@@ -66,7 +69,18 @@ pub fn inputs(view: ViewId) -> &'static [Kind] {
             Kind::ControlPlanes,
             Kind::PeerAuthentications,
         ],
-        ViewId::Certs => &[],
+        ViewId::Certs => &[
+            Kind::TlsSecrets,
+            Kind::IstioCaCerts,
+            Kind::IstioCaSecrets,
+            Kind::ConfigMaps,
+            Kind::CertManagerCertificates,
+            Kind::Gateways,
+            Kind::FrontendTlsPolicies,
+            Kind::BackendTlsPolicies,
+            Kind::AlbBackendTlsPolicies,
+            Kind::ControlPlanes,
+        ],
     }
 }
 
@@ -180,7 +194,16 @@ impl Derived {
                     .filter(|r| hit(&filter, &[&r.namespace, &r.injection.effective.label()]))
                     .collect();
             }
-            ViewId::Certs => {}
+            ViewId::Certs => {
+                let all = crate::model::certs::inventory(cache, state.now, &state.cert_bands);
+                if let Some(super::Detail::Cert(id)) = state.details.get(&ViewId::Certs) {
+                    d.cert_detail = all.iter().find(|r| r.id == *id).cloned();
+                }
+                d.certs = all
+                    .into_iter()
+                    .filter(|r| filter.is_empty() || r.search_text().contains(&filter))
+                    .collect();
+            }
         }
         d
     }

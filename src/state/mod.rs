@@ -74,6 +74,8 @@ pub enum Detail {
     Namespace(String),
     Gateway(ObjKey),
     Alb(ObjKey),
+    /// One row of the certificate inventory.
+    Cert(crate::model::certs::CertId),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +117,8 @@ pub struct AppState {
     pub undo: Option<Box<crate::cluster::write::undo::Undoable>>,
     /// Injection label writes and bulk restarts in flight.
     pub inject: inject::InjectState,
+    /// Certificate severity bands (config `[certs] bands`).
+    pub cert_bands: crate::model::certs::Bands,
 }
 
 impl AppState {
@@ -144,6 +148,7 @@ impl AppState {
             rollouts: rollout::Rollouts::default(),
             undo: None,
             inject: Default::default(),
+            cert_bands: Default::default(),
         }
     }
 

@@ -37,6 +37,10 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>, Vec<u
     let title;
     match state.detail() {
         None => return (String::new(), out, anchors),
+        Some(Detail::Cert(_)) => {
+            let (title, lines) = super::certs::detail_lines(state, th);
+            return (title, lines, anchors);
+        }
         Some(Detail::Route { kind, key }) => {
             title = format!("{} {key}", kind.kind());
             let Some(r) = cache.routes.get(&(key.clone(), *kind)) else {

@@ -1,5 +1,6 @@
 //! Drawing: pure functions of the state (plus widget interaction state). No I/O.
 pub mod audit;
+pub mod certs;
 pub mod chooser;
 pub mod chrome;
 pub mod detail;
@@ -134,24 +135,6 @@ fn body_view(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ct
         ViewId::Routes => tables::routes(f, rest, state, ui, ctx),
         ViewId::Frontends => tables::frontends(f, rest, state, ui, ctx),
         ViewId::Mesh => tables::mesh(f, rest, state, ui, ctx),
-        ViewId::Certs => {
-            let text = vec![
-                Line::styled(
-                    "Certificate inventory: not built yet.",
-                    th.style(Role::Warn),
-                ),
-                Line::raw(""),
-                Line::raw(
-                    "Issue #4 fills this view: kubernetes.io/tls Secrets, the Istio CA (cacerts,",
-                ),
-                Line::raw(
-                    "istio-ca-secret), CA bundles in ConfigMaps and cert-manager Certificates,",
-                ),
-                Line::raw(
-                    "with days left, chain position and which listener uses each certificate.",
-                ),
-            ];
-            f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), rest);
-        }
+        ViewId::Certs => certs::table(f, rest, state, ui, ctx),
     }
 }
