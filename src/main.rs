@@ -2,7 +2,7 @@ use clap::Parser;
 use color_eyre::eyre::{Result, eyre};
 
 use meshctl_tui::app::run::{Session, Ui, run};
-use meshctl_tui::cli::Cli;
+use meshctl_tui::cli::{Cli, Command};
 use meshctl_tui::cluster::connect::Target;
 use meshctl_tui::demo::DemoCluster;
 use meshctl_tui::state::{AppState, ConnInfo, Modal};
@@ -13,6 +13,10 @@ use meshctl_tui::{config, tui};
 async fn main() -> Result<()> {
     color_eyre::install()?;
     let cli = Cli::parse();
+    if let Some(Command::Certs(args)) = &cli.command {
+        let code = meshctl_tui::commands::certs::run(&cli, args).await;
+        std::process::exit(code);
+    }
     let (cfg, mut warnings) = config::load(cli.config.as_deref());
     let (keymap, w) = cfg.keymap();
     warnings.extend(w);
