@@ -141,7 +141,9 @@ mod tests {
         );
         assert!(Cli::try_parse_from(["meshctl-tui", "certs", "--demo", "--context", "x"]).is_err());
         assert!(Cli::try_parse_from(["meshctl-tui", "certs", "-o", "yaml"]).is_err());
-        assert!(Cli::try_parse_from(["meshctl-tui", "certs", "--expiring-within", "soon"]).is_err());
+        assert!(
+            Cli::try_parse_from(["meshctl-tui", "certs", "--expiring-within", "soon"]).is_err()
+        );
     }
 
     #[test]

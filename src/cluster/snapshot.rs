@@ -59,10 +59,16 @@ mod tests {
     #[tokio::test]
     async fn lists_once_from_the_demo_cluster() {
         let demo = crate::demo::DemoCluster::start().expect("demo");
-        let kinds = [Kind::TlsSecrets, Kind::CertManagerCertificates, Kind::Gateways];
-        let (cache, states) =
-            load(&demo.client(), None, &kinds, Duration::from_secs(30)).await;
-        assert!(states.values().all(|s| *s == WatchState::Live), "{states:?}");
+        let kinds = [
+            Kind::TlsSecrets,
+            Kind::CertManagerCertificates,
+            Kind::Gateways,
+        ];
+        let (cache, states) = load(&demo.client(), None, &kinds, Duration::from_secs(30)).await;
+        assert!(
+            states.values().all(|s| *s == WatchState::Live),
+            "{states:?}"
+        );
         assert!(
             cache
                 .cert_secrets
@@ -88,9 +94,7 @@ mod tests {
         )
         .await;
         assert!(
-            states
-                .values()
-                .all(|s| matches!(s, WatchState::Failing(_))),
+            states.values().all(|s| matches!(s, WatchState::Failing(_))),
             "{states:?}"
         );
     }

@@ -270,11 +270,9 @@ fn spawn_one<M: From<WatchMsg> + Send + 'static>(
                 }),
             )
         }
-        Kind::ConfigMaps => {
-            tokio::spawn(w.run(api_for::<ConfigMap>(client, kind, ns, &()), |c| {
-                Obj::CertConfigMap(ConfigMapCerts::from(c))
-            }))
-        }
+        Kind::ConfigMaps => tokio::spawn(w.run(api_for::<ConfigMap>(client, kind, ns, &()), |c| {
+            Obj::CertConfigMap(ConfigMapCerts::from(c))
+        })),
         Kind::CertManagerCertificates => {
             let ar = gvk("cert-manager.io", "v1", "Certificate", "certificates");
             tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| {

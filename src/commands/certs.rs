@@ -43,8 +43,7 @@ pub async fn run(cli: &Cli, args: &CertsArgs) -> i32 {
         }
     };
     let ns = namespace(cli);
-    let (cache, states) =
-        snapshot::load(&conn.client, ns.as_deref(), kinds(), LIST_TIMEOUT).await;
+    let (cache, states) = snapshot::load(&conn.client, ns.as_deref(), kinds(), LIST_TIMEOUT).await;
     let now = Timestamp::now();
     let (problems, unreachable) = source_problems(&states);
     if unreachable {
@@ -70,7 +69,10 @@ pub async fn run(cli: &Cli, args: &CertsArgs) -> i32 {
     }
     let rows: Vec<CertRow> = inventory(&cache, now, &bands)
         .into_iter()
-        .filter(|r| args.expiring_within.is_none_or(|s| r.expiring_within(now, s)))
+        .filter(|r| {
+            args.expiring_within
+                .is_none_or(|s| r.expiring_within(now, s))
+        })
         .collect();
     match args.output {
         Output::Table => print!("{}", table(&rows)),
@@ -105,10 +107,8 @@ pub fn source_problems(states: &BTreeMap<Kind, WatchState>) -> (Vec<String>, boo
             _ => {}
         }
     }
-    let unreachable = !states.is_empty()
-        && states
-            .values()
-            .all(|s| matches!(s, WatchState::Failing(_)));
+    let unreachable =
+        !states.is_empty() && states.values().all(|s| matches!(s, WatchState::Failing(_)));
     (lines, unreachable)
 }
 

@@ -243,7 +243,10 @@ mod tests {
         let b = |src: &str| parse(src, origin()).0.cert_bands();
         assert_eq!(b(""), (crate::model::certs::Bands::default(), None));
         let (bands, w) = b("[certs]\nbands = [60, 21, 3]\n");
-        assert_eq!((bands.soon, bands.warning, bands.critical, w), (60, 21, 3, None));
+        assert_eq!(
+            (bands.soon, bands.warning, bands.critical, w),
+            (60, 21, 3, None)
+        );
         let (bands, w) = b("[certs]\nbands = [30, 14]\n");
         assert_eq!(bands, crate::model::certs::Bands::default());
         assert!(w.is_some_and(|w| w.contains("[certs]")));

@@ -9,8 +9,8 @@ use jiff::Timestamp;
 
 use crate::cluster::kinds::Kind;
 use crate::cluster::objects::{
-    CertData, CmCertificateInfo, ISTIO_CA_SECRET, ISTIO_CACERTS, ISTIO_ROOT_CERT_CONFIGMAP,
-    ObjKey, RefRole,
+    CertData, CmCertificateInfo, ISTIO_CA_SECRET, ISTIO_CACERTS, ISTIO_ROOT_CERT_CONFIGMAP, ObjKey,
+    RefRole,
 };
 use crate::model::x509::{CertFacts, ChainPlace, Parsed};
 use crate::state::cache::ClusterCache;
@@ -54,7 +54,12 @@ impl Bands {
     }
 
     /// The band of a certificate valid from `not_before` to `not_after`, at `now`.
-    pub fn band(&self, now: Timestamp, not_before: Option<Timestamp>, not_after: Timestamp) -> Band {
+    pub fn band(
+        &self,
+        now: Timestamp,
+        not_before: Option<Timestamp>,
+        not_after: Timestamp,
+    ) -> Band {
         if not_after <= now {
             return Band::Expired;
         }
@@ -206,16 +211,16 @@ impl CertRow {
         String::new()
     }
 
-    /// leaf / intermediate / root, or the cert-manager Ready state.
+    /// leaf / intermediate / root, or (a cert-manager Certificate) its Ready condition.
     pub fn place(&self) -> String {
         if let Some(f) = &self.facts {
             return f.chain_place().label().into();
         }
         if let Some(c) = &self.cm {
             return match c.ready() {
-                Some(r) if r.is_true() => "cert-manager Ready".into(),
-                Some(r) => format!("cert-manager not Ready ({})", r.reason),
-                None => "cert-manager (no status)".into(),
+                Some(r) if r.is_true() => "Ready".into(),
+                Some(r) => format!("not Ready: {}", r.reason),
+                None => "no status yet".into(),
             };
         }
         "-".into()
@@ -491,7 +496,11 @@ pub fn inventory(cache: &ClusterCache, now: Timestamp, bands: &Bands) -> Vec<Cer
         });
     }
     out.sort_by(|a, b| {
-        (a.not_after.is_some(), a.not_after, &a.id).cmp(&(b.not_after.is_some(), b.not_after, &b.id))
+        (a.not_after.is_some(), a.not_after, &a.id).cmp(&(
+            b.not_after.is_some(),
+            b.not_after,
+            &b.id,
+        ))
     });
     out
 }

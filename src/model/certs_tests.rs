@@ -103,7 +103,10 @@ fn cluster() -> ClusterCache {
         "ingress",
         "shop-tls",
         "kubernetes.io/tls",
-        &[("tls.crt", &pem("shop.example", 5)), ("tls.key", "KEYBYTES")],
+        &[
+            ("tls.crt", &pem("shop.example", 5)),
+            ("tls.key", "KEYBYTES"),
+        ],
     ));
     c.apply(pem_secret(
         "ingress",
@@ -140,7 +143,10 @@ fn cluster() -> ClusterCache {
         "istio-system",
         "istio-ca-secret",
         "istio.io/ca-root",
-        &[("ca-cert.pem", &pem("self-signed", 3000)), ("root-cert.pem", "")],
+        &[
+            ("ca-cert.pem", &pem("self-signed", 3000)),
+            ("root-cert.pem", ""),
+        ],
     ));
     let cm: ConfigMap = serde_json::from_value(json!({
         "metadata": {"name": "istio-ca-root-cert", "namespace": "shop"},
@@ -173,12 +179,14 @@ fn cluster() -> ClusterCache {
     }))
     .unwrap();
     c.apply(Obj::Gateway(GatewayInfo::from(&gw)));
-    c.apply(Obj::FrontendTls(FrontendTlsPolicyInfo::from(&dynamic(json!({
-        "apiVersion": "alb.networking.azure.io/v1", "kind": "FrontendTLSPolicy",
-        "metadata": {"name": "mtls", "namespace": "infra"},
-        "spec": {"targetRef": {"kind": "Gateway", "name": "gw-01", "namespace": "infra"},
-                 "default": {"verify": {"caCertificateRef": {"name": "client-ca"}}}}
-    })))));
+    c.apply(Obj::FrontendTls(FrontendTlsPolicyInfo::from(&dynamic(
+        json!({
+            "apiVersion": "alb.networking.azure.io/v1", "kind": "FrontendTLSPolicy",
+            "metadata": {"name": "mtls", "namespace": "infra"},
+            "spec": {"targetRef": {"kind": "Gateway", "name": "gw-01", "namespace": "infra"},
+                     "default": {"verify": {"caCertificateRef": {"name": "client-ca"}}}}
+        }),
+    ))));
     c.apply(Obj::TlsPolicy(TlsPolicyInfo::from_dynamic(
         Kind::AlbBackendTlsPolicies,
         &dynamic(json!({
@@ -207,13 +215,15 @@ fn cluster() -> ClusterCache {
         if let Some(na) = not_after {
             status["notAfter"] = json!(na);
         }
-        c.apply(Obj::CmCertificate(CmCertificateInfo::from(&dynamic(json!({
-            "apiVersion": "cert-manager.io/v1", "kind": "Certificate",
-            "metadata": {"name": name, "namespace": "ingress"},
-            "spec": {"secretName": secret, "dnsNames": ["x.example"],
-                     "issuerRef": {"kind": "ClusterIssuer", "name": "le"}},
-            "status": status
-        })))));
+        c.apply(Obj::CmCertificate(CmCertificateInfo::from(&dynamic(
+            json!({
+                "apiVersion": "cert-manager.io/v1", "kind": "Certificate",
+                "metadata": {"name": name, "namespace": "ingress"},
+                "spec": {"secretName": secret, "dnsNames": ["x.example"],
+                         "issuerRef": {"kind": "ClusterIssuer", "name": "le"}},
+                "status": status
+            }),
+        ))));
     }
     c
 }
@@ -327,11 +337,11 @@ fn cert_manager_rows() {
     let rows = inventory(&cluster(), now(), &Bands::default());
     let shop = row(&rows, "Certificate ingress/shop");
     assert_eq!((shop.days_left, shop.band), (Some(5), Band::Critical));
-    assert_eq!(shop.place(), "cert-manager Ready");
+    assert_eq!(shop.place(), "Ready");
     assert_eq!(shop.subject(), "x.example");
     let apex = row(&rows, "Certificate ingress/apex");
     assert_eq!((apex.days_left, apex.band), (None, Band::NotReady));
-    assert_eq!(apex.place(), "cert-manager not Ready (DoesNotExist)");
+    assert_eq!(apex.place(), "not Ready: DoesNotExist");
 }
 
 #[test]

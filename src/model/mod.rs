@@ -1,4 +1,5 @@
 //! Pure derivations from the cache to what the views show. No I/O, heavily unit-tested.
+pub mod certs;
 pub mod frontends;
 pub mod inject;
 pub mod mesh;
@@ -6,6 +7,5 @@ pub mod rollout;
 pub mod routes;
 pub mod topology;
 pub mod tree;
-pub mod certs;
 pub mod weights;
 pub mod x509;

@@ -15,7 +15,7 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::oid_registry::{
     OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_NIST_EC_P384, OID_NIST_EC_P521,
-    OID_PKCS1_RSAENCRYPTION, OID_SIG_ED25519, OID_SIG_ED448,
+    OID_PKCS1_RSAENCRYPTION, OID_SIG_ED448, OID_SIG_ED25519,
 };
 use x509_parser::public_key::PublicKey;
 
@@ -130,7 +130,9 @@ fn boundary(line: &str) -> Option<(bool, &str)> {
     if let Some(label) = inner.strip_prefix("BEGIN ") {
         Some((true, label.trim()))
     } else {
-        inner.strip_prefix("END ").map(|label| (false, label.trim()))
+        inner
+            .strip_prefix("END ")
+            .map(|label| (false, label.trim()))
     }
 }
 
@@ -273,7 +275,9 @@ fn general_name(g: &GeneralName<'_>) -> Option<String> {
         GeneralName::DNSName(s) | GeneralName::URI(s) => Some((*s).to_string()),
         GeneralName::RFC822Name(s) => Some(format!("email:{s}")),
         GeneralName::IPAddress(b) => match b.len() {
-            4 => <[u8; 4]>::try_from(*b).ok().map(|a| IpAddr::from(a).to_string()),
+            4 => <[u8; 4]>::try_from(*b)
+                .ok()
+                .map(|a| IpAddr::from(a).to_string()),
             16 => <[u8; 16]>::try_from(*b)
                 .ok()
                 .map(|a| IpAddr::from(a).to_string()),

@@ -1,6 +1,4 @@
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SerialNumber,
-};
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SerialNumber};
 use time::OffsetDateTime;
 
 use super::*;
@@ -229,7 +227,8 @@ fn truncated_and_broken_pem() {
     let e = parse_bundle(b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n");
     assert!(reason(&e[0]).starts_with("bad base64"), "{e:?}");
     // Mismatched END, END without BEGIN.
-    let e = parse_bundle(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END FOO-----\n-----END BAR-----\n");
+    let e =
+        parse_bundle(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END FOO-----\n-----END BAR-----\n");
     assert_eq!(e.len(), 2);
     assert!(reason(&e[0]).contains("ends with END FOO"));
     assert!(reason(&e[1]).contains("END BAR without BEGIN"));
@@ -250,7 +249,8 @@ fn a_private_key_block_is_named_not_decoded() {
     assert_eq!(e.len(), 1);
     assert_eq!(reason(&e[0]), "not a certificate (PRIVATE KEY block)");
     // Not decoded: a body that is not even base64 gives the same answer.
-    let fake = "-----BEGIN RSA PRIVATE KEY-----\n%%% not base64 %%%\n-----END RSA PRIVATE KEY-----\n";
+    let fake =
+        "-----BEGIN RSA PRIVATE KEY-----\n%%% not base64 %%%\n-----END RSA PRIVATE KEY-----\n";
     assert_eq!(
         reason(&parse_bundle(fake.as_bytes())[0]),
         "not a certificate (RSA PRIVATE KEY block)"
@@ -287,7 +287,9 @@ fn has_pem_certificate_only_for_certificates() {
         None,
     );
     assert!(has_pem_certificate(&m.pem));
-    assert!(!has_pem_certificate("mesh: |\n  accessLogFile: /dev/stdout\n"));
+    assert!(!has_pem_certificate(
+        "mesh: |\n  accessLogFile: /dev/stdout\n"
+    ));
     assert!(!has_pem_certificate(&m.key.serialize_pem()));
 }
 

@@ -53,29 +53,33 @@ pub fn table(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ct
         f.render_widget(Paragraph::new(msg).style(th.style(Role::Muted)), area);
         return;
     }
-    let fit = |range: std::ops::Range<usize>, cap: u16, min: u16, f: &dyn Fn(&CertRow) -> usize| {
-        let w = rows[range].iter().map(f).max().unwrap_or(0);
-        Constraint::Length((w as u16).clamp(min, cap))
-    };
+    let fit =
+        |range: std::ops::Range<usize>, cap: usize, min: usize, f: &dyn Fn(&CertRow) -> usize| {
+            rows[range].iter().map(f).max().unwrap_or(0).clamp(min, cap)
+        };
+    // USED BY matters as much as SOURCE: both share what BAND, DAYS, SUBJECT and CHAIN
+    // leave, SOURCE taking at most what leaves USED BY 30 columns. The detail has it all.
+    let avail = usize::from(area.width).saturating_sub(2 * 5);
     let widths = |r: std::ops::Range<usize>| {
-        vec![
-            fit(r.clone(), 13, 4, &|x| x.band.label().len()),
-            Constraint::Length(5),
-            Constraint::Length(10),
-            fit(r.clone(), 64, 6, &|x| x.source().chars().count()),
-            fit(r.clone(), 32, 7, &|x| subject_cell(x).chars().count()),
-            fit(r, 26, 5, &|x| x.place().chars().count()),
-            Constraint::Min(16),
-        ]
+        let band = fit(r.clone(), 13, 4, &|x| x.band.label().len());
+        let subject = fit(r.clone(), 28, 7, &|x| subject_cell(x).chars().count());
+        let chain = fit(r.clone(), 18, 5, &|x| x.place().chars().count());
+        let rest = avail.saturating_sub(band + 5 + subject + chain);
+        let source = fit(r, 64, 6, &|x| x.source().chars().count())
+            .min(rest.saturating_sub(30))
+            .max(24.min(rest));
+        [band, 5, source, subject, chain]
+            .into_iter()
+            .map(|w| Constraint::Length(w as u16))
+            .chain(std::iter::once(Constraint::Fill(1)))
+            .collect()
     };
     window(
         f,
         area,
         ctx,
         ui.table(ViewId::Certs),
-        &[
-            "BAND", "DAYS", "NOT AFTER", "SOURCE", "SUBJECT", "CHAIN", "USED BY",
-        ],
+        &["BAND", "DAYS", "SOURCE", "SUBJECT", "CHAIN", "USED BY"],
         widths,
         rows.len(),
         |i| {
@@ -96,7 +100,6 @@ pub fn table(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ct
                     r.days_left.map(|d| d.to_string()).unwrap_or("-".into()),
                     th.style(role),
                 )),
-                Cell::from(r.not_after.map(date).unwrap_or_else(|| "-".into())),
                 Cell::from(r.source()),
                 Cell::from(subject),
                 Cell::from(r.place()),
@@ -155,10 +158,7 @@ pub fn detail_lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>
     };
     let mut out = Vec::new();
     let id = &r.id;
-    out.push(field(
-        "source",
-        format!("{} {}", id.kind.label(), id.key),
-    ));
+    out.push(field("source", format!("{} {}", id.kind.label(), id.key)));
     if !id.data_key.is_empty() {
         out.push(field(
             "data key",
@@ -252,9 +252,7 @@ pub fn help_lines(state: &AppState, th: &Theme) -> Vec<Line<'static>> {
     vec![
         Line::raw(""),
         Line::styled("Certificates", th.style(Role::Title)),
-        Line::raw(
-            "  One row per certificate (every PEM block) and per cert-manager Certificate,",
-        ),
+        Line::raw("  One row per certificate (every PEM block) and per cert-manager Certificate,"),
         Line::raw("  soonest expiry first; unreadable data first of all, with the reason."),
         Line::from(vec![
             Span::raw("  Bands (config [certs] bands): "),

@@ -60,6 +60,8 @@ pub fn draw(f: &mut Frame, state: &AppState, ui: &mut ViewState, ctx: &Ctx) {
 pub fn banners(state: &AppState, view: ViewId) -> Vec<(Role, String)> {
     let mut lines = Vec::new();
     let mut failing: Vec<(&str, &str)> = Vec::new();
+    // One line per reason: three Secret watches refused alike read as one refusal.
+    let mut forbidden: Vec<(String, &str)> = Vec::new();
     for k in inputs(view) {
         match state.watch.get(k) {
             Some(WatchState::NotInstalled) => lines.push((
@@ -71,7 +73,13 @@ pub fn banners(state: &AppState, view: ViewId) -> Vec<(Role, String)> {
                 ),
             )),
             Some(WatchState::Forbidden(msg)) => {
-                lines.push((Role::Error, format!("forbidden: {}: {msg}", k.resource())))
+                match forbidden.iter_mut().find(|(_, m)| m == msg) {
+                    Some((res, _)) => {
+                        res.push_str(", ");
+                        res.push_str(k.resource());
+                    }
+                    None => forbidden.push((k.resource().to_string(), msg)),
+                }
             }
             Some(WatchState::Failing(msg)) => failing.push((k.resource(), msg.as_str())),
             Some(WatchState::Syncing) => {
@@ -79,6 +87,9 @@ pub fn banners(state: &AppState, view: ViewId) -> Vec<(Role, String)> {
             }
             _ => {}
         }
+    }
+    for (res, msg) in forbidden {
+        lines.push((Role::Error, format!("forbidden: {res}: {msg}")));
     }
     // One line when the whole server is unreachable, not one per kind.
     match failing.as_slice() {

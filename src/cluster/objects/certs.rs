@@ -325,7 +325,12 @@ mod tests {
                 "data": {"ca-cert.pem": "", "cert-chain.pem": "", "root-cert.pem": "", "ca-key.pem": ""}
             })))
         };
-        let keys = |s: &SecretCerts| s.data.iter().map(|d| d.data_key.clone()).collect::<Vec<_>>();
+        let keys = |s: &SecretCerts| {
+            s.data
+                .iter()
+                .map(|d| d.data_key.clone())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(keys(&mk(ISTIO_CA_SECRET)), ["ca-cert.pem"]);
         assert_eq!(
             keys(&mk(ISTIO_CACERTS)),

@@ -220,7 +220,10 @@ impl From<&DynamicObject> for FrontendTlsPolicyInfo {
             ca_refs: ["default", "override"]
                 .iter()
                 .filter_map(|p| {
-                    super::certs::cert_ref(&o.data["spec"][p]["verify"]["caCertificateRef"], &key.ns)
+                    super::certs::cert_ref(
+                        &o.data["spec"][p]["verify"]["caCertificateRef"],
+                        &key.ns,
+                    )
                 })
                 .collect(),
             conditions: conds_from_json(o.data.get("status").and_then(|s| s.get("conditions"))),
