@@ -67,7 +67,8 @@ pub async fn run(cli: &Cli, args: &CertsArgs) -> i32 {
         );
         return EXIT_UNREACHABLE;
     }
-    let rows: Vec<CertRow> = inventory(&cache, now, &bands)
+    let secrets_listed = states.get(&Kind::TlsSecrets) == Some(&WatchState::Live);
+    let rows: Vec<CertRow> = inventory(&cache, now, &bands, secrets_listed)
         .into_iter()
         .filter(|r| {
             args.expiring_within

@@ -420,8 +420,15 @@ fn rows_of(
 }
 
 /// Every certificate in the cache, soonest expiry first (rows without a readable expiry,
-/// which need attention, before all). `now` decides days left and bands.
-pub fn inventory(cache: &ClusterCache, now: Timestamp, bands: &Bands) -> Vec<CertRow> {
+/// which need attention, before all). `now` decides days left and bands. `secrets_listed`:
+/// the TLS Secrets were listed (not forbidden, not still syncing), so a Secret missing from
+/// the cache really does not exist.
+pub fn inventory(
+    cache: &ClusterCache,
+    now: Timestamp,
+    bands: &Bands,
+    secrets_listed: bool,
+) -> Vec<CertRow> {
     let users = used_by_index(cache);
     let mut out = Vec::new();
     // A Secret seen by two watches (TLS-typed *and* named cacerts) is listed once.
@@ -454,10 +461,10 @@ pub fn inventory(cache: &ClusterCache, now: Timestamp, bands: &Bands) -> Vec<Cer
     }
     for (key, c) in &cache.cm_certificates {
         let secret = ObjKey::new(key.ns.clone(), c.secret_name.clone());
-        let exists = seen.contains(&secret);
+        let missing = secrets_listed && !seen.contains(&secret);
         let mut used_by = vec![format!(
             "issues Secret {secret}{}",
-            if exists { "" } else { " (not found)" }
+            if missing { " (not found)" } else { "" }
         )];
         if let Some(u) = users.get(&("Secret", secret)) {
             used_by.extend(

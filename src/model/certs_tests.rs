@@ -241,7 +241,7 @@ fn row<'a>(rows: &'a [CertRow], source: &str) -> &'a CertRow {
 
 #[test]
 fn inventory_rows_days_and_bands() {
-    let rows = inventory(&cluster(), now(), &Bands::default());
+    let rows = inventory(&cluster(), now(), &Bands::default(), true);
     let shop = row(&rows, "Secret ingress/shop-tls tls.crt");
     assert_eq!((shop.days_left, shop.band), (Some(5), Band::Critical));
     assert_eq!(shop.subject(), "shop.example");
@@ -267,7 +267,7 @@ fn inventory_rows_days_and_bands() {
 
 #[test]
 fn sorted_problems_first_then_soonest_expiry() {
-    let rows = inventory(&cluster(), now(), &Bands::default());
+    let rows = inventory(&cluster(), now(), &Bands::default(), true);
     let order: Vec<String> = rows.iter().map(|r| r.source()).collect();
     let pos = |s: &str| order.iter().position(|o| o == s).unwrap();
     assert!(pos("Secret ingress/broken-tls tls.crt") < pos("Secret ingress/legacy-tls tls.crt"));
@@ -280,7 +280,7 @@ fn sorted_problems_first_then_soonest_expiry() {
 
 #[test]
 fn used_by_listeners_policies_istio_and_cert_manager() {
-    let rows = inventory(&cluster(), now(), &Bands::default());
+    let rows = inventory(&cluster(), now(), &Bands::default(), true);
     let users = |s: &str| row(&rows, s).used_by.clone();
     assert_eq!(
         users("Secret ingress/shop-tls tls.crt"),
@@ -330,11 +330,17 @@ fn used_by_listeners_policies_istio_and_cert_manager() {
         users("Certificate ingress/apex"),
         ["issues Secret ingress/apex-tls (not found)"]
     );
+    // Secrets not listed (forbidden): unknown, not "not found".
+    let rows = inventory(&cluster(), now(), &Bands::default(), false);
+    assert_eq!(
+        row(&rows, "Certificate ingress/apex").used_by,
+        ["issues Secret ingress/apex-tls"]
+    );
 }
 
 #[test]
 fn cert_manager_rows() {
-    let rows = inventory(&cluster(), now(), &Bands::default());
+    let rows = inventory(&cluster(), now(), &Bands::default(), true);
     let shop = row(&rows, "Certificate ingress/shop");
     assert_eq!((shop.days_left, shop.band), (Some(5), Band::Critical));
     assert_eq!(shop.place(), "Ready");
@@ -358,15 +364,15 @@ fn a_secret_seen_by_two_watches_is_one_row() {
     };
     c.apply(Obj::CertSecret(Kind::TlsSecrets, s.clone()));
     c.apply(Obj::CertSecret(Kind::IstioCaCerts, s));
-    assert_eq!(inventory(&c, now(), &Bands::default()).len(), 1);
+    assert_eq!(inventory(&c, now(), &Bands::default(), true).len(), 1);
     // The TLS watch forgets it: the cacerts watch still shows it.
     c.reset(Kind::TlsSecrets, vec![]);
-    assert_eq!(inventory(&c, now(), &Bands::default()).len(), 1);
+    assert_eq!(inventory(&c, now(), &Bands::default(), true).len(), 1);
 }
 
 #[test]
 fn expiring_within() {
-    let rows = inventory(&cluster(), now(), &Bands::default());
+    let rows = inventory(&cluster(), now(), &Bands::default(), true);
     let kept: Vec<String> = rows
         .iter()
         .filter(|r| r.expiring_within(now(), 30 * DAY))

@@ -195,7 +195,12 @@ impl Derived {
                     .collect();
             }
             ViewId::Certs => {
-                let all = crate::model::certs::inventory(cache, state.now, &state.cert_bands);
+                let all = crate::model::certs::inventory(
+                    cache,
+                    state.now,
+                    &state.cert_bands,
+                    state.is_live(Kind::TlsSecrets),
+                );
                 if let Some(super::Detail::Cert(id)) = state.details.get(&ViewId::Certs) {
                     d.cert_detail = all.iter().find(|r| r.id == *id).cloned();
                 }

@@ -27,6 +27,22 @@ pub struct Minted {
     key: KeyPair,
 }
 
+impl Minted {
+    /// The private key, PKCS#8 PEM: what a real `tls.key` holds (tests assert it never
+    /// appears in any output).
+    pub fn key_pem(&self) -> String {
+        self.key.serialize_pem()
+    }
+}
+
+/// `now` shifted by whole days, as RFC 3339 (for certificates relative to the real clock).
+pub fn days_from_now(days: i64) -> String {
+    let now = jiff::Timestamp::now().as_second();
+    jiff::Timestamp::from_second(now + days * 86_400)
+        .unwrap()
+        .to_string()
+}
+
 fn date(s: &str) -> time::OffsetDateTime {
     let ts: jiff::Timestamp = s.parse().unwrap_or_else(|e| panic!("date {s}: {e}"));
     time::OffsetDateTime::from_unix_timestamp(ts.as_second()).unwrap()
