@@ -367,17 +367,18 @@ fn istio_use(cache: &ClusterCache, kind: SourceKind, key: &ObjKey) -> Option<Str
     }
 }
 
-fn rows_of(
-    cache: &ClusterCache,
-    users: &UsedBy,
-    kind: SourceKind,
-    key: &ObjKey,
-    data: &[CertData],
+/// What every row is judged against.
+struct Judge<'a> {
+    cache: &'a ClusterCache,
+    users: &'a UsedBy,
     now: Timestamp,
-    bands: &Bands,
-    out: &mut Vec<CertRow>,
-) {
-    let mut used_by = users
+    bands: &'a Bands,
+}
+
+fn rows_of(j: &Judge, kind: SourceKind, key: &ObjKey, data: &[CertData], out: &mut Vec<CertRow>) {
+    let (cache, now, bands) = (j.cache, j.now, j.bands);
+    let mut used_by = j
+        .users
         .get(&(kind.label(), key.clone()))
         .cloned()
         .unwrap_or_default();
@@ -430,34 +431,22 @@ pub fn inventory(
     secrets_listed: bool,
 ) -> Vec<CertRow> {
     let users = used_by_index(cache);
+    let judge = Judge {
+        cache,
+        users: &users,
+        now,
+        bands,
+    };
     let mut out = Vec::new();
     // A Secret seen by two watches (TLS-typed *and* named cacerts) is listed once.
     let mut seen = BTreeSet::new();
     for ((_, key), s) in &cache.cert_secrets {
         if seen.insert(key.clone()) {
-            rows_of(
-                cache,
-                &users,
-                SourceKind::Secret,
-                key,
-                &s.data,
-                now,
-                bands,
-                &mut out,
-            );
+            rows_of(&judge, SourceKind::Secret, key, &s.data, &mut out);
         }
     }
     for (key, c) in &cache.cert_config_maps {
-        rows_of(
-            cache,
-            &users,
-            SourceKind::ConfigMap,
-            key,
-            &c.data,
-            now,
-            bands,
-            &mut out,
-        );
+        rows_of(&judge, SourceKind::ConfigMap, key, &c.data, &mut out);
     }
     for (key, c) in &cache.cm_certificates {
         let secret = ObjKey::new(key.ns.clone(), c.secret_name.clone());
