@@ -281,6 +281,88 @@ mod tests {
         assert!(lines[0].starts_with("secrets (type=kubernetes.io/tls): forbidden (no)"));
     }
 
+    /// The demo's deliberate certificate problems (assets/demo/README.md 9, 12, 13, 15), read
+    /// the way `meshctl-tui certs --demo` reads them.
+    #[tokio::test]
+    async fn the_demo_shows_its_certificate_problems() {
+        let demo = crate::demo::DemoCluster::start().expect("demo");
+        let (cache, states) =
+            snapshot::load(&demo.client(), None, kinds(), Duration::from_secs(30)).await;
+        assert!(
+            states.values().all(|s| *s == WatchState::Live),
+            "{states:?}"
+        );
+        let now = Timestamp::now();
+        let rows = inventory(&cache, now, &Bands::default(), true);
+        let text = table(&rows);
+        let line = |needle: &str| {
+            text.lines()
+                .find(|l| l.contains(needle))
+                .unwrap_or_else(|| panic!("no {needle} in\n{text}"))
+                .split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect::<Vec<_>>()
+        };
+        let ingress = "aks-istio-ingress";
+        for (secret, band, days, listener) in [
+            ("shop-contoso-tls", "CRITICAL", "5", "https-shop"),
+            ("payments-contoso-tls", "WARNING", "12", "https-payments"),
+            ("grpc-contoso-tls", "SOON", "25", "https-grpc"),
+            ("legacy-contoso-tls", "EXPIRED", "-3", "https-legacy"),
+            ("staging-contoso-tls", "OK", "200", "https-staging"),
+        ] {
+            let l = line(&format!("Secret {ingress}/{secret} tls.crt"));
+            assert_eq!(&l[..2], [band, days], "{secret}: {l:?}");
+            assert!(
+                l.last()
+                    .unwrap()
+                    .contains(&format!("istio-public listener {listener}"))
+            );
+        }
+        let l = line("Secret test-infra/listener-tls-secret tls.crt");
+        assert_eq!(&l[..2], ["OK", "300"]);
+        assert!(l.last().unwrap().contains("gateway-01 listener https"));
+        assert!(line("Certificate shop/shop-apex").contains(&"not Ready: DoesNotExist"));
+        assert!(line("Certificate edge/search-wildcard").contains(&"Ready"));
+        assert!(line("Certificate payments/ledger-internal").contains(&"Ready"));
+        let ca = line("Secret aks-istio-system/cacerts root-cert.pem");
+        assert!(
+            ca.contains(&"root")
+                && ca
+                    .last()
+                    .unwrap()
+                    .contains("Istio plugin CA (istiod asm-1-22)")
+        );
+        assert_eq!(
+            line("Secret aks-istio-system/cacerts cert-chain.pem #1/2")[5],
+            "intermediate"
+        );
+        let old = line("Secret aks-istio-system/istio-ca-secret ca-cert.pem");
+        assert!(old.last().unwrap().contains("superseded by cacerts"));
+        assert!(
+            line("Secret test-infra/frontend-client-ca")
+                .last()
+                .unwrap()
+                .contains("FrontendTLSPolicy")
+        );
+        assert!(
+            line("Secret test-infra/backend-ca")
+                .last()
+                .unwrap()
+                .contains("AGC BackendTLSPolicy")
+        );
+        assert!(
+            line("ConfigMap aks-istio-system/istio-ca-root-cert root-cert.pem")
+                .last()
+                .unwrap()
+                .contains("Istio root of trust")
+        );
+        // Nothing unreadable in the demo, and no key material.
+        assert!(!text.contains("UNPARSEABLE"), "{text}");
+        assert!(!text.contains("placeholder"));
+    }
+
     #[test]
     fn empty_table_says_so() {
         assert!(table(&[]).ends_with("(no certificates)\n"));
