@@ -340,6 +340,10 @@ mod tests {
         assert_eq!(s.sans, ["a.example", "b.example"]);
         assert_eq!(s.ca.as_deref(), Some("root"));
         assert!(s.is_ca);
+        assert_eq!(
+            parse_spec("key=ca-cert.pem").unwrap().key.as_deref(),
+            Some("ca-cert.pem")
+        );
         assert!(parse_spec("days=x").is_err());
         assert!(parse_spec("colour=red").is_err());
     }
