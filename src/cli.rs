@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Clone, Parser, PartialEq, Eq)]
 #[command(
@@ -11,8 +11,11 @@ use clap::Parser;
     about = "Terminal operations console for Istio service mesh and Gateway API ingress"
 )]
 pub struct Cli {
+    /// Without a command: the interactive console.
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Run on the embedded demo cluster (no kubeconfig, no network).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub demo: bool,
     /// Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config; in a pod, the
     /// service account).
@@ -20,17 +23,18 @@ pub struct Cli {
         long,
         env = "KUBECONFIG",
         hide_env_values = true,
-        conflicts_with = "demo"
+        conflicts_with = "demo",
+        global = true
     )]
     pub kubeconfig: Option<PathBuf>,
     /// The kubeconfig context to use (default: current-context).
-    #[arg(long, conflicts_with = "demo")]
+    #[arg(long, conflicts_with = "demo", global = true)]
     pub context: Option<String>,
     /// Watch only this namespace.
-    #[arg(short = 'n', long)]
+    #[arg(short = 'n', long, global = true)]
     pub namespace: Option<String>,
     /// Watch all namespaces (the default unless -n is given).
-    #[arg(short = 'A', long, conflicts_with = "namespace")]
+    #[arg(short = 'A', long, conflicts_with = "namespace", global = true)]
     pub all_namespaces: bool,
     /// Remove every write path.
     #[arg(long)]
@@ -39,8 +43,53 @@ pub struct Cli {
     #[arg(long)]
     pub theme: Option<String>,
     /// Config file (default: <config dir>/config.toml).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Subcommand, PartialEq, Eq)]
+pub enum Command {
+    /// Print the certificate inventory once (no watch) and exit: TLS Secrets, the Istio CA,
+    /// PEM ConfigMaps and cert-manager Certificates, soonest expiry first. Exit code 0, or 3
+    /// if the API server cannot be reached (or the kubeconfig is unusable).
+    Certs(CertsArgs),
+}
+
+#[derive(Debug, Clone, Args, PartialEq, Eq)]
+pub struct CertsArgs {
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+    /// Only certificates that expire within this time (`30d`, `2w`, `12h`; a bare number is
+    /// days), including expired ones and any whose expiry cannot be read.
+    #[arg(long, value_name = "DURATION", value_parser = parse_within)]
+    pub expiring_within: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Output {
+    Table,
+    Json,
+}
+
+/// `30d` / `2w` / `12h` / `30` (days) → seconds.
+pub fn parse_within(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    let (num, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => t.split_at(i),
+        None => (t, "d"),
+    };
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 30d, 2w or 12h"))?;
+    let unit_secs = match unit.trim() {
+        "d" | "day" | "days" => 86_400,
+        "w" | "week" | "weeks" => 7 * 86_400,
+        "h" | "hour" | "hours" => 3_600,
+        _ => return Err(format!("{text:?}: unit must be d, w or h (e.g. 30d)")),
+    };
+    n.checked_mul(unit_secs)
+        .ok_or_else(|| format!("{text:?} is too long"))
 }
 
 #[cfg(test)]
@@ -63,5 +112,48 @@ mod tests {
         assert!(c.read_only);
         assert!(Cli::try_parse_from(["meshctl-tui", "-A", "-n", "x"]).is_err());
         assert!(Cli::try_parse_from(["meshctl-tui", "--demo", "--context", "x"]).is_err());
+        assert_eq!(c.command, None);
+    }
+
+    #[test]
+    fn certs_subcommand_takes_the_console_flags_on_either_side() {
+        let c = Cli::try_parse_from([
+            "meshctl-tui",
+            "--context",
+            "aks",
+            "certs",
+            "-n",
+            "shop",
+            "-o",
+            "json",
+            "--expiring-within",
+            "30d",
+        ])
+        .unwrap();
+        assert_eq!(c.context.as_deref(), Some("aks"));
+        assert_eq!(c.namespace.as_deref(), Some("shop"));
+        assert_eq!(
+            c.command,
+            Some(Command::Certs(CertsArgs {
+                output: Output::Json,
+                expiring_within: Some(30 * 86_400)
+            }))
+        );
+        assert!(Cli::try_parse_from(["meshctl-tui", "certs", "--demo", "--context", "x"]).is_err());
+        assert!(Cli::try_parse_from(["meshctl-tui", "certs", "-o", "yaml"]).is_err());
+        assert!(
+            Cli::try_parse_from(["meshctl-tui", "certs", "--expiring-within", "soon"]).is_err()
+        );
+    }
+
+    #[test]
+    fn durations_for_expiring_within() {
+        assert_eq!(parse_within("30d"), Ok(30 * 86_400));
+        assert_eq!(parse_within("30"), Ok(30 * 86_400));
+        assert_eq!(parse_within("2w"), Ok(14 * 86_400));
+        assert_eq!(parse_within("12h"), Ok(12 * 3_600));
+        assert!(parse_within("30m").is_err());
+        assert!(parse_within("").is_err());
+        assert!(parse_within("d").is_err());
     }
 }

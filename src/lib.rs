@@ -3,6 +3,7 @@ pub mod app;
 pub mod audit;
 pub mod cli;
 pub mod cluster;
+pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod model;

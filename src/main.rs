@@ -2,7 +2,7 @@ use clap::Parser;
 use color_eyre::eyre::{Result, eyre};
 
 use meshctl_tui::app::run::{Session, Ui, run};
-use meshctl_tui::cli::Cli;
+use meshctl_tui::cli::{Cli, Command};
 use meshctl_tui::cluster::connect::Target;
 use meshctl_tui::demo::DemoCluster;
 use meshctl_tui::state::{AppState, ConnInfo, Modal};
@@ -13,10 +13,16 @@ use meshctl_tui::{config, tui};
 async fn main() -> Result<()> {
     color_eyre::install()?;
     let cli = Cli::parse();
+    if let Some(Command::Certs(args)) = &cli.command {
+        let code = meshctl_tui::commands::certs::run(&cli, args).await;
+        std::process::exit(code);
+    }
     let (cfg, mut warnings) = config::load(cli.config.as_deref());
     let (keymap, w) = cfg.keymap();
     warnings.extend(w);
     let (stuck_after, w) = cfg.rollout_stuck_after();
+    warnings.extend(w);
+    let (cert_bands, w) = cfg.cert_bands();
     warnings.extend(w);
     let config_dir = config::config_dir();
     let (theme, w) = Theme::resolve(
@@ -50,6 +56,7 @@ async fn main() -> Result<()> {
         jiff::Timestamp::now(),
     );
     state.rollouts.stuck_after = stuck_after;
+    state.cert_bands = cert_bands;
     if !warnings.is_empty() {
         state.modals.push(Modal::Notice(warnings));
     }

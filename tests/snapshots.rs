@@ -484,10 +484,84 @@ fn mesh_namespace_detail_rollouts() {
     insta::assert_snapshot!("mesh_namespace_detail_rollouts_one_done", t.backend());
 }
 
+/// Nothing of a private key reaches the screen (the fixture's keys all hold this text).
+fn assert_no_key_material(t: &Terminal<TestBackend>) {
+    let buf = t.backend().buffer();
+    let all: String = (0..buf.area.height).map(|y| row_text(buf, y)).collect();
+    assert!(!all.contains("TESTKEYMATERIAL"), "key material on screen");
+}
+
 #[test]
-fn certificates_placeholder() {
-    let mut s = Screen::new("monochrome");
+fn certificates() {
+    let mut s = Screen::new("dark");
     s.keys("5");
+    let t = s.draw();
+    let buf = t.backend().buffer();
+    assert_role(buf, &s.theme, "EXPIRED", Role::SeverityCritical);
+    assert_role(buf, &s.theme, "CRITICAL", Role::Error);
+    assert_role(buf, &s.theme, "WARNING", Role::Warn);
+    assert_role(buf, &s.theme, "SOON", Role::Info);
+    // (The first row, UNPARSEABLE, is drawn selected.)
+    assert_role(buf, &s.theme, "not a certificate (PRIVATE", Role::Error);
+    assert_no_key_material(&t);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn certificates_filtered_and_detail_of_a_bundle_entry() {
+    let mut s = Screen::new("monochrome");
+    s.keys("5/trust");
+    s.key(KeyCode::Enter);
+    let t = s.draw();
+    insta::assert_snapshot!("certificates_filtered", t.backend());
+    // The first row: the partner intermediate (entry 2 of 3), expiring first.
+    s.key(KeyCode::Enter);
+    let t = s.draw();
+    assert_no_key_material(&t);
+    insta::assert_snapshot!("certificates_detail_bundle_entry", t.backend());
+}
+
+#[test]
+fn certificates_detail_of_a_leaf_and_of_a_failing_cert_manager_certificate() {
+    let mut s = Screen::new("monochrome");
+    s.keys("5/web-tls");
+    s.key(KeyCode::Enter);
+    s.key(KeyCode::Enter);
+    let t = s.draw();
+    insta::assert_snapshot!("certificates_detail_leaf", t.backend());
+    s.key(KeyCode::Esc).key(KeyCode::Esc);
+    s.keys("/apex");
+    s.key(KeyCode::Enter);
+    s.key(KeyCode::Enter);
+    let t = s.draw();
+    insta::assert_snapshot!("certificates_detail_cert_manager", t.backend());
+}
+
+#[test]
+fn certificates_when_secrets_are_forbidden() {
+    let forbidden = "secrets is forbidden: User \"dev@contoso.com\" cannot list resource \"secrets\" in API group \"\" at the cluster scope";
+    let mut s = Screen::with_states("dark", |k| match k {
+        Kind::TlsSecrets | Kind::IstioCaCerts | Kind::IstioCaSecrets => {
+            WatchState::Forbidden(forbidden.into())
+        }
+        Kind::CertManagerCertificates => WatchState::NotInstalled,
+        _ => WatchState::Live,
+    });
+    s.keys("5");
+    let t = s.draw();
+    assert_role(
+        t.backend().buffer(),
+        &s.theme,
+        "forbidden: secrets (type=kubernetes.io/tls)",
+        Role::Error,
+    );
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn help_certificates() {
+    let mut s = Screen::new("monochrome");
+    s.keys("5?");
     let t = s.draw();
     insta::assert_snapshot!(t.backend());
 }

@@ -387,10 +387,14 @@ async fn handle(
     tx: &UnboundedSender<Msg>,
     msg: Msg,
 ) -> bool {
-    // A tick redraws only when a rollout turned stuck (nothing else shows the clock); other
+    // A tick redraws only when a rollout turned stuck or on the Certificates view (days
+    // left); other
     // messages get the real time, so rollout progress is stamped when it is seen.
     let redraw = match &msg {
-        Msg::Tick(t) => state.rollouts.turned_stuck(state.now, *t),
+        Msg::Tick(t) => {
+            state.rollouts.turned_stuck(state.now, *t)
+                || state.view == crate::app::action::ViewId::Certs
+        }
         _ => {
             state.now = jiff::Timestamp::now();
             true

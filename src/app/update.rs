@@ -21,6 +21,10 @@ pub fn update(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, msg: Ms
         Msg::Key(key) => on_key(state, ui, keymap, key),
         Msg::Resize => vec![],
         Msg::Tick(now) => {
+            // Days left and bands move with the clock (the tick comes once a minute).
+            if state.view == ViewId::Certs {
+                state.stale = true;
+            }
             state.now = now;
             vec![]
         }
@@ -476,7 +480,8 @@ fn rows_len(state: &AppState) -> usize {
         ViewId::Frontends => state.derived.albs.len() + state.derived.frontends.len(),
         ViewId::Mesh => state.derived.mesh.len(),
         ViewId::Diagnostics => state.derived.findings.len(),
-        ViewId::Gateways | ViewId::Certs => 0,
+        ViewId::Certs => state.derived.certs.len(),
+        ViewId::Gateways => 0,
     }
 }
 
@@ -516,7 +521,11 @@ fn enter(state: &mut AppState, ui: &mut ViewState) {
                     .map(|f| Detail::Gateway(f.gateway.clone()))
             }
         }
-        ViewId::Certs => None,
+        ViewId::Certs => state
+            .derived
+            .certs
+            .get(i)
+            .map(|r| Detail::Cert(r.id.clone())),
         ViewId::Diagnostics => state
             .derived
             .findings
@@ -526,6 +535,8 @@ fn enter(state: &mut AppState, ui: &mut ViewState) {
     if let Some(d) = detail {
         ui.detail_scroll.insert(view, 0);
         state.details.insert(view, d);
+        // The certificate detail is derived (it follows its row across recomputations).
+        state.stale |= view == ViewId::Certs;
     }
 }
 

@@ -26,10 +26,24 @@ pub enum Kind {
     IngressClasses,
     /// gateway.networking.k8s.io/v1beta1 ReferenceGrant: cross-namespace backendRefs.
     ReferenceGrants,
+    /// Secrets of type kubernetes.io/tls (field selector: only these are listed).
+    TlsSecrets,
+    /// The Istio plugin CA Secret `cacerts`, in any namespace.
+    IstioCaCerts,
+    /// istiod's self-signed CA Secret `istio-ca-secret`, in any namespace.
+    IstioCaSecrets,
+    /// ConfigMaps, kept only when a key holds PEM certificates (trust bundles, istio-ca-root-cert).
+    ConfigMaps,
+    /// cert-manager Certificates (cert-manager.io/v1).
+    CertManagerCertificates,
+    /// Gateway API BackendTLSPolicy (gateway.networking.k8s.io/v1).
+    BackendTlsPolicies,
+    /// AGC BackendTLSPolicy (alb.networking.azure.io/v1).
+    AlbBackendTlsPolicies,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 18] = [
+    pub const ALL: [Kind; 25] = [
         Kind::Namespaces,
         Kind::Pods,
         Kind::Services,
@@ -48,6 +62,13 @@ impl Kind {
         Kind::Ingresses,
         Kind::IngressClasses,
         Kind::ReferenceGrants,
+        Kind::TlsSecrets,
+        Kind::IstioCaCerts,
+        Kind::IstioCaSecrets,
+        Kind::ConfigMaps,
+        Kind::CertManagerCertificates,
+        Kind::BackendTlsPolicies,
+        Kind::AlbBackendTlsPolicies,
     ];
 
     /// `resource.group` as kubectl prints it, e.g. `httproutes.gateway.networking.k8s.io`.
@@ -71,6 +92,13 @@ impl Kind {
             Kind::Ingresses => "ingresses.networking.k8s.io",
             Kind::IngressClasses => "ingressclasses.networking.k8s.io",
             Kind::ReferenceGrants => "referencegrants.gateway.networking.k8s.io",
+            Kind::TlsSecrets => "secrets (type=kubernetes.io/tls)",
+            Kind::IstioCaCerts => "secrets (name=cacerts)",
+            Kind::IstioCaSecrets => "secrets (name=istio-ca-secret)",
+            Kind::ConfigMaps => "configmaps",
+            Kind::CertManagerCertificates => "certificates.cert-manager.io",
+            Kind::BackendTlsPolicies => "backendtlspolicies.gateway.networking.k8s.io",
+            Kind::AlbBackendTlsPolicies => "backendtlspolicies.alb.networking.azure.io",
         }
     }
 
@@ -82,8 +110,12 @@ impl Kind {
             | Kind::HttpRoutes
             | Kind::GrpcRoutes
             | Kind::ReferenceGrants => "Gateway API CRDs",
+            Kind::BackendTlsPolicies => "Gateway API BackendTLSPolicy CRD",
+            Kind::CertManagerCertificates => "cert-manager CRDs",
             Kind::PeerAuthentications | Kind::VirtualServices => "Istio CRDs",
-            Kind::ApplicationLoadBalancers | Kind::FrontendTlsPolicies => {
+            Kind::ApplicationLoadBalancers
+            | Kind::FrontendTlsPolicies
+            | Kind::AlbBackendTlsPolicies => {
                 "Application Gateway for Containers (ALB controller) CRDs"
             }
             _ => "API",
@@ -99,9 +131,16 @@ impl Kind {
     }
 
     /// Kinds watched in every namespace whatever the scope: small, and needed to judge the
-    /// mesh (control planes live in istio namespaces, the mesh-wide policy in the root one).
+    /// mesh (control planes live in istio namespaces, the mesh-wide policy in the root one,
+    /// the mesh CA next to istiod).
     pub fn always_all_namespaces(self) -> bool {
-        matches!(self, Kind::PeerAuthentications | Kind::ControlPlanes)
+        matches!(
+            self,
+            Kind::PeerAuthentications
+                | Kind::ControlPlanes
+                | Kind::IstioCaCerts
+                | Kind::IstioCaSecrets
+        )
     }
 }
 

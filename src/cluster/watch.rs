@@ -6,7 +6,7 @@ use std::fmt::Debug;
 
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{Namespace, Pod, Service};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod, Secret, Service};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind, PartialObjectMeta};
 use kube::runtime::WatchStreamExt;
@@ -54,6 +54,31 @@ pub fn spawn_all<M: From<WatchMsg> + Send + 'static>(
                 namespace.map(String::from),
                 generation,
                 tx.clone(),
+                false,
+            )
+        })
+        .collect()
+}
+
+/// Lists each of `kinds` once with the same projections as the watchers, then stops: each
+/// sends `Reset` and a final `State` (Live, NotInstalled, Forbidden or Failing), and ends.
+/// No watch, no retry. For the non-interactive commands (`cluster::snapshot`).
+pub fn spawn_list_once<M: From<WatchMsg> + Send + 'static>(
+    client: &Client,
+    kinds: &[Kind],
+    namespace: Option<&str>,
+    tx: UnboundedSender<M>,
+) -> Vec<JoinHandle<()>> {
+    kinds
+        .iter()
+        .map(|k| {
+            spawn_one(
+                client.clone(),
+                *k,
+                namespace.map(String::from),
+                0,
+                tx.clone(),
+                true,
             )
         })
         .collect()
@@ -107,6 +132,7 @@ fn spawn_one<M: From<WatchMsg> + Send + 'static>(
     ns: Option<String>,
     generation: u64,
     tx: UnboundedSender<M>,
+    once: bool,
 ) -> JoinHandle<()> {
     let ns = ns.as_deref();
     let w = Watch {
@@ -114,6 +140,7 @@ fn spawn_one<M: From<WatchMsg> + Send + 'static>(
         generation,
         tx,
         client: client.clone(),
+        once,
     };
     match kind {
         Kind::Namespaces => tokio::spawn(w.run(Api::<Namespace>::all(client), |n| {
@@ -249,6 +276,40 @@ fn spawn_one<M: From<WatchMsg> + Send + 'static>(
                 Obj::ReferenceGrant(ReferenceGrantInfo::from(o))
             }))
         }
+        Kind::TlsSecrets | Kind::IstioCaCerts | Kind::IstioCaSecrets => {
+            // Lean: only the Secrets that can hold certificates are listed at all.
+            let fields = match kind {
+                Kind::TlsSecrets => format!("type={TLS_SECRET_TYPE}"),
+                Kind::IstioCaCerts => format!("metadata.name={ISTIO_CACERTS}"),
+                _ => format!("metadata.name={ISTIO_CA_SECRET}"),
+            };
+            let api = api_for::<Secret>(client, kind, ns, &());
+            tokio::spawn(
+                w.run_with(api, watcher::Config::default().fields(&fields), move |s| {
+                    Obj::CertSecret(kind, SecretCerts::from(s))
+                }),
+            )
+        }
+        Kind::ConfigMaps => tokio::spawn(w.run(api_for::<ConfigMap>(client, kind, ns, &()), |c| {
+            Obj::CertConfigMap(ConfigMapCerts::from(c))
+        })),
+        Kind::CertManagerCertificates => {
+            let ar = gvk("cert-manager.io", "v1", "Certificate", "certificates");
+            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| {
+                Obj::CmCertificate(CmCertificateInfo::from(o))
+            }))
+        }
+        Kind::BackendTlsPolicies | Kind::AlbBackendTlsPolicies => {
+            let group = if kind == Kind::BackendTlsPolicies {
+                "gateway.networking.k8s.io"
+            } else {
+                "alb.networking.azure.io"
+            };
+            let ar = gvk(group, "v1", "BackendTLSPolicy", "backendtlspolicies");
+            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), move |o| {
+                Obj::TlsPolicy(TlsPolicyInfo::from_dynamic(kind, o))
+            }))
+        }
     }
 }
 
@@ -257,6 +318,8 @@ struct Watch<M> {
     generation: u64,
     tx: UnboundedSender<M>,
     client: Client,
+    /// List once and stop (no watch, no retry).
+    once: bool,
 }
 
 /// How a watcher error reads to the user.
@@ -336,6 +399,9 @@ impl<M: From<WatchMsg> + Send + 'static> Watch<M> {
                             last_state = WatchState::Live;
                             self.send(WatchEvent::State(WatchState::Live));
                         }
+                        if self.once {
+                            return;
+                        }
                         sent
                     }
                     Ok(Event::Apply(k)) => self.send(WatchEvent::Apply(Box::new(project(&k)))),
@@ -345,6 +411,14 @@ impl<M: From<WatchMsg> + Send + 'static> Watch<M> {
                             meta.namespace.clone().unwrap_or_default(),
                             meta.name.clone().unwrap_or_default(),
                         )))
+                    }
+                    Err(e) if self.once => {
+                        let state = classify(&e);
+                        if state == WatchState::NotInstalled {
+                            self.send(WatchEvent::Reset(Vec::new()));
+                        }
+                        self.send(WatchEvent::State(state));
+                        return;
                     }
                     Err(e) => {
                         let state = classify(&e);

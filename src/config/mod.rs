@@ -33,11 +33,33 @@ pub struct Config {
     /// An unfinished rollout whose counts do not change for this long is flagged STUCK
     /// (`"5m"`, `"90s"`, `"1h 30m"`; default 5m). ProgressDeadlineExceeded flags it at once.
     pub rollout_stuck_after: Option<String>,
+    /// `[certs]`: certificate severity bands.
+    pub certs: CertsConfig,
     /// `[keys.global]`, `[keys.<view>]` tables; see `default_keymap.toml`.
     pub keys: KeyOverrides,
 }
 
+/// `[certs]` table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CertsConfig {
+    /// Days left at which a certificate is SOON / WARNING / CRITICAL (default [30, 14, 7]).
+    pub bands: Option<Vec<i64>>,
+}
+
 impl Config {
+    /// The certificate bands; a bad list gives the default and a warning.
+    pub fn cert_bands(&self) -> (crate::model::certs::Bands, Option<String>) {
+        let default = crate::model::certs::Bands::default();
+        match &self.certs.bands {
+            None => (default, None),
+            Some(list) => match crate::model::certs::Bands::from_list(list) {
+                Ok(b) => (b, None),
+                Err(e) => (default, Some(format!("[certs] {e}; using [30, 14, 7]"))),
+            },
+        }
+    }
+
     /// `rollout_stuck_after` as a duration; a bad or non-positive value gives the default
     /// and a warning.
     pub fn rollout_stuck_after(&self) -> (jiff::SignedDuration, Option<String>) {
@@ -214,6 +236,23 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn cert_bands_are_configurable_and_checked() {
+        let b = |src: &str| parse(src, origin()).0.cert_bands();
+        assert_eq!(b(""), (crate::model::certs::Bands::default(), None));
+        let (bands, w) = b("[certs]\nbands = [60, 21, 3]\n");
+        assert_eq!(
+            (bands.soon, bands.warning, bands.critical, w),
+            (60, 21, 3, None)
+        );
+        let (bands, w) = b("[certs]\nbands = [30, 14]\n");
+        assert_eq!(bands, crate::model::certs::Bands::default());
+        assert!(w.is_some_and(|w| w.contains("[certs]")));
+        // A typo inside [certs] is a located error, not silently ignored.
+        let (_, warnings) = parse("[certs]\nband = [1, 2, 3]\n", origin());
+        assert!(warnings[0].contains("band"), "{warnings:?}");
     }
 
     #[test]

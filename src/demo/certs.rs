@@ -6,6 +6,10 @@
 //! ca=<secret signing it>; is-ca=true"` fills `tls.crt` (and `ca.crt` when CA-signed).
 //! ConfigMap annotation `demo.meshctl.dev/bundle: "key=ca.pem; certs=a,b"` fills that
 //! key with the PEMs of the named secrets (`ns/name` reaches other namespaces).
+//! `key=ca-cert.pem` in the cert annotation puts the certificate in that key instead (an
+//! Istio `istio-ca-secret`), with a placeholder `ca-key.pem`. Secret annotation
+//! `demo.meshctl.dev/pems: "ca-cert.pem=inter; cert-chain.pem=inter,root"` fills those keys
+//! with the PEMs of other annotated secrets (an Istio `cacerts`).
 
 use std::collections::HashMap;
 
@@ -25,6 +29,7 @@ use super::store::Store;
 
 pub const CERT_ANNOTATION: &str = "demo.meshctl.dev/cert";
 pub const BUNDLE_ANNOTATION: &str = "demo.meshctl.dev/bundle";
+pub const PEMS_ANNOTATION: &str = "demo.meshctl.dev/pems";
 /// What `tls.key` holds: the app never needs key material.
 pub const PLACEHOLDER_KEY: &str =
     "demo placeholder: meshctl-tui demo secrets carry no private key\n";
@@ -36,6 +41,8 @@ struct CertSpec {
     sans: Vec<String>,
     ca: Option<String>,
     is_ca: bool,
+    /// The data key of the certificate (default tls.crt, with tls.key beside it).
+    key: Option<String>,
 }
 
 fn parse_pairs(text: &str) -> impl Iterator<Item = (&str, &str)> {
@@ -72,9 +79,10 @@ fn parse_spec(text: &str) -> Result<CertSpec, String> {
             }
             "ca" => spec.ca = Some(v.to_string()),
             "is-ca" => spec.is_ca = v == "true",
+            "key" => spec.key = Some(v.to_string()),
             other => {
                 return Err(format!(
-                    "unknown key {other:?} (known: days, cn, sans, ca, is-ca)"
+                    "unknown key {other:?} (known: days, cn, sans, ca, is-ca, key)"
                 ));
             }
         }
@@ -205,22 +213,84 @@ pub fn generate(s: &mut Store) -> Result<(), DemoError> {
             continue;
         };
         let secret = g.specs[key];
-        let ca_pem = parse_spec(meta::annotation(secret, CERT_ANNOTATION).unwrap_or_default())
-            .ok()
+        let spec = parse_spec(meta::annotation(secret, CERT_ANNOTATION).unwrap_or_default()).ok();
+        let data_key = spec.as_ref().and_then(|s| s.key.clone());
+        let ca_pem = spec
             .and_then(|spec| spec.ca)
             .and_then(|ca| g.issued.get(&(key.0.clone(), ca)))
             .map(|ca| ca.pem.clone());
         let crt = B64.encode(&issued.pem);
         ops::mutate(s, "secrets", &key.0, &key.1, |o| {
             let data = meta::map_at(o, &["data"]);
-            data.insert("tls.crt".into(), crt.into());
-            data.insert("tls.key".into(), B64.encode(PLACEHOLDER_KEY).into());
+            match &data_key {
+                Some(k) => {
+                    data.insert(k.clone(), crt.into());
+                    data.insert("ca-key.pem".into(), B64.encode(PLACEHOLDER_KEY).into());
+                }
+                None => {
+                    data.insert("tls.crt".into(), crt.into());
+                    data.insert("tls.key".into(), B64.encode(PLACEHOLDER_KEY).into());
+                }
+            }
             if let Some(ca) = ca_pem {
                 data.insert("ca.crt".into(), B64.encode(ca).into());
             }
         });
     }
+    fill_pems(s, &g.issued)?;
     fill_bundles(s, &g.issued)
+}
+
+/// PEMs of named secrets, `ns/name` or a name in `ns`.
+fn pems_of(
+    issued: &HashMap<Key, Issued>,
+    ns: &str,
+    names: &str,
+    fail: &dyn Fn(String) -> DemoError,
+) -> Result<String, DemoError> {
+    let mut pems = String::new();
+    for c in names.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+        let key = match c.split_once('/') {
+            Some((n, name)) => (n.to_string(), name.to_string()),
+            None => (ns.to_string(), c.to_string()),
+        };
+        let pem = issued.get(&key).map(|i| i.pem.clone()).ok_or_else(|| {
+            fail(format!(
+                "secret {}/{} has no demo.meshctl.dev/cert annotation",
+                key.0, key.1
+            ))
+        })?;
+        pems.push_str(&pem);
+    }
+    Ok(pems)
+}
+
+fn fill_pems(s: &mut Store, issued: &HashMap<Key, Issued>) -> Result<(), DemoError> {
+    for secret in s.snapshot("secrets", None) {
+        let Some(text) = meta::annotation(&secret, PEMS_ANNOTATION) else {
+            continue;
+        };
+        let ns = meta::namespace(&secret).to_string();
+        let name = meta::name(&secret).to_string();
+        let fail = |message: String| DemoError::Cert {
+            object: format!("secret {ns}/{name}"),
+            message,
+        };
+        let mut fills = Vec::new();
+        for (k, v) in parse_pairs(text) {
+            fills.push((k.to_string(), B64.encode(pems_of(issued, &ns, v, &fail)?)));
+        }
+        ops::mutate(s, "secrets", &ns, &name, |o| {
+            let data = meta::map_at(o, &["data"]);
+            for (k, v) in fills {
+                data.insert(k, v.into());
+            }
+            if data.contains_key("ca-key.pem") {
+                data.insert("ca-key.pem".into(), B64.encode(PLACEHOLDER_KEY).into());
+            }
+        });
+    }
+    Ok(())
 }
 
 fn fill_bundles(s: &mut Store, issued: &HashMap<Key, Issued>) -> Result<(), DemoError> {
@@ -250,20 +320,7 @@ fn fill_bundles(s: &mut Store, issued: &HashMap<Key, Issued>) -> Result<(), Demo
             }
         }
         let data_key = data_key.ok_or_else(|| fail("bundle needs key=<data key>".into()))?;
-        let mut pems = String::new();
-        for c in &certs {
-            let key = match c.split_once('/') {
-                Some((n, name)) => (n.to_string(), name.to_string()),
-                None => (ns.clone(), c.clone()),
-            };
-            let pem = issued.get(&key).map(|i| i.pem.clone()).ok_or_else(|| {
-                fail(format!(
-                    "secret {}/{} has no demo.meshctl.dev/cert annotation",
-                    key.0, key.1
-                ))
-            })?;
-            pems.push_str(&pem);
-        }
+        let pems = pems_of(issued, &ns, &certs.join(","), &fail)?;
         ops::mutate(s, "configmaps", &ns, meta::name(&cm), |o| {
             meta::map_at(o, &["data"]).insert(data_key, pems.into());
         });
@@ -283,6 +340,10 @@ mod tests {
         assert_eq!(s.sans, ["a.example", "b.example"]);
         assert_eq!(s.ca.as_deref(), Some("root"));
         assert!(s.is_ca);
+        assert_eq!(
+            parse_spec("key=ca-cert.pem").unwrap().key.as_deref(),
+            Some("ca-cert.pem")
+        );
         assert!(parse_spec("days=x").is_err());
         assert!(parse_spec("colour=red").is_err());
     }

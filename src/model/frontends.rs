@@ -236,6 +236,7 @@ mod tests {
                 target_kind: "Gateway".into(),
                 target: ObjKey::new("infra", "managed"),
                 section_names: vec!["https".into()],
+                ca_refs: vec![],
                 conditions: vec![],
             },
         );

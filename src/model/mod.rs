@@ -1,4 +1,5 @@
 //! Pure derivations from the cache to what the views show. No I/O, heavily unit-tested.
+pub mod certs;
 pub mod diagnostics;
 pub mod frontends;
 pub mod inject;
@@ -8,3 +9,4 @@ pub mod routes;
 pub mod topology;
 pub mod tree;
 pub mod weights;
+pub mod x509;

@@ -4,9 +4,10 @@ use std::collections::BTreeMap;
 
 use crate::cluster::kinds::Kind;
 use crate::cluster::objects::{
-    AlbInfo, FrontendTlsPolicyInfo, GatewayClassInfo, GatewayInfo, IngressClassInfo, IngressInfo,
-    NamespaceInfo, ObjKey, PeerAuthInfo, PodInfo, ReferenceGrantInfo, RouteInfo, RouteKind,
-    ServiceInfo, WorkloadInfo, WorkloadKind,
+    AlbInfo, CmCertificateInfo, ConfigMapCerts, FrontendTlsPolicyInfo, GatewayClassInfo,
+    GatewayInfo, IngressClassInfo, IngressInfo, NamespaceInfo, ObjKey, PeerAuthInfo, PodInfo,
+    ReferenceGrantInfo, RouteInfo, RouteKind, SecretCerts, ServiceInfo, TlsPolicyInfo,
+    WorkloadInfo, WorkloadKind,
 };
 
 /// One lean object of any watched kind.
@@ -27,6 +28,12 @@ pub enum Obj {
     Ingress(IngressInfo),
     IngressClass(IngressClassInfo),
     ReferenceGrant(ReferenceGrantInfo),
+    /// A certificate-holding Secret, from the watch of `Kind` (TLS type, or an Istio CA name).
+    CertSecret(Kind, SecretCerts),
+    /// A ConfigMap's PEM keys (none: not kept).
+    CertConfigMap(ConfigMapCerts),
+    CmCertificate(CmCertificateInfo),
+    TlsPolicy(TlsPolicyInfo),
     /// An object the watcher could not read into its type (schema drift, bad data): kept so
     /// that it is shown as a problem instead of vanishing.
     Unreadable {
@@ -53,6 +60,11 @@ pub struct ClusterCache {
     pub ingresses: BTreeMap<ObjKey, IngressInfo>,
     pub ingress_classes: BTreeMap<String, IngressClassInfo>,
     pub reference_grants: BTreeMap<ObjKey, ReferenceGrantInfo>,
+    /// By watch kind: a Secret both TLS-typed and named `cacerts` is seen by two watches.
+    pub cert_secrets: BTreeMap<(Kind, ObjKey), SecretCerts>,
+    pub cert_config_maps: BTreeMap<ObjKey, ConfigMapCerts>,
+    pub cm_certificates: BTreeMap<ObjKey, CmCertificateInfo>,
+    pub tls_policies: BTreeMap<(Kind, ObjKey), TlsPolicyInfo>,
     pub unreadable: BTreeMap<(Kind, ObjKey), String>,
 }
 
@@ -98,6 +110,14 @@ impl ClusterCache {
             Kind::Ingresses => self.ingresses.clear(),
             Kind::IngressClasses => self.ingress_classes.clear(),
             Kind::ReferenceGrants => self.reference_grants.clear(),
+            Kind::TlsSecrets | Kind::IstioCaCerts | Kind::IstioCaSecrets => {
+                self.cert_secrets.retain(|(k, _), _| *k != kind)
+            }
+            Kind::ConfigMaps => self.cert_config_maps.clear(),
+            Kind::CertManagerCertificates => self.cm_certificates.clear(),
+            Kind::BackendTlsPolicies | Kind::AlbBackendTlsPolicies => {
+                self.tls_policies.retain(|(k, _), _| *k != kind)
+            }
         }
         self.unreadable.retain(|(k, _), _| *k != kind);
     }
@@ -164,6 +184,24 @@ impl ClusterCache {
             Obj::ReferenceGrant(g) => {
                 self.reference_grants.insert(g.key.clone(), g);
             }
+            Obj::CertSecret(kind, s) => {
+                self.cert_secrets.insert((kind, s.key.clone()), s);
+            }
+            Obj::CertConfigMap(c) => {
+                if c.data.is_empty() {
+                    self.cert_config_maps.remove(&c.key);
+                } else {
+                    self.cert_config_maps.insert(c.key.clone(), c);
+                }
+            }
+            Obj::CmCertificate(c) => {
+                self.unreadable
+                    .remove(&(Kind::CertManagerCertificates, c.key.clone()));
+                self.cm_certificates.insert(c.key.clone(), c);
+            }
+            Obj::TlsPolicy(p) => {
+                self.tls_policies.insert((p.kind, p.key.clone()), p);
+            }
             Obj::Unreadable { kind, key, error } => {
                 self.delete(kind, &key);
                 self.unreadable.insert((kind, key), error);
@@ -218,6 +256,18 @@ impl ClusterCache {
             }
             Kind::ReferenceGrants => {
                 self.reference_grants.remove(key);
+            }
+            Kind::TlsSecrets | Kind::IstioCaCerts | Kind::IstioCaSecrets => {
+                self.cert_secrets.remove(&(kind, key.clone()));
+            }
+            Kind::ConfigMaps => {
+                self.cert_config_maps.remove(key);
+            }
+            Kind::CertManagerCertificates => {
+                self.cm_certificates.remove(key);
+            }
+            Kind::BackendTlsPolicies | Kind::AlbBackendTlsPolicies => {
+                self.tls_policies.remove(&(kind, key.clone()));
             }
         }
         self.unreadable.remove(&(kind, key.clone()));

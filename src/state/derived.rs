@@ -34,6 +34,9 @@ pub struct Derived {
     pub frontends: Vec<GatewayFrontend>,
     pub mesh: Vec<MeshRow>,
     pub findings: Vec<crate::model::diagnostics::Finding>,
+    /// The Certificates view's rows (filtered), and the row its detail shows.
+    pub certs: Vec<crate::model::certs::CertRow>,
+    pub cert_detail: Option<crate::model::certs::CertRow>,
 }
 
 /// The kinds a view's rows are derived from: a change elsewhere does not re-derive them, and
@@ -67,7 +70,18 @@ pub fn inputs(view: ViewId) -> &'static [Kind] {
             Kind::ControlPlanes,
             Kind::PeerAuthentications,
         ],
-        ViewId::Certs => &[],
+        ViewId::Certs => &[
+            Kind::TlsSecrets,
+            Kind::IstioCaCerts,
+            Kind::IstioCaSecrets,
+            Kind::ConfigMaps,
+            Kind::CertManagerCertificates,
+            Kind::Gateways,
+            Kind::FrontendTlsPolicies,
+            Kind::BackendTlsPolicies,
+            Kind::AlbBackendTlsPolicies,
+            Kind::ControlPlanes,
+        ],
         ViewId::Diagnostics => super::diagnostics::INPUTS,
     }
 }
@@ -182,7 +196,21 @@ impl Derived {
                     .filter(|r| hit(&filter, &[&r.namespace, &r.injection.effective.label()]))
                     .collect();
             }
-            ViewId::Certs => {}
+            ViewId::Certs => {
+                let all = crate::model::certs::inventory(
+                    cache,
+                    state.now,
+                    &state.cert_bands,
+                    state.is_live(Kind::TlsSecrets),
+                );
+                if let Some(super::Detail::Cert(id)) = state.details.get(&ViewId::Certs) {
+                    d.cert_detail = all.iter().find(|r| r.id == *id).cloned();
+                }
+                d.certs = all
+                    .into_iter()
+                    .filter(|r| filter.is_empty() || r.search_text().contains(&filter))
+                    .collect();
+            }
             ViewId::Diagnostics => d.findings = super::diagnostics::rows(state, &filter),
         }
         d

@@ -80,6 +80,8 @@ pub enum Detail {
     Alb(ObjKey),
     /// One finding of the Diagnostics view, by its stable id.
     Finding(String),
+    /// One row of the certificate inventory.
+    Cert(crate::model::certs::CertId),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +127,8 @@ pub struct AppState {
     pub inject: inject::InjectState,
     /// Findings for the Diagnostics view and the header count.
     pub diagnostics: diagnostics::Diagnostics,
+    /// Certificate severity bands (config `[certs] bands`).
+    pub cert_bands: crate::model::certs::Bands,
 }
 
 impl AppState {
@@ -156,6 +160,7 @@ impl AppState {
             undo: None,
             inject: Default::default(),
             diagnostics: Default::default(),
+            cert_bands: Default::default(),
         }
     }
 

@@ -39,6 +39,10 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>, Vec<u
     match state.detail() {
         // Drawn (wrapped) by ui::diagnostics.
         None | Some(Detail::Finding(_)) => return (String::new(), out, anchors),
+        Some(Detail::Cert(_)) => {
+            let (title, lines) = super::certs::detail_lines(state, th);
+            return (title, lines, anchors);
+        }
         Some(Detail::Route { kind, key }) => {
             title = format!("{} {key}", kind.kind());
             let Some(r) = cache.routes.get(&(key.clone(), *kind)) else {

@@ -1,5 +1,6 @@
 //! Drawing: pure functions of the state (plus widget interaction state). No I/O.
 pub mod audit;
+pub mod certs;
 pub mod chooser;
 pub mod chrome;
 pub mod detail;
@@ -62,6 +63,8 @@ pub fn draw(f: &mut Frame, state: &AppState, ui: &mut ViewState, ctx: &Ctx) {
 pub fn banners(state: &AppState, view: ViewId) -> Vec<(Role, String)> {
     let mut lines = Vec::new();
     let mut failing: Vec<(&str, &str)> = Vec::new();
+    // One line per reason: three Secret watches refused alike read as one refusal.
+    let mut forbidden: Vec<(String, &str)> = Vec::new();
     for k in inputs(view) {
         match state.watch.get(k) {
             Some(WatchState::NotInstalled) => lines.push((
@@ -73,7 +76,13 @@ pub fn banners(state: &AppState, view: ViewId) -> Vec<(Role, String)> {
                 ),
             )),
             Some(WatchState::Forbidden(msg)) => {
-                lines.push((Role::Error, format!("forbidden: {}: {msg}", k.resource())))
+                match forbidden.iter_mut().find(|(_, m)| m == msg) {
+                    Some((res, _)) => {
+                        res.push_str(", ");
+                        res.push_str(k.resource());
+                    }
+                    None => forbidden.push((k.resource().to_string(), msg)),
+                }
             }
             Some(WatchState::Failing(msg)) => failing.push((k.resource(), msg.as_str())),
             Some(WatchState::Syncing) => {
@@ -81,6 +90,9 @@ pub fn banners(state: &AppState, view: ViewId) -> Vec<(Role, String)> {
             }
             _ => {}
         }
+    }
+    for (res, msg) in forbidden {
+        lines.push((Role::Error, format!("forbidden: {res}: {msg}")));
     }
     // One line when the whole server is unreachable, not one per kind.
     match failing.as_slice() {
@@ -142,24 +154,6 @@ fn body_view(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ct
         ViewId::Frontends => tables::frontends(f, rest, state, ui, ctx),
         ViewId::Mesh => tables::mesh(f, rest, state, ui, ctx),
         ViewId::Diagnostics => diagnostics::table(f, rest, state, ui, ctx),
-        ViewId::Certs => {
-            let text = vec![
-                Line::styled(
-                    "Certificate inventory: not built yet.",
-                    th.style(Role::Warn),
-                ),
-                Line::raw(""),
-                Line::raw(
-                    "Issue #4 fills this view: kubernetes.io/tls Secrets, the Istio CA (cacerts,",
-                ),
-                Line::raw(
-                    "istio-ca-secret), CA bundles in ConfigMaps and cert-manager Certificates,",
-                ),
-                Line::raw(
-                    "with days left, chain position and which listener uses each certificate.",
-                ),
-            ];
-            f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), rest);
-        }
+        ViewId::Certs => certs::table(f, rest, state, ui, ctx),
     }
 }

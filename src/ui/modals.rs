@@ -142,6 +142,9 @@ pub fn help_lines(state: &AppState, ctx: &Ctx) -> Vec<Line<'static>> {
         out.push(Line::raw(""));
         out.extend(super::diagnostics::help_notes(th));
     }
+    if view == ViewId::Certs {
+        out.extend(super::certs::help_lines(state, th));
+    }
     out.push(Line::raw(""));
     out.push(Line::styled(
         "Filters: / then text; matches names, hosts, labels. Esc clears.",

@@ -20,7 +20,7 @@ use crate::state::derived::RouteRow;
 /// Renders rows `[offset, offset + height)` of `len`, keeping the selection in view.
 /// `widths` sees the visible range, so columns can fit what is on screen.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn window<'a>(
+pub(crate) fn window<'a>(
     f: &mut Frame,
     area: Rect,
     ctx: &Ctx,

@@ -13,16 +13,20 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{Namespace, Pod, Service};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod, Secret, Service};
 use kube::api::DynamicObject;
 use meshctl_tui::cluster::kinds::Kind;
 use meshctl_tui::cluster::objects::{
-    AlbInfo, FrontendTlsPolicyInfo, GatewayClassInfo, GatewayInfo, IngressClassInfo, IngressInfo,
-    NamespaceInfo, PeerAuthInfo, PodInfo, ReferenceGrantInfo, RouteInfo, ServiceInfo,
-    VirtualService, WorkloadInfo,
+    AlbInfo, CmCertificateInfo, ConfigMapCerts, FrontendTlsPolicyInfo, GatewayClassInfo,
+    GatewayInfo, IngressClassInfo, IngressInfo, NamespaceInfo, PeerAuthInfo, PodInfo,
+    ReferenceGrantInfo, RouteInfo, SecretCerts, ServiceInfo, TlsPolicyInfo, VirtualService,
+    WorkloadInfo,
 };
 use meshctl_tui::state::cache::Obj;
 use serde::de::DeserializeOwned;
+
+#[path = "certs.rs"]
+pub mod certs;
 use serde_json::Value;
 
 /// Reads `tests/fixtures/<name>`.
@@ -106,6 +110,37 @@ pub fn to_obj(doc: &Value) -> Option<(Kind, Obj)> {
             Kind::ApplicationLoadBalancers,
             Obj::Alb(AlbInfo::from(&typed::<DynamicObject>(doc))),
         ),
+        ("", "Secret") => {
+            let secret = typed::<Secret>(doc);
+            let kind = match secret.metadata.name.as_deref() {
+                Some("cacerts") => Kind::IstioCaCerts,
+                Some("istio-ca-secret") => Kind::IstioCaSecrets,
+                _ => Kind::TlsSecrets,
+            };
+            (kind, Obj::CertSecret(kind, SecretCerts::from(&secret)))
+        }
+        ("", "ConfigMap") => (
+            Kind::ConfigMaps,
+            Obj::CertConfigMap(ConfigMapCerts::from(&typed::<ConfigMap>(doc))),
+        ),
+        ("cert-manager.io", "Certificate") => (
+            Kind::CertManagerCertificates,
+            Obj::CmCertificate(CmCertificateInfo::from(&typed::<DynamicObject>(doc))),
+        ),
+        ("gateway.networking.k8s.io", "BackendTLSPolicy") => (
+            Kind::BackendTlsPolicies,
+            Obj::TlsPolicy(TlsPolicyInfo::from_dynamic(
+                Kind::BackendTlsPolicies,
+                &typed::<DynamicObject>(doc),
+            )),
+        ),
+        ("alb.networking.azure.io", "BackendTLSPolicy") => (
+            Kind::AlbBackendTlsPolicies,
+            Obj::TlsPolicy(TlsPolicyInfo::from_dynamic(
+                Kind::AlbBackendTlsPolicies,
+                &typed::<DynamicObject>(doc),
+            )),
+        ),
         ("alb.networking.azure.io", "FrontendTLSPolicy") => (
             Kind::FrontendTlsPolicies,
             Obj::FrontendTls(FrontendTlsPolicyInfo::from(&typed::<DynamicObject>(doc))),
@@ -133,8 +168,9 @@ pub fn to_obj(doc: &Value) -> Option<(Kind, Obj)> {
 /// All documents of a multi-document YAML text, as the `Reset` list of each watched kind.
 /// Every kind is present (possibly empty), like after every watcher's initial list.
 pub fn objs_by_kind(yaml: &str) -> BTreeMap<Kind, Vec<Obj>> {
-    let docs: Vec<Value> =
+    let mut docs: Vec<Value> =
         serde_saphyr::from_multiple(yaml).unwrap_or_else(|e| panic!("fixture YAML: {e}"));
+    certs::fill(&mut docs);
     let mut out: BTreeMap<Kind, Vec<Obj>> = Kind::ALL.iter().map(|k| (*k, Vec::new())).collect();
     for doc in docs.iter().filter(|d| !d.is_null()) {
         let (kind, obj) =

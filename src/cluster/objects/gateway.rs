@@ -193,6 +193,8 @@ pub struct FrontendTlsPolicyInfo {
     pub target_kind: String,
     pub target: ObjKey,
     pub section_names: Vec<String>,
+    /// `verify.caCertificateRef` of `default` (and `override`): the client CA for mTLS.
+    pub ca_refs: Vec<CertRef>,
     pub conditions: Vec<Cond>,
 }
 
@@ -215,6 +217,15 @@ impl From<&DynamicObject> for FrontendTlsPolicyInfo {
                         .collect()
                 })
                 .unwrap_or_default(),
+            ca_refs: ["default", "override"]
+                .iter()
+                .filter_map(|p| {
+                    super::certs::cert_ref(
+                        &o.data["spec"][p]["verify"]["caCertificateRef"],
+                        &key.ns,
+                    )
+                })
+                .collect(),
             conditions: conds_from_json(o.data.get("status").and_then(|s| s.get("conditions"))),
             key,
         }

@@ -3,6 +3,7 @@
 //! Watchers convert every object into one of these before it reaches the app loop, so the
 //! cache holds only what a view shows (no managedFields, no pod specs, no Secret data).
 
+mod certs;
 mod common;
 mod gateway;
 mod ingress;
@@ -11,6 +12,10 @@ mod route;
 mod virtual_service;
 mod workload;
 
+pub use certs::{
+    CertData, CmCertificateInfo, ConfigMapCerts, ISTIO_CA_SECRET, ISTIO_CACERTS,
+    ISTIO_ROOT_CERT_CONFIGMAP, RefRole, SecretCerts, TLS_SECRET_TYPE, TlsPolicyInfo, TlsPolicyRef,
+};
 pub use common::{Cond, ObjKey, find_cond};
 pub use gateway::{
     AlbInfo, CertRef, FrontendTlsPolicyInfo, GatewayClassInfo, GatewayInfo, ListenerInfo,

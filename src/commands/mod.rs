@@ -1,0 +1,36 @@
+//! Non-interactive commands (`meshctl-tui certs`): connect like the console, read the cluster
+//! once (`cluster::snapshot`), print, exit with a code scripts can test.
+
+pub mod certs;
+
+use crate::cli::Cli;
+use crate::cluster::connect::{Connection, Target, connect};
+use crate::demo::DemoCluster;
+
+/// Exit code when the cluster cannot be read (bad kubeconfig, server unreachable). Distinct
+/// from clap's 2 for usage errors.
+pub const EXIT_UNREACHABLE: i32 = 3;
+
+/// Connects the way the console does (`--demo`, `--kubeconfig`, `--context`, in-cluster).
+/// The demo cluster, if any, must live as long as the connection.
+pub async fn connect_cli(cli: &Cli) -> Result<(Connection, Option<DemoCluster>), String> {
+    if cli.demo {
+        let demo = DemoCluster::start().map_err(|e| format!("demo cluster: {e}"))?;
+        let conn = connect(&Target::Demo, Some(&demo)).await?;
+        return Ok((conn, Some(demo)));
+    }
+    let target = Target::Kubeconfig {
+        path: cli.kubeconfig.clone(),
+        context: cli.context.clone(),
+    };
+    Ok((connect(&target, None).await?, None))
+}
+
+/// `-n` unless `-A`; all namespaces by default, like the console.
+pub fn namespace(cli: &Cli) -> Option<String> {
+    if cli.all_namespaces {
+        None
+    } else {
+        cli.namespace.clone()
+    }
+}
