@@ -53,6 +53,27 @@ pub enum Command {
     /// PEM ConfigMaps and cert-manager Certificates, soonest expiry first. Exit code 0, or 3
     /// if the API server cannot be reached (or the kubeconfig is unusable).
     Certs(CertsArgs),
+    /// Print the Diagnostics findings once (no watch) and exit, for cron and CI: mesh,
+    /// mTLS, route, gateway and certificate problems with codes and Istio equivalents.
+    /// Exit 0 when clean, 1 with warnings, 2 with errors, 3 if the cluster cannot be read.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Clone, Args, PartialEq, Eq)]
+pub struct CheckArgs {
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+    /// Leave out findings less severe than this (from the output and the exit code).
+    #[arg(long, value_enum, default_value_t = MinSeverity::Info)]
+    pub min_severity: MinSeverity,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum MinSeverity {
+    Info,
+    Warning,
+    Error,
 }
 
 #[derive(Debug, Clone, Args, PartialEq, Eq)]

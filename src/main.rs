@@ -13,9 +13,14 @@ use meshctl_tui::{config, tui};
 async fn main() -> Result<()> {
     color_eyre::install()?;
     let cli = Cli::parse();
-    if let Some(Command::Certs(args)) = &cli.command {
-        let code = meshctl_tui::commands::certs::run(&cli, args).await;
-        std::process::exit(code);
+    match &cli.command {
+        Some(Command::Certs(args)) => {
+            std::process::exit(meshctl_tui::commands::certs::run(&cli, args).await)
+        }
+        Some(Command::Check(args)) => {
+            std::process::exit(meshctl_tui::commands::check::run(&cli, args).await)
+        }
+        None => {}
     }
     let (cfg, mut warnings) = config::load(cli.config.as_deref());
     let (keymap, w) = cfg.keymap();

@@ -641,7 +641,7 @@ async fn demo_findings_are_exactly_the_deliberate_problems() {
     let app = App::start();
     app.wait_live().await;
     let (state, _, _) = app.quit().await;
-    let all = findings(&state.cache, &Live::new(&state.watch, None));
+    let all = findings(&state.cache, &Live::new(&state.watch, None), &[]);
     let ids: Vec<&str> = all.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(
         ids,

@@ -496,3 +496,143 @@ async fn certs_command_fails_clearly_when_the_api_is_unreachable() {
     assert_eq!(code, 3);
     assert!(err.contains("context \"nope\" not found"), "{err}");
 }
+
+/// `meshctl-tui check` on the same cluster: the certificate and mesh findings, the JSON
+/// report, `--min-severity`, and the exit codes 0 (clean scope), 1 (warnings), 2 (errors).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_command_findings_and_exit_codes_on_a_real_apiserver() {
+    let _serial = SERIAL.lock().await;
+    let env = KubeEnv::start().await;
+    let fx = setup(&env).await;
+    // istiod asm-1-22; a namespace with both injection labels (a warning); a listener
+    // whose certificateRef names no TLS Secret (an error).
+    env.apply_yaml(
+        r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: istiod-asm-1-22
+  namespace: istio-system
+  labels: {app: istiod, istio.io/rev: asm-1-22}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: istiod, istio.io/rev: asm-1-22}
+  template:
+    metadata:
+      labels: {app: istiod, istio.io/rev: asm-1-22}
+    spec:
+      containers:
+      - {name: discovery, image: mcr.microsoft.com/oss/istio/pilot:1.22.5}
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: legacy
+  labels: {istio-injection: enabled, istio.io/rev: asm-1-22}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: shop}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - name: https-gone
+    port: 443
+    protocol: HTTPS
+    tls: {mode: Terminate, certificateRefs: [{name: gone-tls}]}
+"#,
+    )
+    .await;
+    let kc = kubeconfig(env.kubeconfig_path());
+
+    // Clean scope: exit 0.
+    let (code, out, err) = run(&["check", "--kubeconfig", &kc, "-n", "istio-system"]);
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    assert_eq!(out, "no findings\n");
+
+    // Warnings only: exit 1.
+    let (code, out, err) = run(&["check", "--kubeconfig", &kc, "-n", "legacy"]);
+    assert_eq!(code, 1, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(line_of(&out, "MESH001").starts_with("WARNING  MESH001   IST0123  Namespace/legacy"));
+    assert_eq!(out.lines().last(), Some("1 warning"));
+
+    // Everything: errors, exit 2; each certificate in its band, the missing listener Secret.
+    let (code, out, err) = run(&["check", "--kubeconfig", &kc]);
+    assert_eq!(code, 2, "stdout:\n{out}\nstderr:\n{err}");
+    fx.assert_no_key("check table", &out);
+    for (severity, code, what) in [
+        ("ERROR", "CERT001", "Secret shop/legacy-tls tls.crt"),
+        ("ERROR", "CERT002", "Secret shop/shop-tls tls.crt"),
+        ("WARNING", "CERT003", "Secret shop/pay-tls tls.crt"),
+        ("INFO", "CERT004", "Secret shop/grpc-tls tls.crt"),
+        ("WARNING", "CERT005", "Secret shop/garbage-tls"),
+        ("ERROR", "CERT006", "shop/apex"),
+        (
+            "ERROR",
+            "GW004",
+            "listener https-gone certificateRef shop/gone-tls not found",
+        ),
+        ("WARNING", "MESH001", "istio.io/rev=asm-1-22 both set"),
+    ] {
+        let l = line_of(&out, what);
+        assert!(
+            l.starts_with(severity) && l.contains(code),
+            "{code} {what}: {l:?}\n{out}"
+        );
+    }
+    assert!(
+        !out.contains("healthy-tls"),
+        "300 days left is no finding:\n{out}"
+    );
+
+    // JSON: the same findings, the summary, and no key material.
+    let (code, out, _) = run(&["check", "--kubeconfig", &kc, "-o", "json"]);
+    assert_eq!(code, 2);
+    fx.assert_no_key("check json", &out);
+    let doc: Value = serde_json::from_str(&out).expect("check -o json is JSON");
+    let codes: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    for c in [
+        "CERT001", "CERT002", "CERT003", "CERT004", "CERT005", "CERT006", "GW004", "MESH001",
+    ] {
+        assert!(codes.contains(&c), "{c} in {codes:?}");
+    }
+    assert_eq!(doc["context"], "e2e");
+    assert!(
+        doc["summary"]["errors"].as_u64().unwrap() >= 4,
+        "{}",
+        doc["summary"]
+    );
+    let mesh001 = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "MESH001")
+        .unwrap();
+    assert_eq!(mesh001["istio"]["code"], "IST0123");
+    assert_eq!(mesh001["fix"]["action"], "toggle_injection");
+
+    // --min-severity error: only errors are shown (and still exit 2).
+    let (code, out, _) = run(&["check", "--kubeconfig", &kc, "--min-severity", "error"]);
+    assert_eq!(code, 2);
+    assert!(!out.contains("WARNING") && !out.contains("INFO "), "{out}");
+    let (code, _, _) = run(&[
+        "check",
+        "--kubeconfig",
+        &kc,
+        "-n",
+        "legacy",
+        "--min-severity",
+        "error",
+    ]);
+    assert_eq!(code, 0, "the warning is below the threshold");
+
+    // Unreachable: exit 3.
+    let (code, _, err) = run(&["check", "--kubeconfig", "/nonexistent/kubeconfig"]);
+    assert_eq!(code, 3, "{err}");
+}

@@ -187,15 +187,15 @@ fn demo_revision_migration_moves_a_wave() {
     assert!(c.wait_exit(T).success());
 }
 
-/// The Diagnostics view on the demo: every deliberate problem that is not about
-/// certificates has its code, a healthy namespace has none, the header counts them from any
+/// The Diagnostics view on the demo: every deliberate problem has its code (certificates
+/// included), a healthy namespace has none, the header counts them from any
 /// view, and F on the conflicting-labels finding opens the injection chooser for
 /// legacy-orders (Esc: nothing written).
 #[test]
 fn demo_diagnostics_show_the_deliberate_problems_and_jump_to_a_fix() {
     let mut c = demo(None, &[], &[]);
     c.wait_for("● live", T);
-    c.wait_for("findings: 6 errors 4 warnings 2 infos", T);
+    c.wait_for("findings: 10 errors 5 warnings 3 infos", T);
     c.send("6");
     c.wait_for("Diagnostics [all]", T);
     for (code, what) in [
@@ -211,6 +211,15 @@ fn demo_diagnostics_show_the_deliberate_problems_and_jump_to_a_fix() {
         ("ROUTE004", "shop/route-zero-weights"),
         ("ROUTE007", "test-infra/route-cross-ns-no-grant"),
         ("GW003", "istio-public"),
+        ("CERT001", "legacy-contoso-tls"),
+        ("CERT002", "shop-contoso-tls"),
+        ("CERT003", "payments-contoso-tls"),
+        ("CERT004", "grpc-contoso-tls"),
+        ("CERT006", "shop/shop-apex"),
+        (
+            "GW005",
+            "listener https-legacy serves an expired certificate",
+        ),
     ] {
         c.wait_for_line(&[code, what], T);
     }

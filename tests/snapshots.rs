@@ -585,7 +585,7 @@ fn diagnostics_colours() {
     assert_role(buf, th, "WARNING", Role::Warn);
     assert_role(buf, th, "INFO ", Role::Info);
     // The header count takes the colour of the worst severity.
-    assert_role(buf, th, "6 errors", Role::Error);
+    assert_role(buf, th, "9 errors", Role::Error);
     s.keys("G");
     let t = s.draw();
     assert_role(t.backend().buffer(), &s.theme, "ERROR", Role::Error);

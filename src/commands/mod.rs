@@ -1,7 +1,8 @@
-//! Non-interactive commands (`meshctl-tui certs`): connect like the console, read the cluster
+//! Non-interactive commands (`meshctl-tui certs`, `meshctl-tui check`): connect like the console, read the cluster
 //! once (`cluster::snapshot`), print, exit with a code scripts can test.
 
 pub mod certs;
+pub mod check;
 
 use crate::cli::Cli;
 use crate::cluster::connect::{Connection, Target, connect};

@@ -3,6 +3,7 @@
 //! kinds changed (watch event or watch state): idle frames and unrelated kinds cost nothing.
 
 use crate::cluster::kinds::Kind;
+use crate::model::certs::inventory;
 use crate::model::diagnostics::{Counts, Finding, Live, findings};
 
 use super::AppState;
@@ -25,6 +26,15 @@ pub const INPUTS: &[Kind] = &[
     Kind::Ingresses,
     Kind::IngressClasses,
     Kind::ReferenceGrants,
+    // Certificate findings (and the listener certificate checks).
+    Kind::TlsSecrets,
+    Kind::IstioCaCerts,
+    Kind::IstioCaSecrets,
+    Kind::ConfigMaps,
+    Kind::CertManagerCertificates,
+    Kind::FrontendTlsPolicies,
+    Kind::BackendTlsPolicies,
+    Kind::AlbBackendTlsPolicies,
 ];
 
 #[derive(Debug, Clone)]
@@ -61,7 +71,15 @@ pub fn refresh(state: &mut AppState) {
         return;
     }
     let live = Live::new(&state.watch, state.namespace.clone());
-    let all = findings(&state.cache, &live);
+    // Days left move with the clock, not with watch events: a finding's band is as of the
+    // last change of an input (the Certificates view itself is re-derived when shown).
+    let certs = inventory(
+        &state.cache,
+        state.now,
+        &state.cert_bands,
+        state.is_live(Kind::TlsSecrets),
+    );
+    let all = findings(&state.cache, &live, &certs);
     let d = &mut state.diagnostics;
     d.counts = Counts::of(&all);
     d.findings = all;

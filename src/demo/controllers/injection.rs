@@ -19,6 +19,8 @@ pub struct ControlPlane {
     pub revision: String,
     /// The sidecar image matching the control plane's version.
     pub proxy_image: String,
+    /// creationTimestamp (RFC 3339, so it sorts by time): the oldest is the default.
+    pub created: String,
 }
 
 pub fn control_planes(s: &Store) -> Vec<ControlPlane> {
@@ -32,6 +34,10 @@ pub fn control_planes(s: &Store) -> Vec<ControlPlane> {
             ControlPlane {
                 revision,
                 proxy_image: proxy_image_for(image),
+                created: d["metadata"]["creationTimestamp"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
             }
         })
         .collect()
@@ -58,9 +64,13 @@ fn find<'a>(cps: &'a [ControlPlane], rev: &str) -> Option<&'a ControlPlane> {
     cps.iter().find(|cp| cp.revision == rev)
 }
 
-/// The revision named `default`, or the only control plane there is.
+/// The revision named `default`, else the oldest control plane: where the default tag stays
+/// during a canary upgrade (as `model::mesh::ControlPlanes::default_revision` judges it).
 fn default_plane(cps: &[ControlPlane]) -> Option<&ControlPlane> {
-    find(cps, "default").or(if cps.len() == 1 { cps.first() } else { None })
+    find(cps, "default").or_else(|| {
+        cps.iter()
+            .min_by(|a, b| (&a.created, &a.revision).cmp(&(&b.created, &b.revision)))
+    })
 }
 
 /// Which control plane injects this pod, if any.

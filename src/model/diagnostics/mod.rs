@@ -9,6 +9,7 @@
 //! Adding findings from another source (e.g. certificates): build [`Finding`]s with
 //! [`Finding::new`] and a code listed in [`CATALOG`], append them, then [`sort`].
 
+mod certs;
 mod gateway;
 mod mesh;
 mod traffic;
@@ -22,6 +23,7 @@ use serde::Serialize;
 
 use crate::cluster::kinds::{Kind, WatchState};
 use crate::cluster::objects::{ObjKey, RouteKind, WorkloadKind};
+use crate::model::certs::CertRow;
 use crate::model::routes::Known;
 use crate::state::cache::ClusterCache;
 
@@ -341,6 +343,45 @@ pub const CATALOG: &[CodeInfo] = &[
     code("GW001", Error, "Gateway not Accepted", None),
     code("GW002", Error, "Gateway not Programmed", None),
     code("GW003", Info, "listener with no attached routes", None),
+    code(
+        "GW004",
+        Error,
+        "listener certificateRef missing or not a TLS Secret",
+        None,
+    ),
+    code(
+        "GW005",
+        Error,
+        "listener serves an expired certificate",
+        None,
+    ),
+    code("CERT001", Error, "certificate expired", None),
+    code(
+        "CERT002",
+        Error,
+        "certificate expires within the critical band (7 days)",
+        None,
+    ),
+    code(
+        "CERT003",
+        Warning,
+        "certificate expires within the warning band (14 days)",
+        None,
+    ),
+    code(
+        "CERT004",
+        Info,
+        "certificate expires within the soon band (30 days)",
+        None,
+    ),
+    code("CERT005", Warning, "unreadable certificate data", None),
+    code("CERT006", Error, "cert-manager Certificate not Ready", None),
+    code(
+        "CERT007",
+        Warning,
+        "CA bundle intermediate expires before the leaves it issued",
+        None,
+    ),
 ];
 
 pub fn code_info(code: &str) -> Option<&'static CodeInfo> {
@@ -407,12 +448,14 @@ impl Live {
     }
 }
 
-/// Every finding, sorted (severity, code, id).
-pub fn findings(cache: &ClusterCache, live: &Live) -> Vec<Finding> {
+/// Every finding, sorted (severity, code, id). `certs` is the certificate inventory of
+/// `cache` (`model::certs::inventory`; empty = no certificate findings).
+pub fn findings(cache: &ClusterCache, live: &Live, cert_rows: &[CertRow]) -> Vec<Finding> {
     let mut out = Vec::new();
     mesh::findings(cache, live, &mut out);
     traffic::findings(cache, live, &mut out);
     gateway::findings(cache, live, &mut out);
+    certs::findings(cache, live, cert_rows, &mut out);
     sort(&mut out);
     // Two backends of one rule to one Service (VirtualService subsets) are one problem.
     out.dedup_by(|a, b| a.id == b.id);

@@ -127,7 +127,7 @@ fn scoped(ns: &str) -> Live {
 }
 
 fn codes(c: &ClusterCache, live: &Live) -> Vec<&'static str> {
-    findings(c, live).iter().map(|f| f.code).collect()
+    findings(c, live, &[]).iter().map(|f| f.code).collect()
 }
 
 fn one<'a>(all: &'a [Finding], code: &str) -> &'a Finding {
@@ -148,7 +148,7 @@ fn mesh001_conflicting_labels() {
         &[("istio-injection", "enabled"), ("istio.io/rev", "asm-1-22")],
     );
     ns(&mut c, "fine", &[("istio.io/rev", "asm-1-22")]);
-    let all = findings(&c, &live());
+    let all = findings(&c, &live(), &[]);
     let f = one(&all, "MESH001");
     assert_eq!(f.severity, Severity::Warning);
     assert_eq!(f.objects, vec![ObjRef::namespace("legacy")]);
@@ -174,7 +174,7 @@ fn mesh002_revision_without_control_plane() {
     ns(&mut c, "canary", &[("istio.io/rev", "asm-1-23")]);
     workload(&mut c, WorkloadKind::Deployment, "canary", "checkout", &[]);
     pod(&mut c, "canary", "checkout", 1, None);
-    let all = findings(&c, &live());
+    let all = findings(&c, &live(), &[]);
     let f = one(&all, "MESH002");
     assert_eq!(f.severity, Severity::Error);
     assert!(f.title.contains("asm-1-23"));
@@ -210,7 +210,7 @@ fn shop() -> ClusterCache {
 #[test]
 fn mesh003_pods_missing_their_sidecar() {
     let mut c = shop();
-    let all = findings(&c, &live());
+    let all = findings(&c, &live(), &[]);
     let f = one(&all, "MESH003");
     assert_eq!(f.istio, Some(IST0103));
     assert_eq!(f.id, "MESH003 Deployment/shop/cart");
@@ -230,7 +230,7 @@ fn mesh003_pods_missing_their_sidecar() {
     assert_eq!(codes(&c, &scoped("shop")), ["MESH003"]);
     // Two workloads: one finding for the namespace, fixed by its bulk restart.
     pod(&mut c, "shop", "web", 2, None);
-    let all = findings(&c, &live());
+    let all = findings(&c, &live(), &[]);
     let f = one(&all, "MESH003");
     assert_eq!(f.objects[0], ObjRef::namespace("shop"));
     assert!(f.title.contains("2 pods") && f.title.contains("cart, web"));
@@ -243,7 +243,7 @@ fn mesh003_pods_missing_their_sidecar() {
     // Healthy: every pod has its sidecar.
     let mut c = shop();
     c.pods.remove(&ObjKey::new("shop", "cart-2"));
-    assert!(findings(&c, &live()).is_empty());
+    assert!(findings(&c, &live(), &[]).is_empty());
 }
 
 #[test]
@@ -251,7 +251,7 @@ fn mesh004_sidecar_of_an_old_revision() {
     let mut c = shop();
     c.pods.remove(&ObjKey::new("shop", "cart-2"));
     pod(&mut c, "shop", "web", 1, Some("asm-1-21"));
-    let all = findings(&c, &live());
+    let all = findings(&c, &live(), &[]);
     let f = one(&all, "MESH004");
     assert_eq!(f.istio, Some(IST0105));
     assert!(
@@ -276,7 +276,7 @@ fn mesh005_sidecar_new_pods_would_not_get() {
     let mut c = shop();
     c.pods.remove(&ObjKey::new("shop", "cart-2"));
     ns(&mut c, "shop", &[]);
-    let all = findings(&c, &live());
+    let all = findings(&c, &live(), &[]);
     let f = one(&all, "MESH005");
     assert_eq!(f.severity, Severity::Info);
     assert!(f.title.contains("2 pods"), "{}", f.title);
@@ -289,7 +289,7 @@ fn mesh006_injection_explicitly_disabled() {
     ns(&mut c, "batch", &[("istio-injection", "disabled")]);
     ns(&mut c, "empty", &[("istio-injection", "disabled")]);
     workload(&mut c, WorkloadKind::Deployment, "batch", "job", &[]);
-    let all = findings(&c, &live());
+    let all = findings(&c, &live(), &[]);
     let f = one(&all, "MESH006");
     assert_eq!(f.objects, vec![ObjRef::namespace("batch")]);
     assert_eq!(f.severity, Severity::Info);
@@ -371,7 +371,7 @@ fn ingress(c: &mut ClusterCache, ns: &str, name: &str, class: Option<&str>, svc:
 #[test]
 fn mtls001_ingress_controller_outside_the_mesh_into_strict() {
     let c = nginx_into_strict();
-    let all = findings(&c, &live());
+    let all = findings(&c, &live(), &[]);
     let f = one(&all, "MTLS001");
     assert_eq!(f.severity, Severity::Error);
     assert_eq!(
@@ -471,7 +471,7 @@ fn agc_into_strict() -> ClusterCache {
 #[test]
 fn mtls002_gateway_without_mesh_integration_into_strict() {
     let mut c = agc_into_strict();
-    let all = findings(&c, &live());
+    let all = findings(&c, &live(), &[]);
     let f = one(&all, "MTLS002");
     assert_eq!(f.severity, Severity::Error);
     assert_eq!(
@@ -497,7 +497,7 @@ fn mtls002_gateway_without_mesh_integration_into_strict() {
             w.ready = 0;
         }
     }
-    let all = findings(&c, &live());
+    let all = findings(&c, &live(), &[]);
     assert!(one(&all, "MTLS002").explanation.contains("no ready pod"));
     // Istio's own gateway class is in the mesh.
     let mut c = agc_into_strict();
@@ -530,7 +530,7 @@ fn mtls003_ingress_api_where_the_agc_extension_serves() {
         "alb-controller-istio-extension",
         &[],
     );
-    let all = findings(&c, &live());
+    let all = findings(&c, &live(), &[]);
     let f = one(&all, "MTLS003");
     assert_eq!(f.severity, Severity::Warning);
     assert!(f.title.contains("Gateway API only"));
@@ -621,9 +621,9 @@ fn one_route(backends: &[(&str, i32, i32)], status: serde_json::Value) -> Cluste
 fn healthy_route_and_gateway_have_no_findings() {
     let c = one_route(&[("svc", 80, 1)], accepted_route("infra", "gw"));
     assert!(
-        findings(&c, &live()).is_empty(),
+        findings(&c, &live(), &[]).is_empty(),
         "{:#?}",
-        findings(&c, &live())
+        findings(&c, &live(), &[])
     );
 }
 
@@ -631,7 +631,7 @@ fn healthy_route_and_gateway_have_no_findings() {
 fn route_problems_become_findings() {
     // Missing Service, missing port, all weights 0, no status.
     let c = one_route(&[("gone", 80, 0), ("svc", 8080, 0)], json!([]));
-    let all = findings(&c, &live());
+    let all = findings(&c, &live(), &[]);
     assert_eq!(
         all.iter().map(|f| f.code).collect::<Vec<_>>(),
         ["ROUTE002", "ROUTE003", "ROUTE004", "ROUTE008"]
@@ -658,7 +658,7 @@ fn route_problems_become_findings() {
 fn parent_gateway_missing_is_judged_only_where_visible() {
     let mut c = one_route(&[("svc", 80, 1)], json!([]));
     c.gateways.clear();
-    let all = findings(&c, &live());
+    let all = findings(&c, &live(), &[]);
     let f = one(&all, "ROUTE001");
     assert_eq!(f.istio, Some(IST0101));
     assert_eq!(
@@ -693,7 +693,7 @@ fn route007_cross_namespace_backend_needs_a_reference_grant() {
         {"type": "ResolvedRefs", "status": "False", "reason": "RefNotPermitted", "message": "not permitted", "lastTransitionTime": "2026-01-01T00:00:00Z"}
     ]}]);
     let mut c = one_route(&[("other/svc", 80, 1)], status);
-    let all = findings(&c, &live());
+    let all = findings(&c, &live(), &[]);
     assert_eq!(
         all.iter().map(|f| f.code).collect::<Vec<_>>(),
         ["ROUTE007"],
@@ -739,7 +739,7 @@ fn virtual_service_weights_not_100() {
     .unwrap();
     let r = RouteInfo::from(&vs);
     c.routes.insert((r.key.clone(), r.kind), r);
-    let all = findings(&c, &live());
+    let all = findings(&c, &live(), &[]);
     let f = one(&all, "ROUTE009");
     assert!(f.title.contains("sum to 90"));
     assert!(matches!(
@@ -782,7 +782,7 @@ fn gateway_conditions_and_unused_listeners() {
     gateway(&mut c, "a", "unused", "x", accepted(), 0);
     gateway(&mut c, "a", "pending", "x", json!([]), 0);
     gateway(&mut c, "a", "fine", "x", accepted(), 2);
-    let all = findings(&c, &live());
+    let all = findings(&c, &live(), &[]);
     let ids: Vec<&str> = all.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(
         ids,
@@ -807,7 +807,7 @@ fn sorted_by_severity_then_code_and_counted() {
         &[("istio-injection", "enabled"), ("istio.io/rev", "asm-1-22")],
     );
     ns(&mut c, "canary", &[("istio.io/rev", "asm-1-23")]);
-    let all = findings(&c, &live());
+    let all = findings(&c, &live(), &[]);
     assert_eq!(
         all.iter().map(|f| f.code).collect::<Vec<_>>(),
         ["MESH002", "MESH001", "MESH003"]
@@ -825,7 +825,7 @@ fn every_code_is_catalogued_once_and_json_is_stable() {
         assert!(seen.insert(c.code), "{} twice", c.code);
     }
     let c = shop();
-    let all = findings(&c, &live());
+    let all = findings(&c, &live(), &[]);
     let v = serde_json::to_value(&all[0]).unwrap();
     assert_eq!(v["code"], "MESH003");
     assert_eq!(v["severity"], "warning");
