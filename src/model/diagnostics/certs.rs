@@ -2,7 +2,7 @@
 //! data, failing cert-manager Certificates, Gateway listeners whose certificate is missing
 //! or expired, and CA bundles whose intermediate expires before the leaves it verifies.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Finding, Live, ObjRef, Severity};
 use crate::cluster::kinds::Kind;
@@ -41,11 +41,31 @@ fn when(r: &CertRow) -> String {
 /// Every certificate finding. `rows` is the inventory of `cache` (as the Certificates view
 /// shows it); listener checks need Secrets listed in the Gateway's namespace.
 pub fn findings(cache: &ClusterCache, live: &Live, rows: &[CertRow], out: &mut Vec<Finding>) {
+    // A CA bundle copied into every namespace (`kube-root-ca.crt`, `istio-ca-root-cert`) is
+    // one certificate: one finding naming all its copies, not one per namespace.
+    let mut copies: BTreeMap<(String, String, String), Vec<&CertRow>> = BTreeMap::new();
     for r in rows {
         if !live.in_scope(&r.id.key.ns) {
             continue;
         }
-        if let Some(f) = band_finding(r) {
+        match (&r.facts, r.id.kind) {
+            (Some(f), SourceKind::ConfigMap) => copies
+                .entry((r.id.key.name.clone(), f.serial.clone(), f.issuer.clone()))
+                .or_default()
+                .push(r),
+            _ => out.extend(band_finding(r)),
+        }
+    }
+    for same in copies.values() {
+        if let Some(mut f) = band_finding(same[0]) {
+            if same.len() > 1 {
+                f.objects = same.iter().map(|r| source_ref(r)).collect();
+                f.title = format!(
+                    "{} (and the same certificate in {} more namespace(s))",
+                    f.title,
+                    same.len() - 1
+                );
+            }
             out.push(f);
         }
     }
@@ -333,6 +353,34 @@ mod tests {
             &mut scoped,
         );
         assert!(scoped.is_empty());
+    }
+
+    #[test]
+    fn a_bundle_copied_into_every_namespace_is_one_finding() {
+        let ca = || {
+            Some(facts(
+                "CN=cluster-ca",
+                "CN=cluster-ca",
+                true,
+                "2026-11-26T00:00:00Z",
+            ))
+        };
+        let copy = |ns: &str| {
+            let mut r = row(ns, "kube-root-ca.crt", Band::Critical, ca());
+            r.id.kind = SourceKind::ConfigMap;
+            r.id.data_key = "ca.crt".into();
+            r
+        };
+        let rows = [copy("a"), copy("b"), copy("c")];
+        let mut out = Vec::new();
+        findings(&ClusterCache::default(), &live(&[], None), &rows, &mut out);
+        assert_eq!(codes(&out), ["CERT002"]);
+        assert_eq!(out[0].objects.len(), 3);
+        assert!(
+            out[0]
+                .title
+                .ends_with("(and the same certificate in 2 more namespace(s))")
+        );
     }
 
     #[test]
