@@ -82,8 +82,7 @@ mod tests {
     use crate::app::update::update;
     use crate::cluster::kinds::{Kind, WatchState};
     use crate::cluster::objects::{
-        NamespaceInfo, ObjKey, PodInfo, RouteInfo, RouteKind, SidecarInfo, WorkloadInfo,
-        WorkloadKind,
+        NamespaceInfo, ObjKey, PodInfo, RouteInfo, RouteKind, WorkloadInfo, WorkloadKind,
     };
     use crate::cluster::watch::{WatchEvent, WatchMsg};
     use crate::config::Keymap;
@@ -119,25 +118,7 @@ mod tests {
     }
 
     fn pod(ns: &str, app: &str, i: usize, rev: Option<&str>) -> PodInfo {
-        PodInfo {
-            key: ObjKey::new(ns, format!("{app}-{i}")),
-            labels: [("app".to_string(), app.to_string())].into(),
-            owner: None,
-            phase: "Running".into(),
-            ready: 1,
-            containers: 1,
-            restarts: 0,
-            gateway: None,
-            sidecar: rev.map(|r| SidecarInfo {
-                revision: Some(r.into()),
-                image_tag: None,
-            }),
-            inject_override: None,
-            ambient: false,
-            node: None,
-            created: None,
-            deleting: false,
-        }
+        PodInfo::running(ObjKey::new(ns, format!("{app}-{i}")), Some(app), rev)
     }
 
     /// legacy: both labels (MESH001). shop: cart misses a sidecar (MESH003, one workload).

@@ -369,9 +369,7 @@ mod tests {
     use super::*;
     use crate::app::msg::Msg;
     use crate::app::update::update;
-    use crate::cluster::objects::{
-        NamespaceInfo, ObjKey, PodInfo, SidecarInfo, WorkloadInfo, WorkloadKind,
-    };
+    use crate::cluster::objects::{NamespaceInfo, ObjKey, PodInfo, WorkloadInfo, WorkloadKind};
     use crate::config::Keymap;
     use crate::state::ConnInfo;
 
@@ -403,25 +401,7 @@ mod tests {
     }
 
     fn pod(ns: &str, app: &str, rev: Option<&str>) -> PodInfo {
-        PodInfo {
-            key: ObjKey::new(ns, format!("{app}-1")),
-            labels: [("app".to_string(), app.to_string())].into(),
-            owner: None,
-            phase: "Running".into(),
-            ready: 1,
-            containers: 1,
-            restarts: 0,
-            gateway: None,
-            sidecar: rev.map(|r| SidecarInfo {
-                revision: Some(r.into()),
-                image_tag: None,
-            }),
-            inject_override: None,
-            ambient: false,
-            node: None,
-            created: None,
-            deleting: false,
-        }
+        PodInfo::running(ObjKey::new(ns, format!("{app}-1")), Some(app), rev)
     }
 
     /// shop: both labels (conflict), cart without sidecar, web with asm-1-22.

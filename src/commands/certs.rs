@@ -10,7 +10,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use super::{EXIT_UNREACHABLE, connect_cli, namespace};
+use super::{EXIT_UNREACHABLE, namespace, prepare};
 use crate::app::action::ViewId;
 use crate::cli::{CertsArgs, Cli, Output};
 use crate::cluster::kinds::{Kind, WatchState};
@@ -27,20 +27,9 @@ const LIST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Runs the command; returns the exit code. Output goes to stdout, problems to stderr.
 pub async fn run(cli: &Cli, args: &CertsArgs) -> i32 {
-    let (cfg, warnings) = crate::config::load(cli.config.as_deref());
-    for w in warnings {
-        eprintln!("warning: {w}");
-    }
-    let (bands, w) = cfg.cert_bands();
-    if let Some(w) = w {
-        eprintln!("warning: {w}");
-    }
-    let (conn, _demo) = match connect_cli(cli).await {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("meshctl-tui certs: {e}");
-            return EXIT_UNREACHABLE;
-        }
+    let (bands, conn, _demo) = match prepare(cli, "certs").await {
+        Ok(p) => p,
+        Err(code) => return code,
     };
     let ns = namespace(cli);
     let (cache, states) = snapshot::load(&conn.client, ns.as_deref(), kinds(), LIST_TIMEOUT).await;

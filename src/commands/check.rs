@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use serde_json::json;
 
 use super::certs::source_problems;
-use super::{EXIT_UNREACHABLE, connect_cli, namespace};
+use super::{EXIT_UNREACHABLE, namespace, prepare};
 use crate::cli::{CheckArgs, Cli, MinSeverity, Output};
 use crate::cluster::kinds::{Kind, WatchState};
 use crate::cluster::snapshot;
@@ -28,20 +28,9 @@ pub fn kinds() -> &'static [Kind] {
 }
 
 pub async fn run(cli: &Cli, args: &CheckArgs) -> i32 {
-    let (cfg, warnings) = crate::config::load(cli.config.as_deref());
-    for w in warnings {
-        eprintln!("warning: {w}");
-    }
-    let (bands, w) = cfg.cert_bands();
-    if let Some(w) = w {
-        eprintln!("warning: {w}");
-    }
-    let (conn, _demo) = match connect_cli(cli).await {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("meshctl-tui check: {e}");
-            return EXIT_UNREACHABLE;
-        }
+    let (bands, conn, _demo) = match prepare(cli, "check").await {
+        Ok(p) => p,
+        Err(code) => return code,
     };
     let ns = namespace(cli);
     let (cache, states) = snapshot::load(&conn.client, ns.as_deref(), kinds(), LIST_TIMEOUT).await;

@@ -27,6 +27,29 @@ pub async fn connect_cli(cli: &Cli) -> Result<(Connection, Option<DemoCluster>),
     Ok((connect(&target, None).await?, None))
 }
 
+/// What every command does first: config warnings to stderr, the certificate bands, and
+/// the connection. `Err` is the exit code (the reason is already on stderr).
+pub async fn prepare(
+    cli: &Cli,
+    command: &str,
+) -> Result<(crate::model::certs::Bands, Connection, Option<DemoCluster>), i32> {
+    let (cfg, warnings) = crate::config::load(cli.config.as_deref());
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    let (bands, w) = cfg.cert_bands();
+    if let Some(w) = w {
+        eprintln!("warning: {w}");
+    }
+    match connect_cli(cli).await {
+        Ok((conn, demo)) => Ok((bands, conn, demo)),
+        Err(e) => {
+            eprintln!("meshctl-tui {command}: {e}");
+            Err(EXIT_UNREACHABLE)
+        }
+    }
+}
+
 /// `-n` unless `-A`; all namespaces by default, like the console.
 pub fn namespace(cli: &Cli) -> Option<String> {
     if cli.all_namespaces {

@@ -252,7 +252,7 @@ pub fn totals(changes: &[WorkloadChange]) -> (usize, usize, usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::objects::{ObjKey, SidecarInfo};
+    use crate::cluster::objects::ObjKey;
 
     fn cps(revs: &[&str]) -> ControlPlanes {
         ControlPlanes {
@@ -342,25 +342,7 @@ mod tests {
     }
 
     fn pod(name: &str, rev: Option<&str>) -> PodInfo {
-        PodInfo {
-            key: ObjKey::new("shop", name),
-            labels: [("app".to_string(), "cart".to_string())].into(),
-            owner: None,
-            phase: "Running".into(),
-            ready: 1,
-            containers: 1,
-            restarts: 0,
-            gateway: None,
-            sidecar: rev.map(|r| SidecarInfo {
-                revision: Some(r.into()),
-                image_tag: None,
-            }),
-            inject_override: None,
-            ambient: false,
-            node: None,
-            created: None,
-            deleting: false,
-        }
+        PodInfo::running(ObjKey::new("shop", name), Some("cart"), rev)
     }
 
     #[test]

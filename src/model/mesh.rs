@@ -323,25 +323,7 @@ mod tests {
     }
 
     fn pod(ns: &str, name: &str, rev: Option<&str>) -> PodInfo {
-        PodInfo {
-            key: ObjKey::new(ns, name),
-            labels: Default::default(),
-            owner: None,
-            phase: "Running".into(),
-            ready: 1,
-            containers: 1,
-            restarts: 0,
-            gateway: None,
-            sidecar: rev.map(|r| SidecarInfo {
-                revision: Some(r.into()),
-                image_tag: None,
-            }),
-            inject_override: None,
-            ambient: false,
-            node: None,
-            created: None,
-            deleting: false,
-        }
+        PodInfo::running(ObjKey::new(ns, name), None, rev)
     }
 
     fn istiod(ns: &str, rev: &str) -> WorkloadInfo {

@@ -1,5 +1,5 @@
 use super::*;
-use crate::cluster::objects::{NamespaceInfo, PodInfo, SidecarInfo, WorkloadInfo};
+use crate::cluster::objects::{NamespaceInfo, PodInfo, WorkloadInfo};
 
 fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
@@ -31,25 +31,11 @@ fn app(ns: &str, name: &str) -> WorkloadInfo {
 }
 
 fn pod(ns: &str, app: &str, rev: Option<&str>) -> PodInfo {
-    PodInfo {
-        key: ObjKey::new(ns, format!("{app}-{}", rev.unwrap_or("none"))),
-        labels: labels(&[("app", app)]),
-        owner: None,
-        phase: "Running".into(),
-        ready: 1,
-        containers: 1,
-        restarts: 0,
-        sidecar: rev.map(|r| SidecarInfo {
-            revision: Some(r.into()),
-            image_tag: None,
-        }),
-        gateway: None,
-        inject_override: None,
-        ambient: false,
-        node: None,
-        created: None,
-        deleting: false,
-    }
+    PodInfo::running(
+        ObjKey::new(ns, format!("{app}-{}", rev.unwrap_or("none"))),
+        Some(app),
+        rev,
+    )
 }
 
 /// asm-1-22 and asm-1-23 control planes; `shop` and `web` on 1-22 with one pod each,

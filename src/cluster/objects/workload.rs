@@ -37,6 +37,35 @@ pub struct PodInfo {
     pub deleting: bool,
 }
 
+#[cfg(test)]
+impl PodInfo {
+    /// A running, ready pod for tests: label `app=<app>` when given, and an `istio-proxy`
+    /// sidecar of revision `rev` when given.
+    pub fn running(key: ObjKey, app: Option<&str>, rev: Option<&str>) -> PodInfo {
+        PodInfo {
+            key,
+            labels: app
+                .map(|a| [("app".to_string(), a.to_string())].into())
+                .unwrap_or_default(),
+            owner: None,
+            phase: "Running".into(),
+            ready: 1,
+            containers: 1,
+            restarts: 0,
+            sidecar: rev.map(|r| SidecarInfo {
+                revision: Some(r.into()),
+                image_tag: None,
+            }),
+            gateway: None,
+            inject_override: None,
+            ambient: false,
+            node: None,
+            created: None,
+            deleting: false,
+        }
+    }
+}
+
 fn image_tag(image: &str) -> Option<String> {
     let last = image.rsplit('/').next()?;
     last.split_once(':').map(|(_, t)| t.to_string())

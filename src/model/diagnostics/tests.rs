@@ -9,7 +9,7 @@ use super::*;
 use crate::cluster::objects::{
     GatewayClassInfo, GatewayInfo, IngressClassInfo, IngressInfo, IngressServiceRef, MtlsMode,
     NamespaceInfo, PeerAuthInfo, PodInfo, ReferenceGrantInfo, RouteInfo, ServiceInfo, ServicePort,
-    SidecarInfo, WorkloadInfo,
+    WorkloadInfo,
 };
 
 fn labels(l: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -59,25 +59,8 @@ fn istiod(c: &mut ClusterCache, rev: &str) {
 
 /// A pod of workload `app` (label app=<app>), with a sidecar of `rev` when given.
 fn pod(c: &mut ClusterCache, ns: &str, app: &str, n: usize, rev: Option<&str>) {
-    let p = PodInfo {
-        key: ObjKey::new(ns, format!("{app}-{n}")),
-        labels: labels(&[("app", app), ("app.kubernetes.io/name", app)]),
-        owner: None,
-        phase: "Running".into(),
-        ready: 1,
-        containers: 1,
-        restarts: 0,
-        gateway: None,
-        sidecar: rev.map(|r| SidecarInfo {
-            revision: Some(r.into()),
-            image_tag: None,
-        }),
-        inject_override: None,
-        ambient: false,
-        node: None,
-        created: None,
-        deleting: false,
-    };
+    let mut p = PodInfo::running(ObjKey::new(ns, format!("{app}-{n}")), Some(app), rev);
+    p.labels.insert("app.kubernetes.io/name".into(), app.into());
     c.pods.insert(p.key.clone(), p);
 }
 
