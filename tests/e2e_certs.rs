@@ -635,4 +635,24 @@ spec:
     // Unreachable: exit 3.
     let (code, _, err) = run(&["check", "--kubeconfig", "/nonexistent/kubeconfig"]);
     assert_eq!(code, 3, "{err}");
+
+    // The console's Diagnostics view shows the same certificate findings.
+    let mut console = Console::start(env.kubeconfig_path(), &[]);
+    console.wait_for("● live", STARTUP);
+    console.send("6");
+    console.wait_for("Diagnostics [all]", STEP);
+    for (code, what) in [
+        ("CERT001", "Secret/shop/legacy-tls"),
+        ("CERT002", "Secret/shop/shop-tls"),
+        ("CERT005", "Secret/shop/garbage-tls"),
+        ("GW004", "Gateway/shop/edge"),
+        ("MESH001", "Namespace/legacy"),
+    ] {
+        console.wait_for_line(&[code, what], STEP);
+    }
+    let screen = console.screen();
+    fx.assert_no_key("diagnostics view", &screen);
+    assert!(!screen.contains("healthy-tls"), "{screen}");
+    console.send("q");
+    assert!(console.wait_exit(STEP).success());
 }
