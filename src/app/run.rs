@@ -387,13 +387,14 @@ async fn handle(
     tx: &UnboundedSender<Msg>,
     msg: Msg,
 ) -> bool {
-    // A tick redraws only when a rollout turned stuck or on the Certificates view (days
-    // left); other
-    // messages get the real time, so rollout progress is stamped when it is seen.
+    // A tick redraws only when a rollout turned stuck, on the Certificates view (days
+    // left), or when the day changes (certificate findings in the header); other messages
+    // get the real time, so rollout progress is stamped when it is seen.
     let redraw = match &msg {
         Msg::Tick(t) => {
             state.rollouts.turned_stuck(state.now, *t)
                 || state.view == crate::app::action::ViewId::Certs
+                || t.as_second().div_euclid(86_400) != state.now.as_second().div_euclid(86_400)
         }
         _ => {
             state.now = jiff::Timestamp::now();

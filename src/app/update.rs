@@ -25,6 +25,11 @@ pub fn update(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, msg: Ms
             if state.view == ViewId::Certs {
                 state.stale = true;
             }
+            // Certificate findings count days: re-judge them when the (UTC) day changes.
+            let day = |t: jiff::Timestamp| t.as_second().div_euclid(86_400);
+            if day(now) != day(state.now) {
+                state.diagnostics.stale = true;
+            }
             state.now = now;
             vec![]
         }
@@ -736,6 +741,19 @@ mod tests {
                 resource_version: None,
             }))),
         })
+    }
+
+    #[test]
+    fn a_new_day_re_judges_certificate_findings() {
+        let (mut s, mut ui, km) = (state(), ViewState::default(), Keymap::default());
+        let t0: jiff::Timestamp = "2026-11-23T23:58:00Z".parse().unwrap();
+        s.now = t0;
+        s.diagnostics.stale = false;
+        let minute = jiff::SignedDuration::from_secs(60);
+        update(&mut s, &mut ui, &km, Msg::Tick(t0 + minute));
+        assert!(!s.diagnostics.stale, "same day: nothing to re-judge");
+        update(&mut s, &mut ui, &km, Msg::Tick(t0 + minute * 3));
+        assert!(s.diagnostics.stale, "a new day: days left changed");
     }
 
     #[test]

@@ -13,6 +13,17 @@ pub struct Known {
     pub services: bool,
     /// Pods are listed: only then does "no pods" behind a Service mean none exist.
     pub pods: bool,
+    /// Every namespace is listed. Under a namespace scope only the route's own namespace is,
+    /// so a Gateway or Service in another namespace is unknown, not missing.
+    pub all_namespaces: bool,
+}
+
+impl Known {
+    /// Objects of a kind that is `listed`, in namespace `ns`, seen from a route in
+    /// `route_ns`: is their absence a fact?
+    pub fn absence_is_known(&self, listed: bool, ns: &str, route_ns: &str) -> bool {
+        listed && (self.all_namespaces || ns == route_ns)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,7 +109,10 @@ pub fn route_problems(cache: &ClusterCache, known: Known, route: &RouteInfo) -> 
         &route.parents[..]
     };
     for p in parents {
-        if p.is_gateway() && known.gateways && !cache.gateways.contains_key(&p.key) {
+        if p.is_gateway()
+            && known.absence_is_known(known.gateways, &p.key.ns, &route.key.ns)
+            && !cache.gateways.contains_key(&p.key)
+        {
             out.push(RouteProblem::ParentGatewayMissing(p.clone()));
             continue;
         }
@@ -145,6 +159,7 @@ pub fn route_problems(cache: &ClusterCache, known: Known, route: &RouteInfo) -> 
         }
         for b in rule.backends.iter().filter(|b| b.is_service()) {
             match cache.services.get(&b.key) {
+                None if !known.absence_is_known(true, &b.key.ns, &route.key.ns) => {}
                 None => out.push(RouteProblem::BackendServiceMissing(b.clone())),
                 Some(svc) => {
                     if let Some(port) = b.port
@@ -278,6 +293,7 @@ mod tests {
         gateways: true,
         services: true,
         pods: true,
+        all_namespaces: true,
     };
 
     #[test]
@@ -346,6 +362,48 @@ mod tests {
         assert_eq!(route_status_word(&r), "n/a");
         r.rules[0].backends[1].weight = 20;
         assert_eq!(route_problems(&c, KNOWN, &r), vec![]);
+    }
+
+    #[test]
+    fn under_a_namespace_scope_other_namespaces_are_unknown_not_missing() {
+        let c = cache_with("gw", "svc", 80);
+        let r = route(
+            vec![gw_ref("elsewhere", "gw")],
+            vec![backend("other", "api", Some(80), 1)],
+            vec![],
+        );
+        let scoped = Known {
+            all_namespaces: false,
+            ..KNOWN
+        };
+        let p = route_problems(&c, scoped, &r);
+        assert!(
+            !p.iter().any(|x| matches!(
+                x,
+                RouteProblem::ParentGatewayMissing(_) | RouteProblem::BackendServiceMissing(_)
+            )),
+            "{p:?}"
+        );
+        // The route's own namespace is listed: a Service missing there is missing.
+        let r = route(vec![], vec![backend("app", "gone", None, 1)], vec![]);
+        assert!(
+            route_problems(&c, scoped, &r).contains(&RouteProblem::BackendServiceMissing(backend(
+                "app", "gone", None, 1
+            )))
+        );
+        // All namespaces listed: the other namespace's absence is a fact.
+        let r = route(
+            vec![gw_ref("elsewhere", "gw")],
+            vec![backend("other", "api", Some(80), 1)],
+            vec![],
+        );
+        let p = route_problems(&c, KNOWN, &r);
+        assert!(p.contains(&RouteProblem::BackendServiceMissing(backend(
+            "other",
+            "api",
+            Some(80),
+            1
+        ))));
     }
 
     #[test]

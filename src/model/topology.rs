@@ -177,12 +177,18 @@ pub fn route_node(cache: &ClusterCache, known: Known, r: &RouteInfo) -> Node {
         );
     }
     for (i, rule) in r.rules.iter().enumerate() {
-        n = n.child(rule_node(cache, known, i, rule));
+        n = n.child(rule_node(cache, known, &r.key.ns, i, rule));
     }
     n
 }
 
-fn rule_node(cache: &ClusterCache, known: Known, i: usize, rule: &RuleInfo) -> Node {
+fn rule_node(
+    cache: &ClusterCache,
+    known: Known,
+    route_ns: &str,
+    i: usize,
+    rule: &RuleInfo,
+) -> Node {
     let label = rule
         .name
         .clone()
@@ -201,14 +207,21 @@ fn rule_node(cache: &ClusterCache, known: Known, i: usize, rule: &RuleInfo) -> N
         n = n.span("  all weights 0: no traffic", Tone::Error);
     }
     for (j, (b, pct)) in rule.backends.iter().zip(&s.percent).enumerate() {
-        n = n.child(backend_node(cache, known, j, b, *pct));
+        n = n.child(backend_node(cache, known, route_ns, j, b, *pct));
     }
     n
 }
 
 /// A Service or its pods that are not in the cache are only "not found" / "no pods" when
 /// that kind is listed; while it is syncing or forbidden they are unknown (`?`).
-fn backend_node(cache: &ClusterCache, known: Known, j: usize, b: &BackendInfo, pct: f64) -> Node {
+fn backend_node(
+    cache: &ClusterCache,
+    known: Known,
+    route_ns: &str,
+    j: usize,
+    b: &BackendInfo,
+    pct: f64,
+) -> Node {
     let port = b.port.map(|p| format!(":{p}")).unwrap_or_default();
     let subset = b
         .subset
@@ -227,7 +240,9 @@ fn backend_node(cache: &ClusterCache, known: Known, j: usize, b: &BackendInfo, p
         return n;
     }
     match cache.services.get(&b.key) {
-        None if known.services => n.span("  Service not found", Tone::Error),
+        None if known.absence_is_known(known.services, &b.key.ns, route_ns) => {
+            n.span("  Service not found", Tone::Error)
+        }
         None => n.span("  Service ?", Tone::Muted),
         Some(svc) => {
             let ports: Vec<String> = svc.ports.iter().map(|p| p.port.to_string()).collect();
@@ -443,6 +458,7 @@ mod tests {
                 gateways: true,
                 services: true,
                 pods: true,
+                all_namespaces: true,
             },
             "",
         );
@@ -506,6 +522,7 @@ mod tests {
                 gateways: true,
                 services: false,
                 pods: false,
+                all_namespaces: true,
             },
             "",
         );
@@ -528,6 +545,7 @@ mod tests {
                 gateways: true,
                 services: true,
                 pods: true,
+                all_namespaces: true,
             },
             "",
         );

@@ -91,6 +91,7 @@ pub fn known(state: &AppState) -> Known {
         gateways: state.is_live(Kind::Gateways),
         services: state.is_live(Kind::Services),
         pods: state.is_live(Kind::Pods),
+        all_namespaces: state.namespace.is_none(),
     }
 }
 

@@ -117,7 +117,7 @@ pub fn help_lines(state: &AppState, ctx: &Ctx) -> Vec<Line<'static>> {
     ));
     for v in ViewId::ALL {
         out.push(Line::raw(format!(
-            "  :{:<22}{} view",
+            "  :{:<22} {} view",
             v.commands().join(" :"),
             v.title()
         )));
@@ -129,10 +129,11 @@ pub fn help_lines(state: &AppState, ctx: &Ctx) -> Vec<Line<'static>> {
         ),
         (":ctx <name>", "switch kubeconfig context"),
         (":audit", "audit log of writes, newest first"),
+        (":migrate", "revision migration (waves, rollback)"),
         (":help", "this help"),
         (":q", "quit"),
     ] {
-        out.push(Line::raw(format!("  {c:<23}{d}")));
+        out.push(Line::raw(format!("  {c:<24}{d}")));
     }
     if view == ViewId::Mesh {
         out.push(Line::raw(""));

@@ -444,6 +444,7 @@ impl Live {
             gateways: self.has(Kind::Gateways),
             services: self.has(Kind::Services),
             pods: self.has(Kind::Pods),
+            all_namespaces: self.scope.is_none(),
         }
     }
 }
