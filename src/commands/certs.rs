@@ -200,6 +200,7 @@ pub fn row_json(r: &CertRow) -> Value {
         "subject_cn": r.subject(),
         "chain": r.chain_place().map(|p| p.label()),
         "used_by": r.used_by,
+        "also_in": r.also_in,
         "error": r.problem,
     });
     if let Some(f) = &r.facts {

@@ -189,11 +189,19 @@ pub struct CertRow {
     pub days_left: Option<i64>,
     pub band: Band,
     pub used_by: Vec<String>,
+    /// Other namespaces holding the very same certificate under the same ConfigMap name and
+    /// key (`kube-root-ca.crt`, `istio-ca-root-cert` are copied into every namespace): one
+    /// row stands for all copies.
+    pub also_in: Vec<String>,
 }
 
 impl CertRow {
     pub fn source(&self) -> String {
-        self.id.source(self.of)
+        let s = self.id.source(self.of);
+        match self.also_in.len() {
+            0 => s,
+            n => format!("{s} (+{n} namespaces)"),
+        }
     }
 
     /// Subject CN, else the subject, else (cert-manager) the common name or first DNS name.
@@ -242,12 +250,13 @@ impl CertRow {
     /// Texts the filter matches.
     pub fn search_text(&self) -> String {
         format!(
-            "{} {} {} {} {}",
+            "{} {} {} {} {} {}",
             self.source(),
             self.subject(),
             self.band.label(),
             self.place(),
-            self.used_by.join(" ")
+            self.used_by.join(" "),
+            self.also_in.join(" ")
         )
         .to_lowercase()
     }
@@ -402,6 +411,7 @@ fn rows_of(j: &Judge, kind: SourceKind, key: &ObjKey, data: &[CertData], out: &m
                     problem: None,
                     cm: None,
                     used_by: used_by.clone(),
+                    also_in: Vec::new(),
                 },
                 Parsed::Unparseable(reason) => CertRow {
                     id,
@@ -413,11 +423,49 @@ fn rows_of(j: &Judge, kind: SourceKind, key: &ObjKey, data: &[CertData], out: &m
                     problem: Some(reason.clone()),
                     cm: None,
                     used_by: used_by.clone(),
+                    also_in: Vec::new(),
                 },
             };
             out.push(row);
         }
     }
+}
+
+/// Folds ConfigMap rows that are the same certificate (serial and issuer) under the same
+/// ConfigMap name, key and bundle entry in several namespaces into the first one. Rows come
+/// in namespace order (the cache is sorted), so the kept row is the first namespace's.
+fn fold_copies(rows: Vec<CertRow>) -> Vec<CertRow> {
+    let mut out: Vec<CertRow> = Vec::new();
+    let mut at: BTreeMap<(String, String, usize, String, String), usize> = BTreeMap::new();
+    for r in rows {
+        let Some(f) = &r.facts else {
+            out.push(r);
+            continue;
+        };
+        let k = (
+            r.id.key.name.clone(),
+            r.id.data_key.clone(),
+            r.id.index,
+            f.serial.clone(),
+            f.issuer.clone(),
+        );
+        match at.get(&k) {
+            Some(&i) => {
+                let kept = &mut out[i];
+                kept.also_in.push(r.id.key.ns.clone());
+                for u in r.used_by {
+                    if !kept.used_by.contains(&u) {
+                        kept.used_by.push(u);
+                    }
+                }
+            }
+            None => {
+                at.insert(k, out.len());
+                out.push(r);
+            }
+        }
+    }
+    out
 }
 
 /// Every certificate in the cache, soonest expiry first (rows without a readable expiry,
@@ -445,9 +493,17 @@ pub fn inventory(
             rows_of(&judge, SourceKind::Secret, key, &s.data, &mut out);
         }
     }
+    let mut config_maps = Vec::new();
     for (key, c) in &cache.cert_config_maps {
-        rows_of(&judge, SourceKind::ConfigMap, key, &c.data, &mut out);
+        rows_of(
+            &judge,
+            SourceKind::ConfigMap,
+            key,
+            &c.data,
+            &mut config_maps,
+        );
     }
+    out.extend(fold_copies(config_maps));
     for (key, c) in &cache.cm_certificates {
         let secret = ObjKey::new(key.ns.clone(), c.secret_name.clone());
         let missing = secrets_listed && !seen.contains(&secret);
@@ -489,6 +545,7 @@ pub fn inventory(
             days_left: days,
             band,
             used_by,
+            also_in: Vec::new(),
         });
     }
     out.sort_by(|a, b| {

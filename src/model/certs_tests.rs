@@ -383,3 +383,39 @@ fn expiring_within() {
     assert!(kept.contains(&"Secret ingress/broken-tls tls.crt".to_string()));
     assert!(!kept.iter().any(|s| s.contains("trust")));
 }
+
+#[test]
+fn a_bundle_copied_into_many_namespaces_is_one_row() {
+    let root = pem("cluster root", 3);
+    let mut c = ClusterCache::default();
+    for ns in ["a", "b", "c"] {
+        let cm: ConfigMap = serde_json::from_value(json!({
+            "metadata": {"name": "kube-root-ca.crt", "namespace": ns},
+            "data": {"ca.crt": root}
+        }))
+        .unwrap();
+        c.apply(Obj::CertConfigMap(ConfigMapCerts::from(&cm)));
+    }
+    // A different certificate under the same name is its own row.
+    let other: ConfigMap = serde_json::from_value(json!({
+        "metadata": {"name": "kube-root-ca.crt", "namespace": "d"},
+        "data": {"ca.crt": pem("another root", 400)}
+    }))
+    .unwrap();
+    c.apply(Obj::CertConfigMap(ConfigMapCerts::from(&other)));
+    let rows = inventory(&c, now(), &Bands::default(), true);
+    assert_eq!(
+        rows.len(),
+        2,
+        "{:?}",
+        rows.iter().map(|r| r.source()).collect::<Vec<_>>()
+    );
+    let first = row(&rows, "ConfigMap a/kube-root-ca.crt ca.crt (+2 namespaces)");
+    assert_eq!(first.also_in, ["b", "c"]);
+    assert_eq!(first.band, Band::Critical);
+    assert!(
+        first.search_text().contains(" c"),
+        "filter finds a copy's namespace"
+    );
+    row(&rows, "ConfigMap d/kube-root-ca.crt ca.crt");
+}

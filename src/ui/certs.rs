@@ -159,6 +159,16 @@ pub fn detail_lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>
     let mut out = Vec::new();
     let id = &r.id;
     out.push(field("source", format!("{} {}", id.kind.label(), id.key)));
+    if !r.also_in.is_empty() {
+        out.push(field(
+            "same copy in",
+            format!(
+                "{} more namespace(s): {}",
+                r.also_in.len(),
+                r.also_in.join(", ")
+            ),
+        ));
+    }
     if !id.data_key.is_empty() {
         out.push(field(
             "data key",

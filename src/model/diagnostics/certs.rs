@@ -2,7 +2,7 @@
 //! data, failing cert-manager Certificates, Gateway listeners whose certificate is missing
 //! or expired, and CA bundles whose intermediate expires before the leaves it verifies.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use super::{Finding, Live, ObjRef, Severity};
 use crate::cluster::kinds::Kind;
@@ -41,31 +41,18 @@ fn when(r: &CertRow) -> String {
 /// Every certificate finding. `rows` is the inventory of `cache` (as the Certificates view
 /// shows it); listener checks need Secrets listed in the Gateway's namespace.
 pub fn findings(cache: &ClusterCache, live: &Live, rows: &[CertRow], out: &mut Vec<Finding>) {
-    // A CA bundle copied into every namespace (`kube-root-ca.crt`, `istio-ca-root-cert`) is
-    // one certificate: one finding naming all its copies, not one per namespace.
-    let mut copies: BTreeMap<(String, String, String), Vec<&CertRow>> = BTreeMap::new();
     for r in rows {
         if !live.in_scope(&r.id.key.ns) {
             continue;
         }
-        match (&r.facts, r.id.kind) {
-            (Some(f), SourceKind::ConfigMap) => copies
-                .entry((r.id.key.name.clone(), f.serial.clone(), f.issuer.clone()))
-                .or_default()
-                .push(r),
-            _ => out.extend(band_finding(r)),
-        }
-    }
-    for same in copies.values() {
-        if let Some(mut f) = band_finding(same[0]) {
-            if same.len() > 1 {
-                f.objects = same.iter().map(|r| source_ref(r)).collect();
-                f.title = format!(
-                    "{} (and the same certificate in {} more namespace(s))",
-                    f.title,
-                    same.len() - 1
-                );
-            }
+        // A CA bundle copied into every namespace (`kube-root-ca.crt`) is one inventory row
+        // and one finding, naming every copy.
+        if let Some(mut f) = band_finding(r) {
+            f.objects.extend(
+                r.also_in
+                    .iter()
+                    .map(|ns| ObjRef::new(r.id.kind.label(), &ObjKey::new(ns, &r.id.key.name))),
+            );
             out.push(f);
         }
     }
@@ -303,6 +290,7 @@ mod tests {
             }),
             band,
             used_by: vec![],
+            also_in: vec![],
         }
     }
 
@@ -357,30 +345,30 @@ mod tests {
 
     #[test]
     fn a_bundle_copied_into_every_namespace_is_one_finding() {
-        let ca = || {
-            Some(facts(
-                "CN=cluster-ca",
-                "CN=cluster-ca",
-                true,
-                "2026-11-26T00:00:00Z",
-            ))
-        };
-        let copy = |ns: &str| {
-            let mut r = row(ns, "kube-root-ca.crt", Band::Critical, ca());
-            r.id.kind = SourceKind::ConfigMap;
-            r.id.data_key = "ca.crt".into();
-            r
-        };
-        let rows = [copy("a"), copy("b"), copy("c")];
+        // The inventory folds the copies into one row (`also_in`); the finding names all.
+        let ca = Some(facts(
+            "CN=cluster-ca",
+            "CN=cluster-ca",
+            true,
+            "2026-11-26T00:00:00Z",
+        ));
+        let mut r = row("a", "kube-root-ca.crt", Band::Critical, ca);
+        r.id.kind = SourceKind::ConfigMap;
+        r.id.data_key = "ca.crt".into();
+        r.also_in = vec!["b".into(), "c".into()];
         let mut out = Vec::new();
-        findings(&ClusterCache::default(), &live(&[], None), &rows, &mut out);
+        findings(&ClusterCache::default(), &live(&[], None), &[r], &mut out);
         assert_eq!(codes(&out), ["CERT002"]);
-        assert_eq!(out[0].objects.len(), 3);
-        assert!(
-            out[0]
-                .title
-                .ends_with("(and the same certificate in 2 more namespace(s))")
+        let names: Vec<String> = out[0].objects.iter().map(ObjRef::short).collect();
+        assert_eq!(
+            names,
+            [
+                "ConfigMap/a/kube-root-ca.crt",
+                "ConfigMap/b/kube-root-ca.crt",
+                "ConfigMap/c/kube-root-ca.crt"
+            ]
         );
+        assert!(out[0].title.contains("(+2 namespaces)"), "{}", out[0].title);
     }
 
     #[test]
