@@ -79,43 +79,15 @@ mod tests {
 
     use super::*;
     use crate::app::msg::Msg;
+    use crate::app::testkit::{namespace as ns, workload};
     use crate::app::update::update;
     use crate::cluster::kinds::{Kind, WatchState};
-    use crate::cluster::objects::{
-        NamespaceInfo, ObjKey, PodInfo, RouteInfo, RouteKind, WorkloadInfo, WorkloadKind,
-    };
+    use crate::cluster::objects::{ObjKey, PodInfo, RouteInfo, RouteKind, WorkloadKind};
     use crate::cluster::watch::{WatchEvent, WatchMsg};
     use crate::config::Keymap;
     use crate::state::chooser::Purpose;
     use crate::state::write::WriteOp;
     use crate::state::{ConnInfo, Modal};
-
-    fn ns(name: &str, labels: &[(&str, &str)]) -> NamespaceInfo {
-        NamespaceInfo {
-            name: name.into(),
-            labels: labels
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            phase: None,
-            resource_version: Some("7".into()),
-        }
-    }
-
-    fn workload(ns: &str, name: &str, labels: &[(&str, &str)]) -> WorkloadInfo {
-        WorkloadInfo {
-            key: ObjKey::new(ns, name),
-            labels: labels
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            selector: [("app".to_string(), name.to_string())].into(),
-            resource_version: Some(format!("rv-{name}")),
-            desired: 1,
-            ready: 1,
-            ..Default::default()
-        }
-    }
 
     fn pod(ns: &str, app: &str, i: usize, rev: Option<&str>) -> PodInfo {
         PodInfo::running(ObjKey::new(ns, format!("{app}-{i}")), Some(app), rev)

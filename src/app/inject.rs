@@ -368,37 +368,11 @@ mod tests {
 
     use super::*;
     use crate::app::msg::Msg;
+    use crate::app::testkit::{namespace as ns, workload};
     use crate::app::update::update;
-    use crate::cluster::objects::{NamespaceInfo, ObjKey, PodInfo, WorkloadInfo, WorkloadKind};
+    use crate::cluster::objects::{ObjKey, PodInfo, WorkloadKind};
     use crate::config::Keymap;
     use crate::state::ConnInfo;
-
-    fn ns(name: &str, labels: &[(&str, &str)]) -> NamespaceInfo {
-        NamespaceInfo {
-            name: name.into(),
-            labels: labels
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            phase: None,
-            resource_version: Some("7".into()),
-        }
-    }
-
-    fn workload(ns: &str, name: &str, labels: &[(&str, &str)]) -> WorkloadInfo {
-        WorkloadInfo {
-            key: ObjKey::new(ns, name),
-            labels: labels
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            selector: [("app".to_string(), name.to_string())].into(),
-            resource_version: Some(format!("rv-{name}")),
-            desired: 1,
-            ready: 1,
-            ..Default::default()
-        }
-    }
 
     fn pod(ns: &str, app: &str, rev: Option<&str>) -> PodInfo {
         PodInfo::running(ObjKey::new(ns, format!("{app}-1")), Some(app), rev)

@@ -23,3 +23,37 @@ pub fn press(s: &mut AppState, ui: &mut ViewState, km: &Keymap, keys: &str) -> V
         })
         .collect()
 }
+
+/// A namespace with `labels` and a resourceVersion (so writes can be prepared).
+pub fn namespace(name: &str, labels: &[(&str, &str)]) -> crate::cluster::objects::NamespaceInfo {
+    crate::cluster::objects::NamespaceInfo {
+        name: name.into(),
+        labels: labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        phase: None,
+        resource_version: Some("7".into()),
+    }
+}
+
+/// A ready one-replica Deployment selecting `app=<name>`, with `labels` and a
+/// resourceVersion `rv-<name>`.
+pub fn workload(
+    ns: &str,
+    name: &str,
+    labels: &[(&str, &str)],
+) -> crate::cluster::objects::WorkloadInfo {
+    crate::cluster::objects::WorkloadInfo {
+        key: crate::cluster::objects::ObjKey::new(ns, name),
+        labels: labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        selector: [("app".to_string(), name.to_string())].into(),
+        resource_version: Some(format!("rv-{name}")),
+        desired: 1,
+        ready: 1,
+        ..Default::default()
+    }
+}

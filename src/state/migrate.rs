@@ -467,17 +467,18 @@ impl Migration {
             .unwrap_or_default();
         let pods = self.pods(cache, ns);
         if label == self.to {
-            let cps = ControlPlanes::from_workloads(cache.control_planes.values());
-            let pending = restarts_for(cache, &cps, ns, &self.to).len();
             if pods.from > 0 {
-                format!(
+                return format!(
                     "on {}: {} pod(s) still on {}",
                     self.to, pods.from, self.from
-                )
-            } else if pending > 0 {
-                format!("on {}: {pending} workload(s) need a restart", self.to)
-            } else {
-                format!("migrated to {}", self.to)
+                );
+            }
+            // Drawn every frame the screen is up: the per-workload comparison only when the
+            // cheap pod count does not already tell.
+            let cps = ControlPlanes::from_workloads(cache.control_planes.values());
+            match restarts_for(cache, &cps, ns, &self.to).len() {
+                0 => format!("migrated to {}", self.to),
+                n => format!("on {}: {n} workload(s) need a restart", self.to),
             }
         } else if label == self.from {
             if matches!(self.steps.get(ns), Some(Step::Done(Direction::Rollback))) {
