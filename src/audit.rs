@@ -2,6 +2,11 @@
 //!
 //! Append-only and best effort: a log that cannot be written says so (the UI shows it)
 //! but never stops the app. Entries hold the patch, not object dumps.
+//!
+//! Private: it records who changed what where, so the file is 0600 and a directory it
+//! creates 0700. A wider file is narrowed on the next append; so is a wider directory if it
+//! is the log's own (holds nothing else): a shared directory named by `$MESHCTL_DATA_DIR`
+//! is left as it is.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -172,17 +177,17 @@ impl AuditLog {
             .ok_or("audit log disabled: no data directory (set MESHCTL_DATA_DIR)")?;
         let fail = |e: std::io::Error| format!("audit log {}: {e}", path.display());
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(fail)?;
+            private::create_dir(dir).map_err(fail)?;
         }
         let mut line = serde_json::to_string(entry).map_err(|e| e.to_string())?;
         line.push('\n');
+        let mut file = private::open_append(path).map_err(fail)?;
+        // Narrowing a log someone else owns fails: the line is still written, and the
+        // failure reported.
+        let narrowed = private::narrow(&file, path);
         // One write of the whole line: O_APPEND keeps concurrent writers' lines whole.
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .and_then(|mut f| f.write_all(line.as_bytes()))
-            .map_err(fail)
+        file.write_all(line.as_bytes()).map_err(fail)?;
+        narrowed.map_err(|e| format!("audit log {}: cannot make it private: {e}", path.display()))
     }
 
     /// The last `n` lines, newest first, unreadable ones included (as such).
@@ -263,6 +268,64 @@ impl AuditLog {
         }
         tail.entries.reverse();
         tail
+    }
+}
+
+/// File and directory modes of the log (see the module docs).
+mod private {
+    use std::fs::{File, OpenOptions};
+    use std::io;
+    use std::path::Path;
+
+    #[cfg(unix)]
+    pub fn create_dir(dir: &Path) -> io::Result<()> {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+    }
+
+    #[cfg(not(unix))]
+    pub fn create_dir(dir: &Path) -> io::Result<()> {
+        std::fs::create_dir_all(dir)
+    }
+
+    pub fn open_append(path: &Path) -> io::Result<File> {
+        let mut o = OpenOptions::new();
+        o.create(true).append(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+        o.open(path)
+    }
+
+    /// The file to 0600 if wider; its directory to 0700 if wider and the log's own (same
+    /// owner as the file, nothing else in it).
+    #[cfg(unix)]
+    pub fn narrow(file: &File, path: &Path) -> io::Result<()> {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let meta = file.metadata()?;
+        if meta.mode() & 0o077 != 0 {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
+            return Ok(());
+        };
+        let dmeta = std::fs::metadata(dir)?;
+        if dmeta.mode() & 0o077 == 0 || dmeta.uid() != meta.uid() {
+            return Ok(());
+        }
+        let only_the_log =
+            std::fs::read_dir(dir)?.all(|e| e.is_ok_and(|e| e.file_name() == *super::AUDIT_FILE));
+        if only_the_log {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+        Ok(())
+    }
+
+    #[cfg(not(unix))]
+    pub fn narrow(_file: &File, _path: &Path) -> io::Result<()> {
+        Ok(())
     }
 }
 

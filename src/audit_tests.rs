@@ -177,3 +177,64 @@ fn rows_are_newest_first_with_unreadable_lines_shown_as_such() {
     assert_eq!(log.read_rows(1).rows.len(), 1, "only the newest n");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[cfg(unix)]
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+fn set_mode(p: &Path, m: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+}
+
+fn one_entry() -> AuditEntry {
+    let req = set_namespace_labels("shop", "7", &[], &["c".into()]);
+    AuditEntry::from_report("ctx", Some("alice"), &req, &applied_report(), Some("7"))
+}
+
+/// Who changed what where is nobody else's business: a new log is 0600 in 0700 directories.
+#[cfg(unix)]
+#[test]
+fn a_new_log_is_private() {
+    let top = temp_dir("private");
+    let dir = top.join("data");
+    AuditLog::open(Some(dir.clone()))
+        .append(&one_entry())
+        .unwrap();
+    assert_eq!(mode(&dir.join(AUDIT_FILE)), 0o600);
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&top), 0o700, "every directory it creates");
+    std::fs::remove_dir_all(top).unwrap();
+}
+
+/// A log left world-readable by an older version is narrowed on the next append, and so
+/// is its own directory; a directory shared with other files keeps its mode.
+#[cfg(unix)]
+#[test]
+fn an_existing_wide_log_is_narrowed_but_a_shared_directory_is_left_alone() {
+    let own = temp_dir("narrow-own");
+    std::fs::create_dir_all(&own).unwrap();
+    set_mode(&own, 0o755);
+    std::fs::write(own.join(AUDIT_FILE), "").unwrap();
+    set_mode(&own.join(AUDIT_FILE), 0o644);
+    let log = AuditLog::open(Some(own.clone()));
+    log.append(&one_entry()).unwrap();
+    assert_eq!(mode(&own.join(AUDIT_FILE)), 0o600);
+    assert_eq!(mode(&own), 0o700);
+    assert_eq!(log.read_last(5).len(), 1, "the entry is written");
+
+    let shared = temp_dir("narrow-shared");
+    std::fs::create_dir_all(&shared).unwrap();
+    set_mode(&shared, 0o755);
+    std::fs::write(shared.join("notes.txt"), "someone else's").unwrap();
+    AuditLog::open(Some(shared.clone()))
+        .append(&one_entry())
+        .unwrap();
+    assert_eq!(mode(&shared.join(AUDIT_FILE)), 0o600);
+    assert_eq!(mode(&shared), 0o755, "not ours to narrow");
+    std::fs::remove_dir_all(own).unwrap();
+    std::fs::remove_dir_all(shared).unwrap();
+}

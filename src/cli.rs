@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 
 #[derive(Debug, Clone, Parser, PartialEq, Eq)]
 #[command(
@@ -19,13 +19,10 @@ pub struct Cli {
     pub demo: bool,
     /// Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config; in a pod, the
     /// service account).
-    #[arg(
-        long,
-        env = "KUBECONFIG",
-        hide_env_values = true,
-        conflicts_with = "demo",
-        global = true
-    )]
+    // Not `env = "KUBECONFIG"`: clap would count an exported $KUBECONFIG as the flag and
+    // refuse `--demo`. Without the flag the kubeconfig loader reads $KUBECONFIG itself (a
+    // colon-separated list too, like kubectl).
+    #[arg(long, conflicts_with = "demo", global = true, value_hint = ValueHint::FilePath)]
     pub kubeconfig: Option<PathBuf>,
     /// The kubeconfig context to use (default: current-context).
     #[arg(long, conflicts_with = "demo", global = true)]
@@ -43,21 +40,62 @@ pub struct Cli {
     #[arg(long)]
     pub theme: Option<String>,
     /// Config file (default: <config dir>/config.toml).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, value_hint = ValueHint::FilePath)]
     pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Subcommand, PartialEq, Eq)]
 pub enum Command {
     /// Print the certificate inventory once (no watch) and exit: TLS Secrets, the Istio CA,
-    /// PEM ConfigMaps and cert-manager Certificates, soonest expiry first. Exit code 0, or 3
-    /// if the API server cannot be reached (or the kubeconfig is unusable).
+    /// PEM ConfigMaps and cert-manager Certificates, soonest expiry first.
+    #[command(after_help = CERTS_EXIT_HELP)]
     Certs(CertsArgs),
     /// Print the Diagnostics findings once (no watch) and exit, for cron and CI: mesh,
     /// mTLS, route, gateway and certificate problems with codes and Istio equivalents.
-    /// Exit 0 when clean, 1 with warnings, 2 with errors, 3 if the cluster cannot be read.
+    #[command(after_help = CHECK_EXIT_HELP)]
     Check(CheckArgs),
+    /// Print a shell completion script to stdout (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout, or write one page per command into a directory.
+    #[command(after_help = MAN_HELP)]
+    Man {
+        /// Write meshctl-tui.1 and meshctl-tui-<command>.1 into this directory instead.
+        #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+        dir: Option<PathBuf>,
+    },
 }
+
+pub const CHECK_EXIT_HELP: &str = "\
+Exit status:
+  0  clean (info findings only)
+  1  warnings
+  2  errors
+  3  the cluster cannot be read (unreachable server, unusable kubeconfig, a kind failing)
+  4  incomplete: some kinds could not be read (RBAC) and no error was found;
+     --allow-partial turns this off and lets the findings decide
+When several apply the first of 3, 2, 4, 1 wins: errors found are certain whatever
+could not be read, a clean or warnings-only result is not.";
+
+pub const CERTS_EXIT_HELP: &str = "\
+Exit status:
+  0  the list is complete (a certificate source whose CRD is not installed counts as read)
+  3  the cluster cannot be read (unreachable server, unusable kubeconfig, a kind failing)
+  4  incomplete: a certificate source (TLS Secrets, the Istio CA Secrets, ConfigMaps,
+     cert-manager Certificates) could not be listed (RBAC); --allow-partial gives 0";
+
+const COMPLETIONS_HELP: &str = "\
+Install, e.g.:
+  meshctl-tui completions bash > ~/.local/share/bash-completion/completions/meshctl-tui
+  meshctl-tui completions zsh > ~/.zfunc/_meshctl-tui    # with fpath+=(~/.zfunc)
+  meshctl-tui completions fish > ~/.config/fish/completions/meshctl-tui.fish";
+
+const MAN_HELP: &str = "\
+Install, e.g.:
+  meshctl-tui man --dir ~/.local/share/man/man1    # then: man meshctl-tui";
 
 #[derive(Debug, Clone, Args, PartialEq, Eq)]
 pub struct CheckArgs {
@@ -67,6 +105,10 @@ pub struct CheckArgs {
     /// Leave out findings less severe than this (from the output and the exit code).
     #[arg(long, value_enum, default_value_t = MinSeverity::Info)]
     pub min_severity: MinSeverity,
+    /// Let the findings decide the exit code even when some kinds could not be read
+    /// (no exit 4); they are still named on stderr and in the summary.
+    #[arg(long)]
+    pub allow_partial: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -85,6 +127,10 @@ pub struct CertsArgs {
     /// days), including expired ones and any whose expiry cannot be read.
     #[arg(long, value_name = "DURATION", value_parser = parse_within)]
     pub expiring_within: Option<i64>,
+    /// Exit 0 even when a certificate source could not be listed (no exit 4); stderr still
+    /// names it.
+    #[arg(long)]
+    pub allow_partial: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -157,7 +203,8 @@ mod tests {
             c.command,
             Some(Command::Certs(CertsArgs {
                 output: Output::Json,
-                expiring_within: Some(30 * 86_400)
+                expiring_within: Some(30 * 86_400),
+                allow_partial: false,
             }))
         );
         assert!(Cli::try_parse_from(["meshctl-tui", "certs", "--demo", "--context", "x"]).is_err());

@@ -20,6 +20,12 @@ async fn main() -> Result<()> {
         Some(Command::Check(args)) => {
             std::process::exit(meshctl_tui::commands::check::run(&cli, args).await)
         }
+        Some(Command::Completions { shell }) => {
+            std::process::exit(meshctl_tui::commands::docs::run_completions(*shell))
+        }
+        Some(Command::Man { dir }) => {
+            std::process::exit(meshctl_tui::commands::docs::run_man(dir.as_deref()))
+        }
         None => {}
     }
     let (cfg, mut warnings) = config::load(cli.config.as_deref());

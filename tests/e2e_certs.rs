@@ -1,6 +1,7 @@
 //! End-to-end tests of the certificate inventory against a real kube-apiserver 1.20 + etcd:
-//! `meshctl-tui certs` (table, `-o json`, `--expiring-within`, `-n`, exit codes) run as a
-//! process, and the console's Certificates view read in a pseudo-terminal (160x48).
+//! `meshctl-tui certs` and `check` (table, `-o json`, `--expiring-within`, `-n`, exit codes,
+//! also for users RBAC limits) run as a process, and the console's Certificates view read in
+//! a pseudo-terminal (160x48).
 //!
 //! Certificates are minted with rcgen relative to the real clock (5, 12, 25, 300 days left,
 //! expired 3 days ago), next to a garbage `tls.crt`, a 3-certificate CA bundle ConfigMap, the
@@ -421,11 +422,17 @@ async fn certs_command_and_console_on_a_real_apiserver() {
         }
     })
     .await;
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(code, 4, "the list is incomplete\n{err}");
     assert!(
-        err.contains("secrets (type=kubernetes.io/tls): forbidden"),
+        err.contains("secrets (type=kubernetes.io/tls): forbidden — certificates in TLS Secrets"),
         "{err}"
     );
+    assert!(
+        err.contains("incomplete: 3 of 5 certificate sources not listed (forbidden: secrets"),
+        "{err}"
+    );
+    let (code, _, _) = run(&["certs", "--kubeconfig", &limited, "--allow-partial"]);
+    assert_eq!(code, 0, "--allow-partial: the list as it is");
     assert!(!out.contains("Secret shop/shop-tls tls.crt"), "{out}");
     // Unknown, not missing: the Secret could not be listed.
     let apex = line_of(&out, "Certificate shop/apex");
@@ -655,4 +662,152 @@ spec:
     assert!(!screen.contains("healthy-tls"), "{screen}");
     console.send("q");
     assert!(console.wait_exit(STEP).success());
+}
+
+/// Only namespaces and pods: what a namespace-watcher role typically grants.
+const NAMESPACES_AND_PODS_RBAC: &str = r#"
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: meshctl-e2e-ns-pods
+rules:
+- apiGroups: [""]
+  resources: [namespaces, pods]
+  verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: meshctl-e2e-ns-pods
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: meshctl-e2e-ns-pods
+subjects:
+- apiGroup: rbac.authorization.k8s.io
+  kind: User
+  name: e2e-limited
+"#;
+
+/// A cron or CI job must not go green on a cluster it could not read: `check` and `certs`
+/// exit 4 for a user with no permissions at all and for one who may only list namespaces
+/// and pods, the summary says how many kinds were not checked, stderr says per kind what
+/// that means; `--allow-partial` lets the findings decide.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_and_certs_exit_4_when_rbac_hides_kinds() {
+    let _serial = SERIAL.lock().await;
+    let env = KubeEnv::start().await;
+    setup(&env).await;
+    env.apply_yaml(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: legacy\n  labels: \
+         {istio-injection: enabled, istio.io/rev: asm-1-22}\n",
+    )
+    .await;
+    let limited = kubeconfig(env.limited_kubeconfig_path());
+    let kinds = meshctl_tui::commands::check::kinds().len();
+
+    // --- (a) no permissions at all (the user exists, nothing is bound to it)
+    let (code, out, err) = run(&["check", "--kubeconfig", &limited]);
+    assert_eq!(code, 4, "stdout:\n{out}\nstderr:\n{err}");
+    assert_eq!(
+        out,
+        format!(
+            "no findings; {kinds} of {kinds} kinds not checked (forbidden: namespaces, pods, \
+             services, … and {} more)\n",
+            kinds - 3
+        )
+    );
+    assert!(
+        err.contains("warning: pods: forbidden — sidecar and restart checks"),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning: services: forbidden — route backend checks"),
+        "{err}"
+    );
+    assert!(!err.contains("certificates there are not listed"), "{err}");
+    assert_eq!(err.lines().count(), kinds, "one line per kind:\n{err}");
+    let (code, out, _) = run(&["check", "--kubeconfig", &limited, "--allow-partial"]);
+    assert_eq!(code, 0, "--allow-partial: no finding, exit 0\n{out}");
+    let (code, out, _) = run(&["check", "--kubeconfig", &limited, "-o", "json"]);
+    assert_eq!(code, 4);
+    let doc: Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(doc["complete"], false);
+    assert_eq!(doc["summary"]["kinds"], kinds);
+    assert_eq!(doc["summary"]["not_checked"], kinds);
+    assert_eq!(doc["not_checked"].as_array().unwrap().len(), kinds);
+    assert!(
+        doc["not_checked"][1]["skipped"]
+            .as_str()
+            .unwrap()
+            .contains("sidecar"),
+        "{}",
+        doc["not_checked"][1]
+    );
+
+    let (code, out, err) = run(&["certs", "--kubeconfig", &limited]);
+    assert_eq!(code, 4, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(out.contains("(no certificates)"), "{out}");
+    assert!(
+        err.contains(
+            "meshctl-tui certs: incomplete: 5 of 5 certificate sources not listed (forbidden: "
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("gateways.gateway.networking.k8s.io: forbidden — USED BY does not name"),
+        "{err}"
+    );
+    let (code, _, _) = run(&["certs", "--kubeconfig", &limited, "--allow-partial"]);
+    assert_eq!(code, 0);
+    let (code, out, _) = run(&["certs", "--kubeconfig", &limited, "-o", "json"]);
+    assert_eq!(code, 4);
+    let doc: Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(doc["complete"], false);
+    assert_eq!(doc["sources_not_listed"], 5);
+
+    // --- (b) namespaces and pods only: the label conflict is found, the rest is not checked
+    env.apply_yaml(NAMESPACES_AND_PODS_RBAC).await;
+    let (code, out, err) = kube_env::eventually(STEP, "RBAC for namespaces and pods", || {
+        let limited = limited.clone();
+        async move {
+            let r = run(&["check", "--kubeconfig", &limited]);
+            r.1.contains("MESH001").then_some(r)
+        }
+    })
+    .await;
+    assert_eq!(code, 4, "warnings do not beat incomplete\n{out}\n{err}");
+    assert_eq!(
+        out.lines().last().unwrap(),
+        format!(
+            "1 warning; {} of {kinds} kinds not checked (forbidden: services, \
+             deployments.apps, statefulsets.apps, … and {} more)",
+            kinds - 2,
+            kinds - 5
+        )
+    );
+    assert!(
+        !err.contains("warning: pods:"),
+        "pods are listed now:\n{err}"
+    );
+    assert!(!err.contains("warning: namespaces:"), "{err}");
+    assert_eq!(err.lines().count(), kinds - 2, "{err}");
+    let (code, out, _) = run(&["check", "--kubeconfig", &limited, "--allow-partial"]);
+    assert_eq!(code, 1, "--allow-partial: the warning decides\n{out}");
+    let (code, out, _) = run(&["check", "--kubeconfig", &limited, "-o", "json"]);
+    assert_eq!(code, 4);
+    let doc: Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(doc["summary"]["not_checked"], kinds - 2);
+    assert_eq!(doc["summary"]["warnings"], 1);
+    let (code, _, err) = run(&["certs", "--kubeconfig", &limited]);
+    assert_eq!(code, 4, "Secrets and ConfigMaps are still forbidden\n{err}");
+
+    // The administrator sees everything (Istio and AGC CRDs are not installed: that is
+    // complete, not "not checked").
+    let admin = kubeconfig(env.kubeconfig_path());
+    let (code, out, err) = run(&["check", "--kubeconfig", &admin, "-o", "json"]);
+    assert_eq!(code, 2, "{err}");
+    let doc: Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(doc["complete"], true, "{}", doc["not_checked"]);
+    assert_eq!(doc["summary"]["not_checked"], 0);
 }

@@ -254,3 +254,105 @@ fn demo_diagnostics_show_the_deliberate_problems_and_jump_to_a_fix() {
     c.send("q");
     assert!(c.wait_exit(T).success());
 }
+
+/// Runs the binary (no terminal) in a clean environment plus `env`; (code, stdout, stderr).
+fn run(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let home = std::env::temp_dir().join(format!("meshctl-e2e-demo-run-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_meshctl-tui"))
+        .args(args)
+        .env_clear()
+        .env("HOME", &home)
+        .env("MESHCTL_CONFIG_DIR", home.join("config"))
+        .env("MESHCTL_DATA_DIR", home.join("data"))
+        .envs(env.iter().copied())
+        .output()
+        .expect("run meshctl-tui");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The README's first command in an operator's shell, which exports KUBECONFIG: the
+/// variable must not count as `--kubeconfig` and clash with `--demo`.
+#[test]
+fn demo_opens_with_kubeconfig_exported() {
+    let mut c = demo(None, &[], &[("KUBECONFIG", "/nonexistent/kubeconfig")]);
+    c.wait_for_all(&["ctx:demo", "● live", "test-infra/gateway-01"], T);
+    c.send("q");
+    assert!(c.wait_exit(T).success());
+}
+
+#[test]
+fn the_commands_run_on_the_demo_with_kubeconfig_exported() {
+    let env = [("KUBECONFIG", "/nonexistent/kubeconfig")];
+    let (code, out, err) = run(&["certs", "--demo"], &env);
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(out.contains("shop-contoso-tls"), "{out}");
+    let (code, out, err) = run(&["--demo", "check", "-o", "json"], &env);
+    assert_eq!(code, 2, "the demo has errors\nstderr:\n{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(doc["complete"], true, "{}", doc["summary"]);
+    assert_eq!(doc["summary"]["not_checked"], 0);
+    // Without --demo the variable is still the kubeconfig, as for kubectl.
+    let (code, _, err) = run(&["certs"], &env);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("/nonexistent/kubeconfig"), "{err}");
+}
+
+/// An explicit --kubeconfig or --context does clash with --demo, and says so.
+#[test]
+fn explicit_connection_flags_with_demo_are_refused_clearly() {
+    for flag in ["--kubeconfig", "--context"] {
+        let (code, out, err) = run(&["--demo", flag, "x", "certs"], &[]);
+        assert_eq!(code, 2, "usage error\n{out}");
+        assert!(
+            err.contains("'--demo' cannot be used with") && err.contains(flag),
+            "{err}"
+        );
+    }
+}
+
+/// `completions` and `man` print what the README tells to install.
+#[test]
+fn completions_and_man_page_are_printed() {
+    let (code, bash, err) = run(&["completions", "bash"], &[]);
+    assert_eq!(code, 0, "{err}");
+    for w in ["certs", "check", "--context", "--demo", "--allow-partial"] {
+        assert!(bash.contains(w), "{w} not in the bash completion");
+    }
+    let (code, zsh, _) = run(&["completions", "zsh"], &[]);
+    assert_eq!(code, 0);
+    assert!(zsh.starts_with("#compdef meshctl-tui"));
+    let (code, fish, _) = run(&["completions", "fish"], &[]);
+    assert_eq!(code, 0);
+    assert!(fish.contains("complete -c meshctl-tui"));
+    let (code, _, err) = run(&["completions", "tcsh"], &[]);
+    assert_eq!(code, 2, "an unknown shell is a usage error: {err}");
+
+    let (code, man, err) = run(&["man"], &[]);
+    assert_eq!(code, 0, "{err}");
+    for w in [
+        ".SH NAME",
+        ".SH SYNOPSIS",
+        ".SH SUBCOMMANDS",
+        "EXIT STATUS OF CHECK",
+    ] {
+        assert!(man.contains(w), "{w} not in the man page");
+    }
+    let dir = std::env::temp_dir().join(format!("meshctl-e2e-man-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (code, out, err) = run(&["man", "--dir", dir.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{err}");
+    for page in [
+        "meshctl-tui.1",
+        "meshctl-tui-check.1",
+        "meshctl-tui-certs.1",
+    ] {
+        assert!(dir.join(page).is_file(), "{page} not written:\n{out}");
+        assert!(out.contains(page), "{out}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -7,6 +7,7 @@ use crossterm::event::KeyEvent;
 use crate::app::action::ViewId;
 use crate::app::msg::Effect;
 use crate::app::update::{READ_ONLY, selectable_workloads};
+use crate::cluster::kinds::{Kind, WatchState};
 use crate::model::inject::changes_in;
 use crate::model::mesh::ControlPlanes;
 use crate::state::chooser::{ChooserKey, Plan, PlanKey, Purpose, Then};
@@ -66,13 +67,33 @@ pub fn open_injection_for(state: &mut AppState, namespace: &str) -> Vec<Effect> 
         return vec![];
     };
     let cps = ControlPlanes::from_workloads(state.cache.control_planes.values());
-    let chooser = injection_chooser(&state.conn.context, ns, &cps);
+    let mut chooser = injection_chooser(&state.conn.context, ns, &cps);
+    if let Some(why) = control_planes_unseen(state).filter(|_| cps.by_revision.is_empty()) {
+        // "none found" would be a claim about the cluster: we could not look.
+        let none = inject::control_plane_line(&cps);
+        for line in chooser.intro.iter_mut().filter(|l| **l == none) {
+            *line = why.clone();
+        }
+    }
     if chooser.options.is_empty() {
         state.flash(format!("{}: nothing to change", chooser.title), Level::Info);
         return vec![];
     }
     state.modals.push(Modal::Chooser(Box::new(chooser)));
     vec![]
+}
+
+/// Why the istiod Deployments are not known, when they are not listed.
+fn control_planes_unseen(state: &AppState) -> Option<String> {
+    let what = "control planes: cannot see them";
+    match state.watch.get(&Kind::ControlPlanes)? {
+        WatchState::Forbidden(_) => Some(format!(
+            "{what}: listing istiod Deployments is forbidden (RBAC); revisions unknown"
+        )),
+        WatchState::Failing(m) => Some(format!("{what}: istiod Deployments: {m}")),
+        WatchState::Syncing => Some(format!("{what} yet: istiod Deployments still loading")),
+        WatchState::Live | WatchState::NotInstalled => None,
+    }
 }
 
 /// `S`: the selected workload's pod-template `sidecar.istio.io/inject` label.
@@ -447,6 +468,36 @@ mod tests {
     fn select_ns(s: &AppState, ui: &mut ViewState, name: &str) {
         let i = s.derived.mesh.iter().position(|r| r.namespace == name);
         ui.table(ViewId::Mesh).select(i);
+    }
+
+    /// With Deployments forbidden the chooser must not claim there is no istiod: it says
+    /// it cannot see them (and "none found" stays for a cluster that really has none).
+    #[test]
+    fn the_chooser_says_when_it_cannot_see_the_control_planes() {
+        let (mut s, mut ui, km) = cluster(false);
+        s.cache.control_planes.clear();
+        s.watch.insert(
+            Kind::ControlPlanes,
+            WatchState::Forbidden("deployments.apps is forbidden".into()),
+        );
+        select_ns(&s, &mut ui, "plain");
+        ch(&mut s, &mut ui, &km, 'I');
+        let intro = chooser(&s).intro.join("\n");
+        assert!(
+            intro.contains(
+                "control planes: cannot see them: listing istiod Deployments is forbidden (RBAC)"
+            ),
+            "{intro}"
+        );
+        assert!(!intro.contains("none found"), "{intro}");
+        key(&mut s, &mut ui, &km, KeyCode::Esc);
+        s.watch.insert(Kind::ControlPlanes, WatchState::Live);
+        ch(&mut s, &mut ui, &km, 'I');
+        let intro = chooser(&s).intro.join("\n");
+        assert!(
+            intro.contains("none found (no istiod Deployment)"),
+            "{intro}"
+        );
     }
 
     #[test]

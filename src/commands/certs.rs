@@ -1,7 +1,10 @@
 //! `meshctl-tui certs`: the certificate inventory once, as a table or JSON.
 //!
-//! Exit 0 with the list (a forbidden or missing source is a warning on stderr: the list is
-//! then incomplete, and says so); 3 when the cluster cannot be read. Only public certificate
+//! Exit 0 with the full list; 4 when a certificate source could not be listed (RBAC
+//! forbids Secrets, say: the list is incomplete, stderr says what is missing) unless
+//! `--allow-partial`; 3 when the cluster cannot be read. A source whose CRD is not installed
+//! is complete (no such certificates exist); a forbidden "used by" input (Gateways, TLS
+//! policies, istiod) only warns: every certificate is still listed. Only public certificate
 //! facts are ever printed: the inventory holds no key material.
 
 use std::collections::BTreeMap;
@@ -10,7 +13,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use super::{EXIT_UNREACHABLE, namespace, prepare};
+use super::{Coverage, EXIT_UNREACHABLE, namespace, prepare, source_problems};
 use crate::app::action::ViewId;
 use crate::cli::{CertsArgs, Cli, Output};
 use crate::cluster::kinds::{Kind, WatchState};
@@ -21,6 +24,37 @@ use crate::state::derived::inputs;
 /// The kinds the inventory (and its "used by") is built from: the Certificates view's.
 pub fn kinds() -> &'static [Kind] {
     inputs(ViewId::Certs)
+}
+
+/// The kinds certificates are read from; the other inputs only say who uses them.
+pub fn is_source(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::TlsSecrets
+            | Kind::IstioCaCerts
+            | Kind::IstioCaSecrets
+            | Kind::ConfigMaps
+            | Kind::CertManagerCertificates
+    )
+}
+
+/// What a kind that could not be read means for the list (stderr, next to the reason).
+pub fn unlisted(kind: Kind) -> &'static str {
+    match kind {
+        Kind::TlsSecrets => "certificates in TLS Secrets (Gateway listeners, ingress) not listed",
+        Kind::IstioCaCerts => "the Istio plugin CA (cacerts) not listed",
+        Kind::IstioCaSecrets => "istiod's self-signed CA (istio-ca-secret) not listed",
+        Kind::ConfigMaps => {
+            "certificates in ConfigMaps (istio-ca-root-cert, trust bundles) not listed"
+        }
+        Kind::CertManagerCertificates => "cert-manager Certificates not listed",
+        Kind::Gateways => "USED BY does not name Gateway listeners",
+        Kind::FrontendTlsPolicies => "USED BY does not name AGC FrontendTLSPolicies",
+        Kind::BackendTlsPolicies => "USED BY does not name Gateway API BackendTLSPolicies",
+        Kind::AlbBackendTlsPolicies => "USED BY does not name AGC BackendTLSPolicies",
+        Kind::ControlPlanes => "USED BY does not name the istiod revisions of the Istio CA",
+        _ => "not used by this list",
+    }
 }
 
 const LIST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -34,7 +68,7 @@ pub async fn run(cli: &Cli, args: &CertsArgs) -> i32 {
     let ns = namespace(cli);
     let (cache, states) = snapshot::load(&conn.client, ns.as_deref(), kinds(), LIST_TIMEOUT).await;
     let now = Timestamp::now();
-    let (problems, unreachable) = source_problems(&states);
+    let (problems, unreachable) = source_problems(&states, unlisted);
     if unreachable {
         // One line when every source failed the same way (the usual: server down).
         let reasons: std::collections::BTreeSet<&str> = states
@@ -64,10 +98,13 @@ pub async fn run(cli: &Cli, args: &CertsArgs) -> i32 {
                 .is_none_or(|s| r.expiring_within(now, s))
         })
         .collect();
+    let coverage = Coverage::of(&states, is_source);
     match args.output {
         Output::Table => print!("{}", table(&rows)),
         Output::Json => {
-            let doc = json_report(&rows, &states, &conn.context, ns.as_deref(), now, &bands);
+            let mut doc = json_report(&rows, &states, &conn.context, ns.as_deref(), now, &bands);
+            doc["complete"] = json!(coverage.complete());
+            doc["sources_not_listed"] = json!(coverage.not_seen());
             println!(
                 "{}",
                 serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into())
@@ -77,29 +114,21 @@ pub async fn run(cli: &Cli, args: &CertsArgs) -> i32 {
     for p in &problems {
         eprintln!("warning: {p}");
     }
+    if let Some(d) = coverage.describe("certificate sources", "not listed") {
+        eprintln!("meshctl-tui certs: incomplete: {d}");
+    }
+    exit_code(&states, args.allow_partial)
+}
+
+/// 3 when any input failed (server trouble), 4 when a certificate source could not be listed
+/// and `allow_partial` is false, else 0.
+pub fn exit_code(states: &BTreeMap<Kind, WatchState>, allow_partial: bool) -> i32 {
     if states.values().any(|s| matches!(s, WatchState::Failing(_))) {
         return EXIT_UNREACHABLE;
     }
-    0
-}
-
-/// One line per source that could not be read, and whether nothing could be read at all
-/// because of connection trouble. A CRD that is not installed is not a problem.
-pub fn source_problems(states: &BTreeMap<Kind, WatchState>) -> (Vec<String>, bool) {
-    let mut lines = Vec::new();
-    for (k, s) in states {
-        match s {
-            WatchState::Forbidden(msg) => lines.push(format!(
-                "{}: forbidden ({msg}); certificates there are not listed",
-                k.resource()
-            )),
-            WatchState::Failing(msg) => lines.push(format!("{}: {msg}", k.resource())),
-            _ => {}
-        }
-    }
-    let unreachable =
-        !states.is_empty() && states.values().all(|s| matches!(s, WatchState::Failing(_)));
-    (lines, unreachable)
+    Coverage::of(states, is_source)
+        .exit_code(allow_partial)
+        .unwrap_or(0)
 }
 
 fn subject_or_problem(r: &CertRow) -> String {
@@ -259,16 +288,44 @@ mod tests {
         let mut s: BTreeMap<Kind, WatchState> = BTreeMap::new();
         s.insert(Kind::TlsSecrets, WatchState::Failing("refused".into()));
         s.insert(Kind::ConfigMaps, WatchState::Failing("refused".into()));
-        assert!(source_problems(&s).1);
+        assert!(source_problems(&s, unlisted).1);
         s.insert(Kind::CertManagerCertificates, WatchState::NotInstalled);
-        let (lines, unreachable) = source_problems(&s);
+        let (lines, unreachable) = source_problems(&s, unlisted);
         assert!(!unreachable);
         assert_eq!(lines.len(), 2);
         s.clear();
         s.insert(Kind::TlsSecrets, WatchState::Forbidden("no".into()));
-        let (lines, unreachable) = source_problems(&s);
+        let (lines, unreachable) = source_problems(&s, unlisted);
         assert!(!unreachable);
-        assert!(lines[0].starts_with("secrets (type=kubernetes.io/tls): forbidden (no)"));
+        assert_eq!(
+            lines[0],
+            "secrets (type=kubernetes.io/tls): forbidden — certificates in TLS Secrets \
+             (Gateway listeners, ingress) not listed (no)"
+        );
+    }
+
+    /// A forbidden certificate source makes the list incomplete: exit 4 unless
+    /// `--allow-partial`; a forbidden "used by" input or a missing CRD does not.
+    #[test]
+    fn exit_codes_follow_the_certificate_sources() {
+        use crate::commands::EXIT_INCOMPLETE;
+        let mut s: BTreeMap<Kind, WatchState> =
+            kinds().iter().map(|k| (*k, WatchState::Live)).collect();
+        assert_eq!(exit_code(&s, false), 0);
+        s.insert(Kind::CertManagerCertificates, WatchState::NotInstalled);
+        s.insert(Kind::Gateways, WatchState::Forbidden("no".into()));
+        assert_eq!(exit_code(&s, false), 0, "the list itself is complete");
+        s.insert(Kind::TlsSecrets, WatchState::Forbidden("no".into()));
+        assert_eq!(exit_code(&s, false), EXIT_INCOMPLETE);
+        assert_eq!(exit_code(&s, true), 0);
+        s.insert(Kind::ConfigMaps, WatchState::Failing("timeout".into()));
+        assert_eq!(exit_code(&s, true), EXIT_UNREACHABLE);
+        // Nothing listable at all (no permissions): incomplete, not "0 certificates".
+        let none: BTreeMap<Kind, WatchState> = kinds()
+            .iter()
+            .map(|k| (*k, WatchState::Forbidden("no".into())))
+            .collect();
+        assert_eq!(exit_code(&none, false), EXIT_INCOMPLETE);
     }
 
     /// The demo's deliberate certificate problems (assets/demo/README.md 9, 12, 13, 15), read

@@ -1,7 +1,10 @@
 //! `meshctl-tui check`: the Diagnostics findings (certificate findings included) once, as a
 //! table or JSON, for cron and CI. Exit 0 when clean, 1 with warnings, 2 with errors,
-//! 3 when the cluster cannot be read. `--min-severity` drops lesser findings from the
-//! output and from the exit code; the certificate bands come from the config.
+//! 3 when the cluster cannot be read, 4 when some kinds could not be read (RBAC) and no
+//! error was found. Precedence 3 > 2 > 4 > 1 > 0: an error is certain whatever was not
+//! seen, but "only warnings" or "clean" is not. `--allow-partial` drops 4 (the findings
+//! decide). `--min-severity` drops lesser findings from the output and from the exit code;
+//! the certificate bands come from the config.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -9,8 +12,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use serde_json::json;
 
-use super::certs::source_problems;
-use super::{EXIT_UNREACHABLE, namespace, prepare};
+use super::{Coverage, EXIT_UNREACHABLE, namespace, prepare, source_problems};
 use crate::cli::{CheckArgs, Cli, MinSeverity, Output};
 use crate::cluster::kinds::{Kind, WatchState};
 use crate::cluster::snapshot;
@@ -34,7 +36,7 @@ pub async fn run(cli: &Cli, args: &CheckArgs) -> i32 {
     };
     let ns = namespace(cli);
     let (cache, states) = snapshot::load(&conn.client, ns.as_deref(), kinds(), LIST_TIMEOUT).await;
-    let (problems, unreachable) = source_problems(&states);
+    let (problems, unreachable) = source_problems(&states, skipped);
     if unreachable {
         eprintln!(
             "meshctl-tui check: cannot reach the API server of context {}: {}",
@@ -57,14 +59,16 @@ pub async fn run(cli: &Cli, args: &CheckArgs) -> i32 {
         .into_iter()
         .filter(|f| f.severity <= threshold(args.min_severity))
         .collect();
+    let coverage = Coverage::of(&states, |_| true);
     match args.output {
-        Output::Table => print!("{}", table(&shown)),
+        Output::Table => print!("{}", table(&shown, &coverage)),
         Output::Json => {
             let doc = json!({
                 "context": conn.context,
                 "namespace": ns,
                 "generated": now.to_string(),
-                "summary": summary(&shown),
+                "complete": coverage.complete(),
+                "summary": summary(&shown, &coverage),
                 "not_checked": not_checked(&states),
                 "findings": shown,
             });
@@ -75,12 +79,9 @@ pub async fn run(cli: &Cli, args: &CheckArgs) -> i32 {
         }
     }
     for p in &problems {
-        eprintln!("warning: not checked: {p}");
+        eprintln!("warning: {p}");
     }
-    if states.values().any(|s| matches!(s, WatchState::Failing(_))) {
-        return EXIT_UNREACHABLE;
-    }
-    exit_code(&shown)
+    exit_code(&shown, &coverage, args.allow_partial)
 }
 
 /// The least severe severity still shown (`Severity` orders Error < Warning < Info).
@@ -92,10 +93,16 @@ fn threshold(m: MinSeverity) -> Severity {
     }
 }
 
-pub fn exit_code(shown: &[Finding]) -> i32 {
+/// 3 unreachable > 2 errors > 4 incomplete (unless `allow_partial`) > 1 warnings > 0.
+pub fn exit_code(shown: &[Finding], coverage: &Coverage, allow_partial: bool) -> i32 {
     let c = Counts::of(shown);
-    if c.errors > 0 {
+    let unseen = coverage.exit_code(allow_partial);
+    if unseen == Some(EXIT_UNREACHABLE) {
+        EXIT_UNREACHABLE
+    } else if c.errors > 0 {
         EXIT_ERRORS
+    } else if let Some(code) = unseen {
+        code
     } else if c.warnings > 0 {
         EXIT_WARNINGS
     } else {
@@ -103,9 +110,44 @@ pub fn exit_code(shown: &[Finding]) -> i32 {
     }
 }
 
-fn summary(shown: &[Finding]) -> serde_json::Value {
+fn summary(shown: &[Finding], coverage: &Coverage) -> serde_json::Value {
     let c = Counts::of(shown);
-    json!({"errors": c.errors, "warnings": c.warnings, "infos": c.infos})
+    json!({"errors": c.errors, "warnings": c.warnings, "infos": c.infos,
+           "kinds": coverage.asked, "not_checked": coverage.not_seen()})
+}
+
+/// What a kind that could not be read means for the findings (stderr, next to the reason).
+pub fn skipped(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Namespaces => "no namespace is judged: injection, revision and mTLS checks skipped",
+        Kind::Pods => "sidecar and restart checks (MESH003-005) and mTLS checks skipped",
+        Kind::Services => "route backend checks (ROUTE002/003) and mTLS checks skipped",
+        Kind::Deployments => "AGC mesh extension unknown: its mTLS checks skipped",
+        Kind::StatefulSets => "StatefulSets unknown to the restart checks",
+        Kind::DaemonSets => "ztunnel unknown: the ambient check (MESH007) skipped",
+        Kind::ControlPlanes => {
+            "istiod revisions unknown: control plane (MESH002), revision and mTLS checks skipped"
+        }
+        Kind::PeerAuthentications => "mTLS modes unknown: mTLS checks (MTLS) skipped",
+        Kind::GatewayClasses => "gateway controllers unknown: gateway mTLS checks skipped",
+        Kind::Gateways => "Gateway checks (GW, ROUTE001) and gateway mTLS checks skipped",
+        Kind::HttpRoutes => "HTTPRoute checks (ROUTE) skipped",
+        Kind::GrpcRoutes => "GRPCRoute checks (ROUTE) skipped",
+        Kind::VirtualServices => "VirtualService checks (ROUTE) skipped",
+        Kind::Ingresses | Kind::IngressClasses => "Ingress controller checks (MTLS001/003) skipped",
+        Kind::ReferenceGrants => "cross-namespace backend check (ROUTE007) skipped",
+        Kind::TlsSecrets => {
+            "TLS Secret certificates (CERT) and listener certificates (GW004/005) not checked"
+        }
+        Kind::IstioCaCerts => "the Istio plugin CA (cacerts) not checked",
+        Kind::IstioCaSecrets => "istiod's self-signed CA (istio-ca-secret) not checked",
+        Kind::ConfigMaps => "certificates in ConfigMaps (trust bundles) not checked",
+        Kind::CertManagerCertificates => "cert-manager Certificates (CERT006) not checked",
+        Kind::FrontendTlsPolicies | Kind::BackendTlsPolicies | Kind::AlbBackendTlsPolicies => {
+            "certificates those TLS policies use are not named in findings"
+        }
+        Kind::ApplicationLoadBalancers => "AGC load balancers unknown",
+    }
 }
 
 /// Kinds that could not be judged, and why (a CRD that is not installed is fine: nothing
@@ -114,18 +156,27 @@ fn not_checked(states: &BTreeMap<Kind, WatchState>) -> Vec<serde_json::Value> {
     states
         .iter()
         .filter_map(|(k, s)| match s {
-            WatchState::Forbidden(m) => Some(json!({"resource": k.resource(), "forbidden": m})),
-            WatchState::Failing(m) => Some(json!({"resource": k.resource(), "failing": m})),
+            WatchState::Forbidden(m) => {
+                Some(json!({"resource": k.resource(), "forbidden": m, "skipped": skipped(*k)}))
+            }
+            WatchState::Failing(m) => {
+                Some(json!({"resource": k.resource(), "failing": m, "skipped": skipped(*k)}))
+            }
             _ => None,
         })
         .collect()
 }
 
-/// SEVERITY CODE ISTIO OBJECTS TITLE, then a summary line; `no findings` when clean.
-pub fn table(shown: &[Finding]) -> String {
+/// SEVERITY CODE ISTIO OBJECTS TITLE, then a summary line; `no findings` when clean. The
+/// summary (or `no findings`) says how many kinds could not be checked.
+pub fn table(shown: &[Finding], coverage: &Coverage) -> String {
     let mut out = String::new();
+    let unseen = coverage
+        .describe("kinds", "not checked")
+        .map(|d| format!("; {d}"))
+        .unwrap_or_default();
     if shown.is_empty() {
-        out.push_str("no findings\n");
+        out.push_str(&format!("no findings{unseen}\n"));
         return out;
     }
     let objects: Vec<String> = shown.iter().map(Finding::objects_text).collect();
@@ -149,7 +200,7 @@ pub fn table(shown: &[Finding]) -> String {
             f.title
         ));
     }
-    out.push_str(&format!("\n{}\n", Counts::of(shown).describe()));
+    out.push_str(&format!("\n{}{unseen}\n", Counts::of(shown).describe()));
     out
 }
 
@@ -168,17 +219,51 @@ mod tests {
         )
     }
 
+    fn coverage(forbidden: &[Kind], failing: &[Kind]) -> Coverage {
+        Coverage {
+            asked: kinds().len(),
+            forbidden: forbidden.to_vec(),
+            failing: failing.to_vec(),
+        }
+    }
+
     #[test]
     fn exit_codes_follow_the_worst_finding_shown() {
-        assert_eq!(exit_code(&[]), 0);
-        assert_eq!(exit_code(&[finding("GW003")]), 0, "info only is clean");
+        let all = coverage(&[], &[]);
+        assert_eq!(exit_code(&[], &all, false), 0);
         assert_eq!(
-            exit_code(&[finding("GW003"), finding("MESH001")]),
+            exit_code(&[finding("GW003")], &all, false),
+            0,
+            "info only is clean"
+        );
+        assert_eq!(
+            exit_code(&[finding("GW003"), finding("MESH001")], &all, false),
             EXIT_WARNINGS
         );
         assert_eq!(
-            exit_code(&[finding("MESH001"), finding("CERT001")]),
+            exit_code(&[finding("MESH001"), finding("CERT001")], &all, false),
             EXIT_ERRORS
+        );
+    }
+
+    /// A run that could not read everything never exits 0 (or 1): 4, unless errors were
+    /// found anyway (2) or the server failed (3); `--allow-partial` lets the findings decide.
+    #[test]
+    fn an_incomplete_run_exits_4_unless_allowed() {
+        use crate::commands::EXIT_INCOMPLETE;
+        let part = coverage(&[Kind::Pods, Kind::Services], &[]);
+        assert_eq!(exit_code(&[], &part, false), EXIT_INCOMPLETE);
+        assert_eq!(
+            exit_code(&[finding("MESH001")], &part, false),
+            EXIT_INCOMPLETE
+        );
+        assert_eq!(exit_code(&[finding("CERT001")], &part, false), EXIT_ERRORS);
+        assert_eq!(exit_code(&[], &part, true), 0);
+        assert_eq!(exit_code(&[finding("MESH001")], &part, true), EXIT_WARNINGS);
+        let failing = coverage(&[Kind::Pods], &[Kind::Services]);
+        assert_eq!(
+            exit_code(&[finding("CERT001")], &failing, true),
+            EXIT_UNREACHABLE
         );
     }
 
@@ -198,13 +283,40 @@ mod tests {
 
     #[test]
     fn the_table_has_one_line_per_finding_and_a_summary() {
-        let t = table(&[finding("MESH001"), finding("CERT001")]);
+        let t = table(
+            &[finding("MESH001"), finding("CERT001")],
+            &coverage(&[], &[]),
+        );
         let lines: Vec<&str> = t.lines().collect();
         assert!(lines[0].starts_with("SEVERITY CODE"));
         assert!(lines[1].starts_with("WARNING  MESH001   IST0123  Namespace/shop"));
         assert!(lines[1].ends_with("title of MESH001"));
         assert!(lines[2].starts_with("ERROR    CERT001   -"));
         assert_eq!(lines.last(), Some(&"1 error 1 warning"));
-        assert_eq!(table(&[]), "no findings\n");
+        assert_eq!(table(&[], &coverage(&[], &[])), "no findings\n");
+    }
+
+    #[test]
+    fn the_summary_line_says_how_many_kinds_were_not_checked() {
+        let n = kinds().len();
+        let part = coverage(&[Kind::Pods, Kind::Services], &[]);
+        assert_eq!(
+            table(&[], &part),
+            format!("no findings; 2 of {n} kinds not checked (forbidden: pods, services)\n")
+        );
+        let t = table(&[finding("CERT001")], &part);
+        assert_eq!(
+            t.lines().last().unwrap(),
+            format!("1 error; 2 of {n} kinds not checked (forbidden: pods, services)")
+        );
+    }
+
+    #[test]
+    fn every_input_kind_says_what_is_skipped_without_it() {
+        for k in kinds() {
+            assert!(!skipped(*k).is_empty(), "{k:?}");
+        }
+        assert!(skipped(Kind::Pods).contains("sidecar and restart checks"));
+        assert!(!skipped(Kind::Services).contains("certificates"));
     }
 }

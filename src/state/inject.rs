@@ -156,7 +156,7 @@ pub fn injection_choices(ns: &NamespaceInfo, cps: &ControlPlanes) -> Vec<LabelCh
     out
 }
 
-fn control_plane_line(cps: &ControlPlanes) -> String {
+pub fn control_plane_line(cps: &ControlPlanes) -> String {
     if cps.by_revision.is_empty() {
         return "control planes: none found (no istiod Deployment): nothing can inject".into();
     }
