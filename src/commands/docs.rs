@@ -77,12 +77,14 @@ fn page(cmd: &clap::Command, extra: &[(&str, &str)]) -> Vec<u8> {
     out
 }
 
+/// The `--help` text of a command's exit status, without its heading (the section has one).
 fn exit_help(name: &str) -> Option<&'static str> {
-    match name {
-        "check" => Some(CHECK_EXIT_HELP),
-        "certs" => Some(CERTS_EXIT_HELP),
-        _ => None,
-    }
+    let h = match name {
+        "check" => CHECK_EXIT_HELP,
+        "certs" => CERTS_EXIT_HELP,
+        _ => return None,
+    };
+    Some(h.strip_prefix("Exit status:\n").unwrap_or(h))
 }
 
 /// `meshctl-tui.1`: the console's flags, the commands, and for `check` and `certs` their
@@ -230,7 +232,7 @@ mod tests {
         ] {
             assert!(man.contains(w), "{w:?} missing from\n{man}");
         }
-        assert!(!man.contains(".SH EXTRA"));
+        assert!(!man.contains(".SH EXTRA") && !man.contains("Exit status:"));
     }
 
     #[test]
