@@ -38,10 +38,14 @@ pub async fn run(cli: &Cli, args: &CheckArgs) -> i32 {
     let (cache, states) = snapshot::load(&conn.client, ns.as_deref(), kinds(), LIST_TIMEOUT).await;
     let (problems, unreachable) = source_problems(&states, skipped);
     if unreachable {
+        let reason = states.values().find_map(|s| match s {
+            WatchState::Failing(m) => Some(m.as_str()),
+            _ => None,
+        });
         eprintln!(
             "meshctl-tui check: cannot reach the API server of context {}: {}",
             conn.context,
-            problems.first().map(String::as_str).unwrap_or("no answer")
+            reason.unwrap_or("no answer")
         );
         return EXIT_UNREACHABLE;
     }
@@ -122,9 +126,13 @@ pub fn skipped(kind: Kind) -> &'static str {
         Kind::Namespaces => "no namespace is judged: injection, revision and mTLS checks skipped",
         Kind::Pods => "sidecar and restart checks (MESH003-005) and mTLS checks skipped",
         Kind::Services => "route backend checks (ROUTE002/003) and mTLS checks skipped",
-        Kind::Deployments => "AGC mesh extension unknown: its mTLS checks skipped",
-        Kind::StatefulSets => "StatefulSets unknown to the restart checks",
-        Kind::DaemonSets => "ztunnel unknown: the ambient check (MESH007) skipped",
+        Kind::Deployments => {
+            "Deployments unknown to the restart checks (MESH003-005); AGC mesh extension unknown"
+        }
+        Kind::StatefulSets => "StatefulSets unknown to the restart checks (MESH003-005)",
+        Kind::DaemonSets => {
+            "DaemonSets unknown to the restart checks; ztunnel unknown: ambient check (MESH007) skipped"
+        }
         Kind::ControlPlanes => {
             "istiod revisions unknown: control plane (MESH002), revision and mTLS checks skipped"
         }
