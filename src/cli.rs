@@ -215,6 +215,27 @@ mod tests {
     }
 
     #[test]
+    fn allow_partial_completions_and_man() {
+        let c = Cli::try_parse_from(["meshctl-tui", "check", "--allow-partial"]).unwrap();
+        assert!(matches!(c.command, Some(Command::Check(a)) if a.allow_partial));
+        let c = Cli::try_parse_from(["meshctl-tui", "completions", "zsh"]).unwrap();
+        assert_eq!(
+            c.command,
+            Some(Command::Completions {
+                shell: clap_complete::Shell::Zsh
+            })
+        );
+        assert!(Cli::try_parse_from(["meshctl-tui", "completions"]).is_err());
+        let c = Cli::try_parse_from(["meshctl-tui", "man", "--dir", "/tmp/m"]).unwrap();
+        assert_eq!(
+            c.command,
+            Some(Command::Man {
+                dir: Some("/tmp/m".into())
+            })
+        );
+    }
+
+    #[test]
     fn durations_for_expiring_within() {
         assert_eq!(parse_within("30d"), Ok(30 * 86_400));
         assert_eq!(parse_within("30"), Ok(30 * 86_400));
