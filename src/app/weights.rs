@@ -159,6 +159,21 @@ pub fn key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     vec![]
 }
 
+/// A paste into the editor goes into the value being typed (its first line, as if typed);
+/// with no value being typed it is ignored: keys here are commands, a paste is never keys.
+pub fn paste(state: &mut AppState, text: &str) -> crate::state::input::Cut {
+    use crate::state::input::{MAX_CHARS, one_line};
+    let Some(Modal::Weights(e)) = state.modals.last_mut() else {
+        return Default::default();
+    };
+    let Some(typed) = &mut e.typing else {
+        return Default::default();
+    };
+    let (taken, cut) = one_line(text, MAX_CHARS.saturating_sub(typed.chars().count()));
+    typed.push_str(&taken);
+    cut
+}
+
 /// The object diff the confirm shows: the rule's backends with each changed weight as a
 /// `-`/`+` pair, shares in percent, the precondition, and the all-zero warning.
 pub fn diff_body(context: &str, e: &WeightEditor, changes: &[WeightChange]) -> Vec<String> {

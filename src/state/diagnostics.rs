@@ -98,18 +98,21 @@ pub fn rows(state: &AppState, filter: &str) -> Vec<Finding> {
         .diagnostics
         .findings
         .iter()
-        .filter(|f| {
-            filter.is_empty()
-                || [
-                    f.code,
-                    f.severity.label(),
-                    &f.title,
-                    &f.objects_text(),
-                    f.istio.map(|i| i.code).unwrap_or_default(),
-                ]
-                .iter()
-                .any(|t| t.to_lowercase().contains(filter))
-        })
+        .filter(|f| matches(f, filter))
         .cloned()
         .collect()
+}
+
+/// Whether a finding passes the (lowercase) filter.
+pub fn matches(f: &Finding, filter: &str) -> bool {
+    filter.is_empty()
+        || [
+            f.code,
+            f.severity.label(),
+            &f.title,
+            &f.objects_text(),
+            f.istio.map(|i| i.code).unwrap_or_default(),
+        ]
+        .iter()
+        .any(|t| t.to_lowercase().contains(filter))
 }
