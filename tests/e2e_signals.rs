@@ -187,11 +187,14 @@ fn a_bracketed_paste_into_the_filter_is_one_capped_line_of_text() {
         took < Duration::from_secs(5),
         "a paste must cost about one keystroke; it took {took:?}"
     );
-    // Still in the filter input on Routes (no enter, no q, no view switch from the paste).
-    assert!(c.screen().contains("Routes"));
+    // The rows are filtered live, and the input is still open on Routes: the pasted line
+    // breaks did not press enter, the q did not quit, the 2 switched nothing.
+    c.wait_for_absent("analytics/dashboard-api", T);
+    assert!(c.screen().contains(&format!("/{capped}")));
     // The console answers keys: esc drops the filter, 3 switches view.
     c.send(ESC);
     c.wait_for_absent(&capped, T);
+    c.wait_for("analytics/dashboard-api", T);
     c.send("3");
     c.wait_for("Frontends", T);
     c.send("q");
@@ -212,8 +215,9 @@ fn typing_10000_chars_into_the_filter_costs_keystrokes_not_re_derivations() {
     c.send(ESC);
     c.wait_for_absent(&"b".repeat(100), T);
     let took = start.elapsed();
+    eprintln!("10,000 keys into the filter: {took:?}");
     assert!(
-        took < Duration::from_secs(8),
+        took < Duration::from_secs(3),
         "10,000 keys into the filter took {took:?}"
     );
     c.send("q");
