@@ -369,6 +369,22 @@ mod tests {
     }
 
     #[test]
+    fn a_paste_goes_into_the_typed_weight_only() {
+        let (mut s, mut ui, km) = world(false);
+        press(&mut s, &mut ui, &km, "W");
+        // Not typing: the editor's keys are commands, a paste is ignored (no 'e', 'r', ...).
+        update(&mut s, &mut ui, &km, Msg::Paste("e\n".into()));
+        assert_eq!(editor(&s).weights(), vec![90, 10]);
+        assert_eq!(editor(&s).typing, None);
+        // Typing: the first line goes in, the line break does not commit it.
+        press(&mut s, &mut ui, &km, "i");
+        update(&mut s, &mut ui, &km, Msg::Paste("42\n7".into()));
+        assert_eq!(editor(&s).typing.as_deref(), Some("42"));
+        press(&mut s, &mut ui, &km, "\n");
+        assert_eq!(editor(&s).weights(), vec![42, 10]);
+    }
+
+    #[test]
     fn w_opens_the_editor_and_only_an_explicit_confirm_writes() {
         let (mut s, mut ui, km) = world(false);
         assert_eq!(press(&mut s, &mut ui, &km, "W"), vec![]);
