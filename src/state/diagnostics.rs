@@ -92,18 +92,7 @@ pub fn find<'a>(state: &'a AppState, id: &str) -> Option<&'a Finding> {
     state.diagnostics.findings.iter().find(|f| f.id == id)
 }
 
-/// The rows of the Diagnostics view: the findings that match the filter.
-pub fn rows(state: &AppState, filter: &str) -> Vec<Finding> {
-    state
-        .diagnostics
-        .findings
-        .iter()
-        .filter(|f| matches(f, filter))
-        .cloned()
-        .collect()
-}
-
-/// Whether a finding passes the (lowercase) filter.
+/// Whether a finding passes the (lowercase) filter: the rows of the Diagnostics view.
 pub fn matches(f: &Finding, filter: &str) -> bool {
     filter.is_empty()
         || [
