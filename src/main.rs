@@ -85,6 +85,12 @@ async fn main() -> Result<()> {
     )
     .await;
     tui::restore();
-    result?;
+    let state = result?;
+    if let Some(signo) = state.exit_signal {
+        // Ended by SIGTERM/SIGINT/SIGHUP: exit as a shell reports a program the signal
+        // killed (143/130/129), now that the terminal is restored.
+        drop(terminal);
+        std::process::exit(128 + signo);
+    }
     Ok(())
 }

@@ -54,6 +54,8 @@ impl ViewId {
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Quit,
+    /// Stop to the shell like any full-screen program (`fg` resumes).
+    Suspend,
     Help,
     CommandPalette,
     Filter,
@@ -105,6 +107,7 @@ impl Action {
     pub fn describe(self) -> &'static str {
         match self {
             Action::Quit => "quit",
+            Action::Suspend => "suspend to the shell (fg resumes)",
             Action::Help => "help for this view",
             Action::CommandPalette => "command palette (:gw :rt :fe :mesh :diag :ns :ctx :audit …)",
             Action::Filter => "filter rows",
@@ -148,6 +151,7 @@ impl Action {
     pub fn short(self) -> &'static str {
         match self {
             Action::Quit => "quit",
+            Action::Suspend => "suspend",
             Action::Help => "help",
             Action::CommandPalette => "cmd",
             Action::Filter => "filter",

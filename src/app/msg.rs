@@ -10,6 +10,10 @@ use crate::state::write::WriteOp;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Msg {
     Key(KeyEvent),
+    /// A bracketed paste: one event, typed into the focused text input (never keys).
+    Paste(String),
+    /// A signal the process got (only when the loop owns the real terminal).
+    Signal(Signal),
     Resize,
     /// Coarse clock for ages; redraws only when something shows time.
     Tick(Timestamp),
@@ -31,6 +35,17 @@ pub enum Msg {
         /// was written, and the user decides again on the fresh object.
         conflict: bool,
     },
+}
+
+/// Signals the loop handles like a full-screen program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGTERM, SIGINT or SIGHUP (the number): restore the terminal, exit 128 + number.
+    Exit(i32),
+    /// SIGTSTP from outside (`kill -TSTP`): suspend, like the `suspend` key.
+    Stop,
+    /// SIGCONT: the terminal may have changed while stopped: take it again and repaint.
+    Continue,
 }
 
 impl From<WatchMsg> for Msg {
@@ -55,5 +70,9 @@ pub enum Effect {
     Write(WriteOp),
     /// Read the audit log (answered by `Msg::AuditLoaded`).
     LoadAudit,
+    /// Restore the terminal and stop the process (job control); on `fg`, take it again.
+    Suspend,
+    /// Take the terminal again and repaint everything (after SIGCONT).
+    Resume,
     Quit,
 }

@@ -4,14 +4,13 @@
 use std::io;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event, EventStream};
-use futures::StreamExt;
+use crossterm::event::Event;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio::task::JoinHandle;
 
-use crate::app::msg::{Effect, Msg};
+use crate::app::msg::{Effect, Msg, Signal};
 use crate::app::update::update;
 use crate::audit::{AuditEntry, AuditLog};
 use crate::cluster::connect::{Connection, Target, connect};
@@ -274,21 +273,71 @@ impl Drop for Session {
     }
 }
 
-fn spawn_input(tx: UnboundedSender<Msg>) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut events = EventStream::new();
-        while let Some(ev) = events.next().await {
-            let msg = match ev {
-                Ok(Event::Key(k)) => Msg::Key(k),
-                Ok(Event::Resize(_, _)) => Msg::Resize,
-                Ok(_) => continue,
-                Err(_) => break,
+/// Reads the keyboard on a thread of its own: each event is queued as soon as it is parsed,
+/// so a burst (2,000 × j, a paste the terminal does not bracket) is in the channel at once and
+/// the loop handles all of it before drawing. crossterm reads the tty level-triggered
+/// (feature `use-dev-tty`), so nothing of a burst stays unread waiting for the next key.
+fn spawn_input(tx: UnboundedSender<Msg>) {
+    let on_error = tx.clone();
+    let spawned = std::thread::Builder::new()
+        .name("input".into())
+        .spawn(move || {
+            loop {
+                let msg = match crossterm::event::read() {
+                    Ok(Event::Key(k)) => Msg::Key(k),
+                    Ok(Event::Paste(text)) => Msg::Paste(text),
+                    Ok(Event::Resize(_, _)) => Msg::Resize,
+                    Ok(_) => continue,
+                    // The terminal is gone: end like a hangup rather than run on unseen.
+                    Err(_) => Msg::Signal(Signal::Exit(libc::SIGHUP)),
+                };
+                let last = matches!(msg, Msg::Signal(_));
+                if tx.send(msg).is_err() || last {
+                    break;
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        let _ = on_error.send(Msg::Signal(Signal::Exit(libc::SIGHUP)));
+        tracing::error!("input thread: {e}");
+    }
+}
+
+/// How long the loop has to act on SIGTERM/SIGINT/SIGHUP before the handler restores the
+/// terminal and exits by itself (the loop can be held up by a connect that hangs).
+const EXIT_GRACE: Duration = Duration::from_secs(3);
+
+/// Turns signals into messages: SIGTERM, SIGINT, SIGHUP end the session, SIGTSTP suspends,
+/// SIGCONT repaints. Without handlers the first three would kill the process with the
+/// terminal raw on the alternate screen, and SIGTSTP would stop it without restoring.
+fn spawn_signals(tx: UnboundedSender<Msg>) -> io::Result<JoinHandle<()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut tstp = signal(SignalKind::from_raw(libc::SIGTSTP))?;
+    let mut cont = signal(SignalKind::from_raw(libc::SIGCONT))?;
+    Ok(tokio::spawn(async move {
+        loop {
+            let signal = tokio::select! {
+                Some(()) = term.recv() => Signal::Exit(libc::SIGTERM),
+                Some(()) = int.recv() => Signal::Exit(libc::SIGINT),
+                Some(()) = hup.recv() => Signal::Exit(libc::SIGHUP),
+                Some(()) = tstp.recv() => Signal::Stop,
+                Some(()) = cont.recv() => Signal::Continue,
+                else => break,
             };
-            if tx.send(msg).is_err() {
+            if tx.send(Msg::Signal(signal)).is_err() {
                 break;
             }
+            if let Signal::Exit(signo) = signal {
+                // Aborted with the loop's other tasks when the loop ends in time.
+                tokio::time::sleep(EXIT_GRACE).await;
+                crate::tui::restore();
+                std::process::exit(128 + signo);
+            }
         }
-    })
+    }))
 }
 
 /// A coarse clock: once a minute is enough for ages shown in minutes.
@@ -321,11 +370,14 @@ pub async fn run<B: Backend>(
 where
     B::Error: Into<io::Error>,
 {
-    let external = channel.is_some();
+    // Without a channel from the caller the loop runs on the real terminal: it reads the
+    // keyboard and handles signals (suspend, exit) itself.
+    let owns_terminal = channel.is_none();
     let (tx, mut rx) = channel.unwrap_or_else(mpsc::unbounded_channel);
     let mut background = vec![spawn_clock(tx.clone())];
-    if !external {
-        background.push(spawn_input(tx.clone()));
+    if owns_terminal {
+        background.push(spawn_signals(tx.clone())?);
+        spawn_input(tx.clone());
     }
     match session.connect(None).await {
         Ok(conn) => state.conn = conn,
@@ -340,6 +392,11 @@ where
         theme: ui_cfg.theme,
         keymap: ui_cfg.keymap,
     };
+    let mut host = Host {
+        terminal,
+        owned: owns_terminal,
+        keymap: ui_cfg.keymap,
+    };
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME_BUDGET;
     loop {
@@ -347,13 +404,13 @@ where
             let wait = FRAME_BUDGET.saturating_sub(last_draw.elapsed());
             if wait.is_zero() {
                 state.refresh();
-                terminal
+                host.terminal
                     .draw(|f| draw(f, &state, &mut view, &ctx))
                     .map_err(Into::into)?;
                 last_draw = Instant::now();
                 dirty = false;
             } else if let Ok(Some(msg)) = tokio::time::timeout(wait, rx.recv()).await {
-                dirty |= handle(&mut state, &mut view, &mut session, ui_cfg.keymap, &tx, msg).await;
+                dirty |= handle(&mut state, &mut view, &mut session, &mut host, &tx, msg).await;
                 if state.quit {
                     break;
                 }
@@ -363,10 +420,10 @@ where
             }
         }
         let Some(msg) = rx.recv().await else { break };
-        dirty |= handle(&mut state, &mut view, &mut session, ui_cfg.keymap, &tx, msg).await;
+        dirty |= handle(&mut state, &mut view, &mut session, &mut host, &tx, msg).await;
         // Drain what is already queued before drawing once.
         while let Ok(msg) = rx.try_recv() {
-            dirty |= handle(&mut state, &mut view, &mut session, ui_cfg.keymap, &tx, msg).await;
+            dirty |= handle(&mut state, &mut view, &mut session, &mut host, &tx, msg).await;
         }
         if state.quit {
             break;
@@ -378,15 +435,65 @@ where
     Ok(state)
 }
 
+/// The terminal as the loop's messages need it (suspend, resume).
+struct Host<'a, 't, B: Backend> {
+    terminal: &'t mut Terminal<B>,
+    /// False when a test drives the loop: then there is no terminal to give back.
+    owned: bool,
+    keymap: &'a Keymap,
+}
+
+impl<B: Backend> Host<'_, '_, B>
+where
+    B::Error: Into<io::Error>,
+{
+    /// ctrl-z or SIGTSTP: give the terminal back and stop; on `fg` take it again.
+    fn suspend(&mut self, state: &mut AppState) {
+        if !self.owned {
+            return;
+        }
+        let r = crate::tui::suspend();
+        self.repaint(state, r);
+    }
+
+    /// SIGCONT (also after a stop we did not see, SIGSTOP): the shell may have changed the
+    /// modes and drawn over the screen.
+    fn resume(&mut self, state: &mut AppState) {
+        if !self.owned {
+            return;
+        }
+        let r = crate::tui::retake();
+        self.repaint(state, r);
+    }
+
+    /// Clears the screen and makes the next draw repaint every cell, at the size the
+    /// terminal has now. (Not `Terminal::clear`: it asks the terminal for the cursor
+    /// position, which waits for the input thread to let go of the reader: the next key.)
+    fn repaint(&mut self, state: &mut AppState, taken: io::Result<()>) {
+        let r = taken.and_then(|()| {
+            let size = self.terminal.size().map_err(Into::into)?;
+            let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+            self.terminal.resize(area).map_err(Into::into)
+        });
+        if let Err(e) = r {
+            state.flash(format!("terminal: {e}"), Level::Error);
+        }
+    }
+}
+
 /// Returns whether the screen must be redrawn.
-async fn handle(
+async fn handle<B: Backend>(
     state: &mut AppState,
     view: &mut ViewState,
     session: &mut Session,
-    keymap: &Keymap,
+    host: &mut Host<'_, '_, B>,
     tx: &UnboundedSender<Msg>,
     msg: Msg,
-) -> bool {
+) -> bool
+where
+    B::Error: Into<io::Error>,
+{
+    let keymap = host.keymap;
     // A tick redraws only when a rollout turned stuck, on the Certificates view (days
     // left), or when the day changes (certificate findings in the header); other messages
     // get the real time, so rollout progress is stamped when it is seen.
@@ -410,6 +517,8 @@ async fn handle(
     for e in effects {
         match e {
             Effect::Quit => state.quit = true,
+            Effect::Suspend => host.suspend(state),
+            Effect::Resume => host.resume(state),
             Effect::Rewatch { .. } => session.watch(state, tx),
             Effect::Write(op) => session.write(op, state, tx),
             Effect::LoadAudit => session.load_audit(tx),

@@ -4,7 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::app::action::{Action, ViewId};
-use crate::app::msg::{Effect, Msg};
+use crate::app::msg::{Effect, Msg, Signal};
 use crate::app::palette::{self, Command};
 use crate::app::weights;
 use crate::cluster::kinds::{Kind, WatchState};
@@ -19,6 +19,11 @@ use crate::ui::view_state::ViewState;
 pub fn update(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(state, ui, keymap, key),
+        Msg::Paste(text) => {
+            on_paste(state, &text);
+            vec![]
+        }
+        Msg::Signal(s) => on_signal(state, s),
         Msg::Resize => vec![],
         Msg::Tick(now) => {
             // Days left and bands move with the clock (the tick comes once a minute).
@@ -150,10 +155,20 @@ fn on_key(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, key: KeyEve
     if key.kind == KeyEventKind::Release {
         return vec![];
     }
+    // Suspending keeps everything as it is, so it works under any modal (a ctrl key is
+    // never text).
+    if key.modifiers.contains(KeyModifiers::CONTROL)
+        && keymap.action(state.view, &key) == Some(Action::Suspend)
+    {
+        return vec![Effect::Suspend];
+    }
     // Keys act on the rows as they are now, not as last drawn: keys queued behind a filter
-    // change (typed fast, or pasted) must not pick a row of the unfiltered list. A no-op
-    // unless something changed.
-    state.refresh();
+    // change (typed fast) must not pick a row of the unfiltered list. A no-op unless
+    // something changed. Typing into a text input does not act on rows, so it does not
+    // re-derive them per key: the loop derives once per frame, whatever the typing speed.
+    if !typing_into_input(state) {
+        state.refresh();
+    }
     state.flash = None;
     match state.modals.last_mut() {
         Some(Modal::Palette(_)) => return palette_key(state, key),
@@ -209,6 +224,7 @@ pub fn act(state: &mut AppState, ui: &mut ViewState, action: Action) -> Vec<Effe
             state.quit = true;
             return vec![Effect::Quit];
         }
+        Action::Suspend => return vec![Effect::Suspend],
         Action::Help => state.modals.push(Modal::Help { scroll: 0 }),
         Action::CommandPalette => state.modals.push(Modal::Palette(TextInput::default())),
         Action::Filter => state
@@ -571,7 +587,11 @@ fn palette_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
             state.modals.pop();
         }
-        _ => edit(input, key),
+        _ => {
+            if !edit(input, key) {
+                state.flash(full("a command"), Level::Warn);
+            }
+        }
     }
     vec![]
 }
@@ -659,6 +679,44 @@ fn run_command(state: &mut AppState, text: &str) -> Vec<Effect> {
     }
 }
 
+/// The focused element is a one-line text input (its keys edit text, not rows).
+fn typing_into_input(state: &AppState) -> bool {
+    matches!(
+        state.modals.last(),
+        Some(Modal::Filter(_) | Modal::Palette(_))
+    )
+}
+
+/// A paste goes into the focused text input as text (first line, capped); elsewhere it is
+/// ignored: pasted text must never act as keys.
+fn on_paste(state: &mut AppState, text: &str) {
+    state.flash = None;
+    let cut = match state.modals.last_mut() {
+        Some(Modal::Filter(input)) => {
+            state.refilter = true;
+            input.paste(text).message("the filter")
+        }
+        Some(Modal::Palette(input)) => input.paste(text).message("a command"),
+        Some(Modal::Weights(_)) => weights::paste(state, text).message("a weight"),
+        _ => None,
+    };
+    if let Some(m) = cut {
+        state.flash(m, Level::Warn);
+    }
+}
+
+fn on_signal(state: &mut AppState, signal: Signal) -> Vec<Effect> {
+    match signal {
+        Signal::Exit(signo) => {
+            state.quit = true;
+            state.exit_signal = Some(signo);
+            vec![Effect::Quit]
+        }
+        Signal::Stop => vec![Effect::Suspend],
+        Signal::Continue => vec![Effect::Resume],
+    }
+}
+
 fn filter_key(state: &mut AppState, key: KeyEvent) {
     let view = state.view;
     let Some(Modal::Filter(input)) = state.modals.last_mut() else {
@@ -678,14 +736,28 @@ fn filter_key(state: &mut AppState, key: KeyEvent) {
                 state.filters.insert(view, text);
             }
         }
-        _ => edit(input, key),
+        _ => {
+            if !edit(input, key) {
+                state.flash(full("the filter"), Level::Warn);
+            }
+        }
     }
-    state.stale = true;
+    state.refilter = true;
 }
 
-fn edit(input: &mut TextInput, key: KeyEvent) {
+fn full(what: &str) -> String {
+    format!(
+        "{what} is limited to {} characters",
+        crate::state::input::MAX_CHARS
+    )
+}
+
+/// Edits the input; false when a char was refused because the input is full.
+fn edit(input: &mut TextInput, key: KeyEvent) -> bool {
     match key.code {
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => input.insert(c),
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            return input.insert(c);
+        }
         KeyCode::Backspace => input.backspace(),
         KeyCode::Delete => input.delete(),
         KeyCode::Left => input.left(),
@@ -694,6 +766,7 @@ fn edit(input: &mut TextInput, key: KeyEvent) {
         KeyCode::End => input.cursor = input.text.chars().count(),
         _ => {}
     }
+    true
 }
 
 #[cfg(test)]
@@ -836,6 +909,125 @@ mod tests {
         assert!(!s.quit);
         update(&mut s, &mut ui, &km, code(KeyCode::Esc));
         assert_eq!(s.filter(ViewId::Gateways), "");
+    }
+
+    fn ctrl(c: char) -> Msg {
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+    }
+
+    #[test]
+    fn typing_into_the_filter_does_not_re_derive_per_key() {
+        let (mut s, mut ui, km) = (state(), ViewState::default(), Keymap::default());
+        update(&mut s, &mut ui, &km, key('2'));
+        typed(&mut s, &mut ui, &km, "/");
+        let version = s.derived_version;
+        typed(&mut s, &mut ui, &km, &"x".repeat(100));
+        assert_eq!(
+            s.derived_version, version,
+            "keys into the filter edit text; the loop derives once per frame"
+        );
+        assert!(
+            s.refilter,
+            "the next frame (or row key) filters with the new filter"
+        );
+        update(&mut s, &mut ui, &km, code(KeyCode::Enter));
+        update(&mut s, &mut ui, &km, key('j'));
+        assert_eq!(
+            s.derived_version,
+            version + 1,
+            "a key on rows sees them filtered"
+        );
+        assert_eq!(s.filter(ViewId::Routes), "x".repeat(100));
+    }
+
+    #[test]
+    fn the_filter_and_palette_stop_at_256_chars_and_say_so() {
+        let (mut s, mut ui, km) = (state(), ViewState::default(), Keymap::default());
+        typed(&mut s, &mut ui, &km, "/");
+        typed(&mut s, &mut ui, &km, &"y".repeat(300));
+        assert_eq!(s.active_filter(), "y".repeat(256));
+        assert!(
+            matches!(&s.flash, Some((m, Level::Warn)) if m.contains("limited to 256")),
+            "{:?}",
+            s.flash
+        );
+        update(&mut s, &mut ui, &km, code(KeyCode::Backspace));
+        assert!(s.flash.is_none(), "room again: no message");
+        update(&mut s, &mut ui, &km, code(KeyCode::Esc));
+        typed(&mut s, &mut ui, &km, ":");
+        typed(&mut s, &mut ui, &km, &"n".repeat(257));
+        let Some(Modal::Palette(input)) = s.modals.last() else {
+            panic!("palette open")
+        };
+        assert_eq!(input.text.len(), 256);
+        assert!(matches!(&s.flash, Some((m, _)) if m.contains("a command is limited")));
+    }
+
+    #[test]
+    fn a_paste_is_text_for_the_focused_input_and_never_keys() {
+        let (mut s, mut ui, km) = (state(), ViewState::default(), Keymap::default());
+        // No input focused: ignored, even when it spells keys.
+        let fx = update(&mut s, &mut ui, &km, Msg::Paste("2q:quit\r".into()));
+        assert_eq!(fx, vec![]);
+        assert_eq!((s.view, s.quit), (ViewId::Gateways, false));
+        assert!(s.modals.is_empty());
+        // Into the filter: the first line, live, the input stays open.
+        typed(&mut s, &mut ui, &km, "/sh");
+        update(&mut s, &mut ui, &km, Msg::Paste("op\nq\n".into()));
+        assert_eq!(s.active_filter(), "shop");
+        assert!(matches!(s.modals.last(), Some(Modal::Filter(_))));
+        assert!(matches!(&s.flash, Some((m, Level::Warn)) if m.contains("first line only")));
+        update(&mut s, &mut ui, &km, Msg::Paste("z".repeat(10_000)));
+        assert_eq!(s.active_filter().len(), 256);
+        assert!(matches!(&s.flash, Some((m, _)) if m.contains("the filter is limited to 256")));
+        update(&mut s, &mut ui, &km, code(KeyCode::Esc));
+        // Into the palette.
+        typed(&mut s, &mut ui, &km, ":");
+        update(&mut s, &mut ui, &km, Msg::Paste("rt".into()));
+        update(&mut s, &mut ui, &km, code(KeyCode::Enter));
+        assert_eq!(s.view, ViewId::Routes);
+    }
+
+    #[test]
+    fn ctrl_z_suspends_from_anywhere_and_signals_end_or_suspend() {
+        let (mut s, mut ui, km) = (state(), ViewState::default(), Keymap::default());
+        assert_eq!(
+            update(&mut s, &mut ui, &km, ctrl('z')),
+            vec![Effect::Suspend]
+        );
+        typed(&mut s, &mut ui, &km, "/ab");
+        assert_eq!(
+            update(&mut s, &mut ui, &km, ctrl('z')),
+            vec![Effect::Suspend]
+        );
+        assert_eq!(s.active_filter(), "ab", "the filter being typed is kept");
+        assert!(matches!(s.modals.last(), Some(Modal::Filter(_))));
+        // Rebound away: ctrl-z is no suspend (and no text).
+        let mut km2 = Keymap::default();
+        km2.bind(
+            crate::config::keymap::Scope::Global,
+            "ctrl-z".parse().unwrap(),
+            Action::None,
+        );
+        assert_eq!(update(&mut s, &mut ui, &km2, ctrl('z')), vec![]);
+        assert_eq!(s.active_filter(), "ab");
+
+        let sig = Msg::Signal;
+        assert_eq!(
+            update(&mut s, &mut ui, &km, sig(Signal::Stop)),
+            vec![Effect::Suspend]
+        );
+        assert_eq!(
+            update(&mut s, &mut ui, &km, sig(Signal::Continue)),
+            vec![Effect::Resume]
+        );
+        assert!(!s.quit);
+        assert_eq!(
+            update(&mut s, &mut ui, &km, sig(Signal::Exit(15))),
+            vec![Effect::Quit]
+        );
+        assert!(s.quit);
+        assert_eq!(s.exit_signal, Some(15));
     }
 
     #[test]

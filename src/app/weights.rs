@@ -159,6 +159,21 @@ pub fn key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     vec![]
 }
 
+/// A paste into the editor goes into the value being typed (its first line, as if typed);
+/// with no value being typed it is ignored: keys here are commands, a paste is never keys.
+pub fn paste(state: &mut AppState, text: &str) -> crate::state::input::Cut {
+    use crate::state::input::{MAX_CHARS, one_line};
+    let Some(Modal::Weights(e)) = state.modals.last_mut() else {
+        return Default::default();
+    };
+    let Some(typed) = &mut e.typing else {
+        return Default::default();
+    };
+    let (taken, cut) = one_line(text, MAX_CHARS.saturating_sub(typed.chars().count()));
+    typed.push_str(&taken);
+    cut
+}
+
 /// The object diff the confirm shows: the rule's backends with each changed weight as a
 /// `-`/`+` pair, shares in percent, the precondition, and the all-zero warning.
 pub fn diff_body(context: &str, e: &WeightEditor, changes: &[WeightChange]) -> Vec<String> {
@@ -351,6 +366,22 @@ mod tests {
                 },
             ],
         }
+    }
+
+    #[test]
+    fn a_paste_goes_into_the_typed_weight_only() {
+        let (mut s, mut ui, km) = world(false);
+        press(&mut s, &mut ui, &km, "W");
+        // Not typing: the editor's keys are commands, a paste is ignored (no 'e', 'r', ...).
+        update(&mut s, &mut ui, &km, Msg::Paste("e\n".into()));
+        assert_eq!(editor(&s).weights(), vec![90, 10]);
+        assert_eq!(editor(&s).typing, None);
+        // Typing: the first line goes in, the line break does not commit it.
+        press(&mut s, &mut ui, &km, "i");
+        update(&mut s, &mut ui, &km, Msg::Paste("42\n7".into()));
+        assert_eq!(editor(&s).typing.as_deref(), Some("42"));
+        press(&mut s, &mut ui, &km, "\n");
+        assert_eq!(editor(&s).weights(), vec![42, 10]);
     }
 
     #[test]

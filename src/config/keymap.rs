@@ -219,6 +219,7 @@ mod tests {
         let expect = [
             ("q", Action::Quit),
             ("ctrl-c", Action::Quit),
+            ("ctrl-z", Action::Suspend),
             ("?", Action::Help),
             (":", Action::CommandPalette),
             ("/", Action::Filter),

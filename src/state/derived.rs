@@ -37,6 +37,12 @@ pub struct Derived {
     /// The Certificates view's rows (filtered), and the row its detail shows.
     pub certs: Vec<crate::model::certs::CertRow>,
     pub cert_detail: Option<crate::model::certs::CertRow>,
+    /// The (lowercase) filter these rows passed.
+    pub filter: String,
+    /// The same rows before any filter: when only the filter changes they are filtered
+    /// again, not derived again (see [`Derived::refilter`]). None for the Gateways tree,
+    /// which is filtered as it is built.
+    pub unfiltered: Option<Box<Derived>>,
 }
 
 /// The kinds a view's rows are derived from: a change elsewhere does not re-derive them, and
@@ -102,6 +108,92 @@ fn hit(filter: &str, texts: &[&str]) -> bool {
 impl Derived {
     pub fn compute(state: &AppState) -> Derived {
         let filter = state.active_filter();
+        if state.view == ViewId::Gateways {
+            return Derived {
+                view: Some(state.view),
+                gateway_tree: gateway_tree(&state.cache, known(state), &filter),
+                filter,
+                ..Default::default()
+            };
+        }
+        let all = Derived::all_rows(state);
+        let mut d = all.filtered(&filter);
+        d.unfiltered = Some(Box::new(all));
+        d
+    }
+
+    /// Only the filter changed (typing, pasting): filters the rows already derived instead
+    /// of deriving them again. A filter that extends the last one narrows the rows shown
+    /// (whatever it matches, the shorter one matched too); any other starts from all rows.
+    /// False when there is nothing to filter again: the caller derives.
+    pub fn refilter(&mut self, view: ViewId, filter: &str) -> bool {
+        if self.view != Some(view) {
+            return false;
+        }
+        let Some(all) = self.unfiltered.take() else {
+            return false;
+        };
+        let mut d = if filter.contains(self.filter.as_str()) {
+            self.filtered(filter)
+        } else {
+            all.filtered(filter)
+        };
+        d.unfiltered = Some(all);
+        *self = d;
+        true
+    }
+
+    /// The rows of the view with these rows' filter replaced by `filter` (they must have
+    /// passed a filter that `filter` extends, or none).
+    fn filtered(&self, filter: &str) -> Derived {
+        fn keep<T: Clone>(rows: &[T], pred: impl Fn(&T) -> bool) -> Vec<T> {
+            rows.iter().filter(|r| pred(r)).cloned().collect()
+        }
+        Derived {
+            view: self.view,
+            gateway_tree: Vec::new(),
+            routes: keep(&self.routes, |row| {
+                hit(
+                    filter,
+                    &[
+                        &row.key.to_string(),
+                        &row.hostnames,
+                        &row.parents,
+                        &row.backends,
+                        row.status,
+                    ],
+                )
+            }),
+            albs: keep(&self.albs, |a| {
+                hit(filter, &[&a.alb.key.to_string(), &a.deployment_message])
+            }),
+            frontends: keep(&self.frontends, |f| {
+                let addrs: Vec<&str> = f.addresses.iter().map(|(_, v)| v.as_str()).collect();
+                hit(
+                    filter,
+                    &[
+                        &f.gateway.to_string(),
+                        &f.class,
+                        &addrs.join(" "),
+                        &f.hostnames.join(" "),
+                    ],
+                )
+            }),
+            mesh: keep(&self.mesh, |r| {
+                hit(filter, &[&r.namespace, &r.injection.effective.label()])
+            }),
+            findings: keep(&self.findings, |f| super::diagnostics::matches(f, filter)),
+            certs: keep(&self.certs, |r| {
+                filter.is_empty() || r.search_text().contains(filter)
+            }),
+            cert_detail: self.cert_detail.clone(),
+            filter: filter.to_string(),
+            unfiltered: None,
+        }
+    }
+
+    /// Every row of the (table) view, before the filter: the costly part.
+    fn all_rows(state: &AppState) -> Derived {
         let cache = &state.cache;
         let known = known(state);
         let mut d = Derived {
@@ -109,7 +201,7 @@ impl Derived {
             ..Default::default()
         };
         match state.view {
-            ViewId::Gateways => d.gateway_tree = gateway_tree(cache, known, &filter),
+            ViewId::Gateways => {}
             ViewId::Routes => {
                 d.routes = cache
                     .routes
@@ -153,48 +245,17 @@ impl Derived {
                                 .collect(),
                         }
                     })
-                    .filter(|row| {
-                        hit(
-                            &filter,
-                            &[
-                                &row.key.to_string(),
-                                &row.hostnames,
-                                &row.parents,
-                                &row.backends,
-                                row.status,
-                            ],
-                        )
-                    })
                     .collect();
             }
             ViewId::Frontends => {
-                d.albs = alb_rows(cache)
-                    .into_iter()
-                    .filter(|a| hit(&filter, &[&a.alb.key.to_string(), &a.deployment_message]))
-                    .collect();
+                d.albs = alb_rows(cache);
                 d.frontends =
-                    gateway_frontends(cache, state.is_live(Kind::ApplicationLoadBalancers))
-                        .into_iter()
-                        .filter(|f| {
-                            let addrs: Vec<&str> =
-                                f.addresses.iter().map(|(_, v)| v.as_str()).collect();
-                            hit(
-                                &filter,
-                                &[
-                                    &f.gateway.to_string(),
-                                    &f.class,
-                                    &addrs.join(" "),
-                                    &f.hostnames.join(" "),
-                                ],
-                            )
-                        })
-                        .collect();
+                    gateway_frontends(cache, state.is_live(Kind::ApplicationLoadBalancers));
             }
             ViewId::Mesh => {
                 d.mesh = mesh_rows(cache)
                     .into_iter()
                     .filter(|r| state.namespace.as_ref().is_none_or(|ns| *ns == r.namespace))
-                    .filter(|r| hit(&filter, &[&r.namespace, &r.injection.effective.label()]))
                     .collect();
             }
             ViewId::Certs => {
@@ -207,13 +268,72 @@ impl Derived {
                 if let Some(super::Detail::Cert(id)) = state.details.get(&ViewId::Certs) {
                     d.cert_detail = all.iter().find(|r| r.id == *id).cloned();
                 }
-                d.certs = all
-                    .into_iter()
-                    .filter(|r| filter.is_empty() || r.search_text().contains(&filter))
-                    .collect();
+                d.certs = all;
             }
-            ViewId::Diagnostics => d.findings = super::diagnostics::rows(state, &filter),
+            ViewId::Diagnostics => d.findings = state.diagnostics.findings.clone(),
         }
         d
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::app::action::ViewId;
+    use crate::app::testkit::namespace;
+    use crate::state::input::TextInput;
+    use crate::state::{AppState, ConnInfo, Modal};
+
+    fn names(s: &AppState) -> Vec<&str> {
+        s.derived
+            .mesh
+            .iter()
+            .map(|r| r.namespace.as_str())
+            .collect()
+    }
+
+    fn type_filter(s: &mut AppState, text: &str) {
+        s.modals = vec![Modal::Filter(TextInput::with(text))];
+        s.refilter = true;
+        s.refresh();
+    }
+
+    #[test]
+    fn a_filter_change_filters_the_derived_rows_again_without_deriving_them() {
+        let mut s = AppState::new(
+            ConnInfo::default(),
+            None,
+            false,
+            jiff::Timestamp::UNIX_EPOCH,
+        );
+        s.view = ViewId::Mesh;
+        for n in ["payments", "shipping", "shop"] {
+            s.cache.namespaces.insert(n.into(), namespace(n, &[]));
+        }
+        s.refresh();
+        assert_eq!(names(&s), ["payments", "shipping", "shop"]);
+        // Changed behind the derivation's back (no watch message): only a derivation sees it.
+        s.cache
+            .namespaces
+            .insert("shopfront".into(), namespace("shopfront", &[]));
+        let version = s.derived_version;
+        type_filter(&mut s, "sh");
+        assert_eq!(names(&s), ["shipping", "shop"]);
+        type_filter(&mut s, "sho");
+        assert_eq!(
+            names(&s),
+            ["shop"],
+            "a longer filter narrows the rows shown"
+        );
+        type_filter(&mut s, "p");
+        assert_eq!(
+            names(&s),
+            ["payments", "shipping", "shop"],
+            "another filter starts from all rows"
+        );
+        assert_eq!(s.derived_version, version + 3, "widgets see each change");
+        // A cache change derives again.
+        s.stale = true;
+        s.refresh();
+        assert_eq!(names(&s), ["payments", "shipping", "shop", "shopfront"]);
     }
 }

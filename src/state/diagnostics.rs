@@ -92,24 +92,16 @@ pub fn find<'a>(state: &'a AppState, id: &str) -> Option<&'a Finding> {
     state.diagnostics.findings.iter().find(|f| f.id == id)
 }
 
-/// The rows of the Diagnostics view: the findings that match the filter.
-pub fn rows(state: &AppState, filter: &str) -> Vec<Finding> {
-    state
-        .diagnostics
-        .findings
+/// Whether a finding passes the (lowercase) filter: the rows of the Diagnostics view.
+pub fn matches(f: &Finding, filter: &str) -> bool {
+    filter.is_empty()
+        || [
+            f.code,
+            f.severity.label(),
+            &f.title,
+            &f.objects_text(),
+            f.istio.map(|i| i.code).unwrap_or_default(),
+        ]
         .iter()
-        .filter(|f| {
-            filter.is_empty()
-                || [
-                    f.code,
-                    f.severity.label(),
-                    &f.title,
-                    &f.objects_text(),
-                    f.istio.map(|i| i.code).unwrap_or_default(),
-                ]
-                .iter()
-                .any(|t| t.to_lowercase().contains(filter))
-        })
-        .cloned()
-        .collect()
+        .any(|t| t.to_lowercase().contains(filter))
 }

@@ -114,8 +114,13 @@ pub struct AppState {
     pub flash: Option<(String, Level)>,
     pub now: Timestamp,
     pub quit: bool,
+    /// The signal that ended the session (SIGTERM, SIGINT, SIGHUP): the process exits with
+    /// 128 + its number, like a shell reports a program killed by it.
+    pub exit_signal: Option<i32>,
     /// Cache changed since `derived` was computed.
     pub stale: bool,
+    /// Only the filter changed since: the derived rows are filtered again, not re-derived.
+    pub refilter: bool,
     pub derived: Derived,
     /// Bumped whenever `derived` is recomputed, so widgets can cache what they build from it.
     pub derived_version: u64,
@@ -153,7 +158,9 @@ impl AppState {
             flash: None,
             now,
             quit: false,
+            exit_signal: None,
             stale: true,
+            refilter: false,
             derived: Derived::default(),
             derived_version: 0,
             rollouts: rollout::Rollouts::default(),
@@ -211,9 +218,17 @@ impl AppState {
         diagnostics::refresh(self);
         if self.stale {
             self.derived = Derived::compute(self);
-            self.derived_version += 1;
-            self.stale = false;
+        } else if self.refilter {
+            let (view, filter) = (self.view, self.active_filter());
+            if !self.derived.refilter(view, &filter) {
+                self.derived = Derived::compute(self);
+            }
+        } else {
+            return;
         }
+        self.derived_version += 1;
+        self.stale = false;
+        self.refilter = false;
     }
 
     pub fn flash(&mut self, text: impl Into<String>, level: Level) {

@@ -324,7 +324,9 @@ impl WeightEditor {
     }
 
     pub fn type_char(&mut self, c: char) {
-        if let Some(t) = &mut self.typing {
+        if let Some(t) = &mut self.typing
+            && t.chars().count() < crate::state::input::MAX_CHARS
+        {
             t.push(c);
         }
     }

@@ -33,7 +33,12 @@ pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         }
         // Over the header, not the body: the rows being filtered (the first match above all)
         // stay visible while typing.
-        Some(Modal::Filter(input)) => prompt(f, area, ctx, "/", input, &[], 0),
+        Some(Modal::Filter(input)) => {
+            // It covers the flash on the tabs line: a message about the input (cut, full)
+            // shows in the prompt instead.
+            let note: Vec<String> = state.flash.iter().map(|(m, _)| m.clone()).collect();
+            prompt(f, area, ctx, "/", input, &note, 0)
+        }
         Some(Modal::Notice(lines)) => notice(f, area, ctx, lines),
         Some(Modal::Confirm(c)) => confirm(f, area, ctx, c),
         Some(Modal::Weights(e)) => super::weights::draw(f, area, e, ctx),
@@ -264,15 +269,22 @@ fn prompt(
         .borders(Borders::ALL)
         .border_style(th.style(Role::BorderFocus))
         .style(th.style(Role::Modal));
+    let inner = block.inner(r);
+    // A text wider than the box scrolls so that the cursor stays in view.
+    let skip = input
+        .cursor
+        .saturating_sub(usize::from(inner.width.saturating_sub(2)));
     let mut lines = vec![Line::from(vec![
         Span::styled(sigil.to_string(), th.style(Role::Accent)),
-        Span::styled(input.text.clone(), th.style(Role::Filter)),
+        Span::styled(
+            input.text.chars().skip(skip).collect::<String>(),
+            th.style(Role::Filter),
+        ),
     ])];
     for c in cands.iter().take(8) {
         lines.push(Line::styled(format!(" {c}"), th.style(Role::Muted)));
     }
-    let inner = block.inner(r);
     f.render_widget(Paragraph::new(lines).block(block), r);
-    let cx = inner.x + 1 + input.text.chars().take(input.cursor).count() as u16;
+    let cx = inner.x + 1 + (input.cursor - skip) as u16;
     f.set_cursor_position((cx.min(inner.right().saturating_sub(1)), inner.y));
 }

@@ -417,6 +417,50 @@ impl Console {
         }
     }
 
+    /// The child's process id.
+    pub fn pid(&self) -> i32 {
+        let pid = self.child.process_id().expect("child pid");
+        i32::try_from(pid).expect("pid fits in i32")
+    }
+
+    /// Sends `signal` to the program (as `kill -<signal> <pid>` would).
+    pub fn signal(&self, signal: libc::c_int) {
+        // SAFETY: kill only sends a signal to our own child.
+        let r = unsafe { libc::kill(self.pid(), signal) };
+        assert_eq!(r, 0, "kill: {}", std::io::Error::last_os_error());
+    }
+
+    /// The scheduler state of the program from `/proc/<pid>/stat` (`'T'` = stopped,
+    /// `'S'` = sleeping, `'R'` = running), `None` once it is gone.
+    pub fn proc_state(&self) -> Option<char> {
+        let stat = fs::read_to_string(format!("/proc/{}/stat", self.pid())).ok()?;
+        // "pid (comm) S ...": comm may contain spaces, the state follows the last ')'.
+        stat.rsplit_once(')')?.1.trim_start().chars().next()
+    }
+
+    /// Waits until `pred(proc_state)` holds; panics with the screen on timeout.
+    pub fn wait_proc_state(
+        &self,
+        what: &str,
+        timeout: Duration,
+        pred: impl Fn(Option<char>) -> bool,
+    ) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let st = self.proc_state();
+            if pred(st) {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "process state {st:?} after {timeout:?}, waiting for: {what}\n{}",
+                    self.framed_screen()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Whether the terminal is in canonical mode with echo (i.e. not raw).
     pub fn cooked_mode(&self) -> bool {
         let f = self.local_flags();
