@@ -45,3 +45,49 @@ impl Drop for StuckTimer {
         }
     }
 }
+
+/// How long the watches may be silent after their last event before one probe asks the API
+/// server whether it is still there (see `app::health`).
+pub const SILENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Sends one `Msg::Silence` when no watch event came for [`SILENCE`] since the last one.
+/// One task at a time; every event only moves the deadline. After it fired it stays quiet
+/// until the next event: no periodic wake-ups on an idle cluster.
+#[derive(Default)]
+pub struct SilenceTimer {
+    /// Time of the last event and its generation, read by the running task.
+    last: std::sync::Arc<std::sync::Mutex<Option<(tokio::time::Instant, u64)>>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl SilenceTimer {
+    pub fn saw_event(&mut self, generation: u64, tx: &UnboundedSender<Msg>) {
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some((tokio::time::Instant::now(), generation));
+        }
+        if self.task.as_ref().is_some_and(|t| !t.is_finished()) {
+            return;
+        }
+        let (last, tx) = (self.last.clone(), tx.clone());
+        self.task = Some(tokio::spawn(async move {
+            loop {
+                let Some((at, generation)) = last.lock().ok().and_then(|l| *l) else {
+                    return;
+                };
+                if at.elapsed() >= SILENCE {
+                    let _ = tx.send(Msg::Silence { generation });
+                    return;
+                }
+                tokio::time::sleep_until(at + SILENCE).await;
+            }
+        }));
+    }
+}
+
+impl Drop for SilenceTimer {
+    fn drop(&mut self) {
+        if let Some(h) = self.task.take() {
+            h.abort();
+        }
+    }
+}

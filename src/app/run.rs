@@ -36,6 +36,7 @@ pub struct Session {
     watchers: Vec<JoinHandle<()>>,
     audit: AuditLog,
     stuck_timer: crate::app::clock::StuckTimer,
+    silence: crate::app::clock::SilenceTimer,
 }
 
 impl Session {
@@ -47,6 +48,7 @@ impl Session {
             watchers: Vec::new(),
             audit: AuditLog::open_default(),
             stuck_timer: Default::default(),
+            silence: Default::default(),
         }
     }
 
@@ -265,6 +267,42 @@ impl Session {
     }
 }
 
+/// How long a probe may take before the server counts as gone.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Session {
+    /// `GET /readyz` once, off the UI task, answered by `Msg::Probed`. Any answer but a 5xx
+    /// means the server is there (a 404 from servers without it, 401/403 under strict RBAC);
+    /// a 5xx (e.g. shutting down), a connection error or no answer in time means not.
+    fn probe(&self, generation: u64, tx: &UnboundedSender<Msg>) {
+        let Some(client) = self.client.clone() else {
+            return;
+        };
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let req = http::Request::get("/readyz").body(Vec::new());
+            let result = match req {
+                Err(e) => Err(e.to_string()),
+                Ok(req) => {
+                    match tokio::time::timeout(PROBE_TIMEOUT, client.request_text(req)).await {
+                        Err(_) => Err(format!(
+                            "GET /readyz: no answer within {}s",
+                            PROBE_TIMEOUT.as_secs()
+                        )),
+                        Ok(Ok(_)) => Ok(()),
+                        Ok(Err(kube::Error::Api(s))) if s.code < 500 => Ok(()),
+                        Ok(Err(e)) => Err(format!(
+                            "GET /readyz: {}",
+                            e.to_string().chars().take(120).collect::<String>()
+                        )),
+                    }
+                }
+            };
+            let _ = tx.send(Msg::Probed { generation, result });
+        });
+    }
+}
+
 /// The `:audit` overlay shows at most this many (newest) lines.
 const AUDIT_ROWS: usize = 500;
 
@@ -402,6 +440,11 @@ async fn handle(
         }
     };
     let rearm = matches!(msg, Msg::Watch(_) | Msg::Tick(_));
+    if let Msg::Watch(w) = &msg
+        && w.generation == state.generation
+    {
+        session.silence.saw_event(w.generation, tx);
+    }
     let effects = update(state, view, keymap, msg);
     if rearm {
         let next = state.rollouts.next_deadline(state.now);
@@ -413,6 +456,7 @@ async fn handle(
             Effect::Rewatch { .. } => session.watch(state, tx),
             Effect::Write(op) => session.write(op, state, tx),
             Effect::LoadAudit => session.load_audit(tx),
+            Effect::Probe { generation } => session.probe(generation, tx),
             Effect::Connect {
                 context,
                 generation,
