@@ -1113,7 +1113,8 @@ fn a_backend_of_an_unsupported_kind_shows_its_share_as_http_500() {
         .collect();
     assert_eq!(route010.len(), 2);
     // The route detail (the Gateways tree draws the same nodes).
-    s.keys("/odd-kinds\n");
+    s.keys("/odd-kinds");
+    s.key(KeyCode::Enter);
     s.draw();
     s.key(KeyCode::Enter);
     let t = s.draw();

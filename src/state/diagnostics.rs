@@ -91,13 +91,14 @@ pub fn refresh(state: &mut AppState) {
     };
     // Days left move with the clock, not with watch events: a finding's band is as of the
     // last change of an input (the Certificates view itself is re-derived when shown).
+    let stale = state.stale_kinds();
+    // The last known Secrets count as listed while stale (what they said then).
     let certs = inventory(
         &state.cache,
         state.now,
         &state.cert_bands,
-        state.is_live(Kind::TlsSecrets),
+        state.is_live(Kind::TlsSecrets) || stale.contains(&Kind::TlsSecrets),
     );
-    let stale = state.stale_kinds();
     let (all, stale_ids) = if stale.is_empty() {
         (findings(&state.cache, &trusted, &certs), BTreeSet::new())
     } else {

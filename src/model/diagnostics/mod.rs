@@ -343,7 +343,7 @@ pub const CATALOG: &[CodeInfo] = &[
     code(
         "ROUTE010",
         Error,
-        "backendRef to an unsupported kind (ResolvedRefs InvalidKind)",
+        "backendRef to an unsupported kind (InvalidKind)",
         None,
     ),
     code("GW001", Error, "Gateway not Accepted", None),
