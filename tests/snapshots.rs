@@ -1010,6 +1010,16 @@ fn header_stale_since_keeps_the_findings_marked_stale() {
         header_text(&t).contains("● stale since"),
         "the header says it in every view"
     );
+    // A finding's detail says so too.
+    s.key(KeyCode::Enter);
+    let text = screen_text(&s.draw());
+    assert!(
+        text.contains(&format!(
+            "Stale: judged on the last known objects; their watch has not been live since {since}."
+        )),
+        "{text}"
+    );
+    s.key(KeyCode::Esc);
     // Live again: re-judged, nothing stale.
     for k in Kind::ALL {
         s.watch(k, WatchEvent::State(WatchState::Live));

@@ -429,6 +429,8 @@ async fn handle(
     // left), or when the day changes (certificate findings in the header); other messages
     // get the real time, so rollout progress is stamped when it is seen.
     let redraw = match &msg {
+        // Only asks for a probe; its answer redraws if anything changed.
+        Msg::Silence { .. } => false,
         Msg::Tick(t) => {
             state.rollouts.turned_stuck(state.now, *t)
                 || state.view == crate::app::action::ViewId::Certs

@@ -2,9 +2,9 @@
 //! every view, so they are derived whatever the view, but only when one of their input
 //! kinds changed (watch event or watch state): idle frames and unrelated kinds cost nothing.
 
-use crate::cluster::kinds::Kind;
 use std::collections::BTreeSet;
 
+use crate::cluster::kinds::Kind;
 use crate::model::certs::{SourceKind, inventory};
 use crate::model::diagnostics::{Counts, Finding, Live, findings};
 
@@ -89,9 +89,9 @@ pub fn refresh(state: &mut AppState) {
             .collect(),
         scope: state.namespace.clone(),
     };
+    let stale = state.stale_kinds();
     // Days left move with the clock, not with watch events: a finding's band is as of the
     // last change of an input (the Certificates view itself is re-derived when shown).
-    let stale = state.stale_kinds();
     // The last known Secrets count as listed while stale (what they said then).
     let certs = inventory(
         &state.cache,
