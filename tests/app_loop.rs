@@ -652,12 +652,13 @@ async fn demo_findings_are_exactly_the_deliberate_problems() {
             "ROUTE001 HTTPRoute/search/route-orphan-parent test-infra/gateway-02", // 6
             "ROUTE002 HTTPRoute/shop/route-missing-backend shop/recommendations", // 5
             "ROUTE007 HTTPRoute/test-infra/route-cross-ns-no-grant search/search-api", // 8
-            "MESH001 Namespace/legacy-orders",        // 1
-            "MESH003 Deployment/shop/cart",           // 3
+            "ROUTE010 HTTPRoute/shop/route-configmap-backend rule 1 ConfigMap shop/storefront-beta", // 16
+            "MESH001 Namespace/legacy-orders",          // 1
+            "MESH003 Deployment/shop/cart",             // 3
             "MESH004 Deployment/payments/payments-api", // 4
             "ROUTE004 HTTPRoute/shop/route-zero-weights rule 1", // 7
             "GW003 Gateway/aks-istio-ingress/istio-public https-staging", // 12
-            "MESH006 Namespace/reporting-batch",      // 10
+            "MESH006 Namespace/reporting-batch",        // 10
         ],
         "{all:#?}"
     );

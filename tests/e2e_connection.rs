@@ -37,7 +37,15 @@ const RECONNECT_BUDGET: Duration = Duration::from_secs(60);
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 const HEADER_DISCONNECTED: &str = "● disconnected, retrying:";
+const HEADER_STALE: &str = "● stale since ";
 const HEADER_LIVE: &str = "● live";
+/// The findings of EARLY (route to a missing Service, no controller status), in the header.
+const FINDINGS: &str = "findings: 1 error 1 warning";
+/// From the kill of the API server to `stale since` in the header: the watches break at once.
+const STALE_BUDGET: Duration = Duration::from_secs(10);
+/// From SIGTERM (the server drains its watches for up to 60 s) to `stale since`: the
+/// silence before the probe (10 s) plus the probe's timeout (5 s) plus slack.
+const DRAIN_BUDGET: Duration = Duration::from_secs(25);
 
 fn step(name: &str, started: Instant) {
     eprintln!(
@@ -87,6 +95,34 @@ fn wait_disconnected(console: &mut Console, what: &str, timeout: Duration) -> Du
             && s.text.contains("API server: ")
             && s.text.contains("(retrying)")
     })
+}
+
+/// The data was shown and can no longer be trusted: `● stale since HH:MM:SS` with the
+/// findings still counted, marked stale.
+fn wait_stale(console: &mut Console, what: &str, timeout: Duration) -> Duration {
+    console.wait_until(what, timeout, |s| {
+        let h = header(s);
+        h.contains(HEADER_STALE)
+            && h.contains(", retrying")
+            && !h.contains(HEADER_LIVE)
+            && h.contains(&format!("{FINDINGS} (stale)"))
+    })
+}
+
+/// `HH:MM:SS` after `stale since` in the header.
+fn stale_clock(s: &Screen) -> Option<String> {
+    let h = header(s);
+    let at = h.find(HEADER_STALE)? + HEADER_STALE.len();
+    let t: String = h[at..].chars().take(8).collect();
+    let ok = t.len() == 8
+        && t.chars().enumerate().all(|(i, c)| {
+            if i == 2 || i == 5 {
+                c == ':'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    ok.then_some(t)
 }
 
 /// Quits with `q` and checks the exit status.
@@ -226,6 +262,19 @@ spec:
   - name: http
     port: 80
     protocol: HTTP
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: route-early
+  namespace: conn-infra
+spec:
+  parentRefs:
+  - name: gw-early
+  rules:
+  - backendRefs:
+    - name: nowhere
+      port: 80
 "#;
 
 /// Created after the mid-session outage: proves the watches really work again.
@@ -338,16 +387,66 @@ async fn console_opens_while_apiserver_is_down_and_goes_live_when_it_comes_back(
     );
     step("1b. server up: live, gw-early shown, banner gone", t);
 
+    console.wait_until(
+        "the findings of route-early counted in the header (not stale)",
+        STEP,
+        |s| header(s).contains(FINDINGS) && !header(s).contains("(stale)"),
+    );
+
     // --- 1c. the apiserver dies mid-session and comes back ------------------------------
+    let killed = Instant::now();
+    let before = jiff::Timestamp::now();
     proxy.cut().await;
     env.stop_apiserver().await;
-    let noticed = wait_disconnected(
+    let noticed = wait_stale(
         &mut console,
-        "`● disconnected, retrying:` and the banner after the apiserver died mid-session",
-        Duration::from_secs(30),
+        "`● stale since HH:MM:SS, retrying` and the findings marked stale after the apiserver died",
+        STALE_BUDGET,
     );
-    eprintln!("[e2e_connection] apiserver crash noticed after {noticed:?}");
-    step("1c. apiserver killed mid-session: disconnected", t);
+    eprintln!(
+        "[e2e_connection] apiserver crash: stale after {:?} ({noticed:?} after the port closed)",
+        killed.elapsed()
+    );
+    {
+        let s = snapshot(&console);
+        let clock = stale_clock(&s).unwrap_or_else(|| {
+            panic!(
+                "no HH:MM:SS after `stale since`:\n{}",
+                console.framed_screen()
+            )
+        });
+        // The local time of the moment the data stopped being trusted: within the kill.
+        let zone = jiff::tz::TimeZone::system();
+        let hms = |t: jiff::Timestamp| t.to_zoned(zone.clone()).strftime("%H:%M:%S").to_string();
+        let (lo, hi) = (hms(before), hms(jiff::Timestamp::now()));
+        assert!(
+            lo <= clock && clock <= hi || lo > hi,
+            "stale since {clock}, expected between {lo} and {hi}:\n{}",
+            console.framed_screen()
+        );
+        // The data is still shown (the last known state), the banner says why.
+        assert!(
+            s.line_with(&["Gateway conn-infra/gw-early"]).is_some()
+                && s.text.contains("(retrying)"),
+            "the last known data stays on screen, with the reason:\n{}",
+            console.framed_screen()
+        );
+    }
+    // The findings are still listed, each marked stale, in the Diagnostics view.
+    show(&mut console, "6", "Diagnostics");
+    console.wait_until(
+        "ROUTE002 and ROUTE008 of route-early listed and marked (stale)",
+        STEP,
+        |s| {
+            s.line_with(&["ROUTE002", "(stale)"]).is_some()
+                && s.line_with(&["ROUTE008", "(stale)"]).is_some()
+                && header(s).contains(HEADER_STALE)
+        },
+    );
+    step(
+        "1c. apiserver killed mid-session: stale since, findings kept and marked",
+        t,
+    );
 
     let restart = Instant::now();
     env.restart_apiserver().await;
@@ -355,9 +454,15 @@ async fn console_opens_while_apiserver_is_down_and_goes_live_when_it_comes_back(
     let ready_after = restart.elapsed();
     let live_after = wait_live(
         &mut console,
-        "`● live` again after the apiserver restart (no keypress)",
-        |s| s.line_with(&["Gateway conn-infra/gw-early"]).is_some(),
+        "`● live` again after the apiserver restart, findings no longer stale (no keypress)",
+        |s| {
+            s.line_with(&["ROUTE002"]).is_some()
+                && !s.text.contains("(stale)")
+                && header(s).contains(FINDINGS)
+        },
     );
+    show(&mut console, "1", "Gateways");
+    console.wait_for_line(&["Gateway conn-infra/gw-early"], STEP);
     eprintln!(
         "[e2e_connection] after apiserver restart: restart took {ready_after:?}; \
          `● live` {live_after:?} after it was ready (budget {RECONNECT_BUDGET:?})"
@@ -382,10 +487,10 @@ async fn console_opens_while_apiserver_is_down_and_goes_live_when_it_comes_back(
     // --- 1d. a network outage: the apiserver stays up, the connection drops -------------
     // The watches can then resume from their resourceVersion without a new list.
     proxy.cut().await;
-    let noticed = wait_disconnected(
+    let noticed = wait_stale(
         &mut console,
-        "`● disconnected, retrying:` and the banner after the network to the apiserver dropped",
-        Duration::from_secs(30),
+        "`● stale since` after the network to the apiserver dropped",
+        STALE_BUDGET,
     );
     eprintln!("[e2e_connection] network outage noticed after {noticed:?}");
     // Long enough for every watcher to fail at least once more while cut.
@@ -421,6 +526,44 @@ async fn console_opens_while_apiserver_is_down_and_goes_live_when_it_comes_back(
         console.framed_screen()
     );
     step("1d. network back: live again, new namespace shown", t);
+
+    // --- 1e. a graceful shutdown: the server drains its open watches -------------------
+    // After SIGTERM kube-apiserver refuses new connections but keeps the open watches
+    // (silent) until they drain, up to a minute: nothing breaks. The console probes once
+    // when the watches fall silent after an event, and says stale long before the drain ends.
+    env.apply_yaml(&namespace_yaml("conn-before-term")).await;
+    console.wait_until("namespace conn-before-term in the Mesh view", STEP, |s| {
+        row(s, "conn-before-term").is_some()
+    });
+    let term = Instant::now();
+    env.terminate_apiserver();
+    let noticed = wait_stale(
+        &mut console,
+        "`● stale since` while the terminating apiserver drains its watches",
+        DRAIN_BUDGET,
+    );
+    eprintln!(
+        "[e2e_connection] graceful shutdown (SIGTERM): stale after {noticed:?}; the apiserver \
+         was still running: {}",
+        env.apiserver_running()
+    );
+    assert!(term.elapsed() <= DRAIN_BUDGET);
+    env.wait_apiserver_exit(Duration::from_secs(120)).await;
+    eprintln!(
+        "[e2e_connection] the terminating apiserver exited after {:?}",
+        term.elapsed()
+    );
+    env.restart_apiserver().await;
+    let live_after = wait_live(
+        &mut console,
+        "`● live` again after the graceful restart (no keypress)",
+        |s| row(s, "conn-before-term").is_some(),
+    );
+    eprintln!("[e2e_connection] after the graceful restart: `● live` after {live_after:?}");
+    step(
+        "1e. SIGTERM: stale before the drain ends, live after the restart",
+        t,
+    );
 
     quit(&mut console);
 }

@@ -638,6 +638,26 @@ async fn console_gateways_live_weights_routes_frontends_mesh_ns_filter_and_quit(
     console.wait_until("only the shop row in ns shop", STEP, |s| {
         row_matches(s, "shop", &["CONFLICT"], &["1/1", "0"]) && row(s, "test-infra").is_none()
     });
+    // The route's parent Gateway lives in test-infra, which `ns shop` does not list: its
+    // detail says unknown, not NOT FOUND (as the Routes view and the findings do).
+    show(&mut console, "2", "Routes");
+    console.wait_for("shop/broken", STEP);
+    console.send(ENTER);
+    console.wait_for_line(
+        &[
+            "Gateway test-infra/gateway-01 section http",
+            "(unknown: outside the namespace scope)",
+        ],
+        STEP,
+    );
+    assert!(
+        !console.screen().contains("NOT FOUND"),
+        "a Gateway outside the namespace scope is unknown, not missing:\n{}",
+        console.framed_screen()
+    );
+    console.send(ESC);
+    console.wait_for_absent("(esc: back", STEP);
+    show(&mut console, "4", "Mesh");
     console.send(":");
     console.wait_for("enter run", STEP);
     console.send("ns all");

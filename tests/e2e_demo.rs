@@ -195,7 +195,7 @@ fn demo_revision_migration_moves_a_wave() {
 fn demo_diagnostics_show_the_deliberate_problems_and_jump_to_a_fix() {
     let mut c = demo(None, &[], &[]);
     c.wait_for("● live", T);
-    c.wait_for("findings: 10 errors 5 warnings 3 infos", T);
+    c.wait_for("findings: 11 errors 5 warnings 3 infos", T);
     c.send("6");
     c.wait_for("Diagnostics [all]", T);
     for (code, what) in [
@@ -210,6 +210,7 @@ fn demo_diagnostics_show_the_deliberate_problems_and_jump_to_a_fix() {
         ("ROUTE002", "shop/route-missing-backend"),
         ("ROUTE004", "shop/route-zero-weights"),
         ("ROUTE007", "test-infra/route-cross-ns-no-grant"),
+        ("ROUTE010", "shop/route-configmap-backend"),
         ("GW003", "istio-public"),
         ("CERT001", "legacy-contoso-tls"),
         ("CERT002", "shop-contoso-tls"),

@@ -865,9 +865,11 @@ fn header_connecting() {
     insta::assert_snapshot!(t.backend());
 }
 
+/// Never reached the server (nothing listed yet): disconnected. Once data was listed, a
+/// broken watch makes it stale instead (see `header_stale_since_keeps_the_findings_marked_stale`).
 #[test]
 fn header_disconnected() {
-    let mut s = Screen::new("dark");
+    let mut s = Screen::with_states("dark", |_| WatchState::Syncing);
     let msg = "error trying to connect: tcp connect error: Connection refused (os error 111)";
     s.watch(
         Kind::Pods,
@@ -962,4 +964,187 @@ fn help_mesh_explains_injection() {
     s.keys(&"j".repeat(26));
     let t = s.draw();
     insta::assert_snapshot!(t.backend());
+}
+
+// ------------------------------------------------------------------ stale data, odd backends
+
+/// Every row of the screen, joined.
+fn screen_text(t: &Terminal<TestBackend>) -> String {
+    let buf = t.backend().buffer();
+    (0..buf.area.height)
+        .map(|y| row_text(buf, y))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn header_stale_since_keeps_the_findings_marked_stale() {
+    let mut s = Screen::new("dark");
+    s.draw();
+    let before = s.state.diagnostics.findings.clone();
+    assert!(!before.is_empty());
+    // The API server goes away: every watch breaks.
+    for k in Kind::ALL {
+        s.watch(
+            k,
+            WatchEvent::State(WatchState::Failing("connection refused".into())),
+        );
+    }
+    let t = s.draw();
+    let since = meshctl_tui::ui::chrome::local_hms(NOW.parse().unwrap());
+    let header = header_text(&t);
+    assert!(
+        header.contains(&format!("● stale since {since}, retrying")),
+        "{header}"
+    );
+    assert!(header.contains("(stale)"), "{header}");
+    assert_role(t.backend().buffer(), &s.theme, "● stale since", Role::Error);
+    // Nothing vanished: the same findings, all marked stale.
+    assert_eq!(s.state.diagnostics.findings, before);
+    assert_eq!(s.state.diagnostics.stale_ids.len(), before.len());
+    s.keys("6");
+    let t = s.draw();
+    let text = screen_text(&t);
+    assert!(text.contains("(stale) "), "{text}");
+    assert!(
+        header_text(&t).contains("● stale since"),
+        "the header says it in every view"
+    );
+    // A finding's detail says so too.
+    s.key(KeyCode::Enter);
+    let text = screen_text(&s.draw());
+    assert!(
+        text.contains(&format!(
+            "Stale: judged on the last known objects; their watch has not been live since {since}."
+        )),
+        "{text}"
+    );
+    s.key(KeyCode::Esc);
+    // Live again: re-judged, nothing stale.
+    for k in Kind::ALL {
+        s.watch(k, WatchEvent::State(WatchState::Live));
+    }
+    let t = s.draw();
+    let header = header_text(&t);
+    assert!(
+        header.contains("● live") && !header.contains("stale"),
+        "{header}"
+    );
+    assert!(!screen_text(&t).contains("(stale)"));
+    assert!(s.state.diagnostics.stale_ids.is_empty());
+}
+
+#[test]
+fn only_the_findings_of_a_broken_watch_are_stale() {
+    let mut s = Screen::new("dark");
+    s.draw();
+    let n = s.state.diagnostics.findings.len();
+    s.watch(
+        Kind::Pods,
+        WatchEvent::State(WatchState::Failing("connection reset".into())),
+    );
+    let t = s.draw();
+    let stale = s.state.diagnostics.stale_ids.len();
+    assert!(stale > 0 && stale < n, "{stale} of {n}");
+    assert_eq!(s.state.diagnostics.findings.len(), n);
+    assert!(
+        header_text(&t).contains(&format!("({stale} stale)")),
+        "{}",
+        header_text(&t)
+    );
+    // The sidecar findings rest on pods; the gateway's own conditions do not.
+    let d = &s.state.diagnostics;
+    assert!(
+        d.findings
+            .iter()
+            .filter(|f| f.code == "MESH003")
+            .all(|f| d.is_stale(f))
+    );
+    assert!(
+        d.findings
+            .iter()
+            .filter(|f| f.code.starts_with("GW00"))
+            .all(|f| !d.is_stale(f))
+    );
+}
+
+/// HTTPRoute infra/odd-kinds on gw-agc: Service backend-v1 (weight 2), ConfigMap infra/cm
+/// (1) and example.com/Bar infra/bar (1); the controller has not reported yet.
+fn odd_kinds_route() -> meshctl_tui::state::cache::Obj {
+    let doc = serde_json::json!({
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+        "metadata": {"name": "odd-kinds", "namespace": "infra", "generation": 1, "resourceVersion": "900"},
+        "spec": {
+            "parentRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "gw-agc", "sectionName": "http"}],
+            "rules": [{"backendRefs": [
+                {"name": "backend-v1", "port": 8080, "weight": 2},
+                {"group": "", "kind": "ConfigMap", "name": "cm", "weight": 1},
+                {"group": "example.com", "kind": "Bar", "name": "bar", "weight": 1}
+            ]}]
+        }
+    });
+    fixtures::to_obj(&doc).expect("an HTTPRoute").1
+}
+
+#[test]
+fn a_backend_of_an_unsupported_kind_shows_its_share_as_http_500() {
+    let mut s = Screen::new("monochrome");
+    s.watch(
+        Kind::HttpRoutes,
+        WatchEvent::Apply(Box::new(odd_kinds_route())),
+    );
+    s.keys("2");
+    s.draw();
+    let row = s
+        .state
+        .derived
+        .routes
+        .iter()
+        .find(|r| r.key.name == "odd-kinds")
+        .expect("the route is listed")
+        .clone();
+    assert_eq!(
+        row.backends,
+        "backend-v1 50%, ConfigMap cm 25%→500, Bar bar 25%→500"
+    );
+    assert!(
+        row.problems.iter().any(|p| p
+            .contains("ConfigMap infra/cm: unsupported kind (InvalidKind), its 25% get HTTP 500")),
+        "{:?}",
+        row.problems
+    );
+    // The findings: one ROUTE010 per backend.
+    let route010: Vec<_> = s
+        .state
+        .diagnostics
+        .findings
+        .iter()
+        .filter(|f| f.code == "ROUTE010")
+        .collect();
+    assert_eq!(route010.len(), 2);
+    // The route detail (the Gateways tree draws the same nodes).
+    s.keys("/odd-kinds");
+    s.key(KeyCode::Enter);
+    s.draw();
+    s.key(KeyCode::Enter);
+    let t = s.draw();
+    let text = screen_text(&t);
+    assert!(
+        text.contains("→ ConfigMap infra/cm  weight 1  25% → HTTP 500: unsupported kind ConfigMap (InvalidKind)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("→ Bar infra/bar  weight 1  25% → HTTP 500: unsupported kind example.com/Bar (InvalidKind)"),
+        "{text}"
+    );
+    insta::assert_snapshot!(t.backend());
+    // The weight editor marks those rows: their weight only sets how many requests fail.
+    s.keys("W");
+    let t = s.draw();
+    let text = screen_text(&t);
+    let marked = text
+        .lines()
+        .filter(|l| l.contains("→ HTTP 500: unsupported kind"))
+        .count();
+    assert_eq!(marked, 2, "{text}");
 }

@@ -3,6 +3,7 @@ pub mod action;
 pub mod audit_view;
 pub mod clock;
 pub mod diagnostics;
+pub mod health;
 pub mod inject;
 pub mod migrate;
 pub mod msg;

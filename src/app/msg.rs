@@ -23,6 +23,16 @@ pub enum Msg {
         generation: u64,
         result: Result<ConnInfo, String>,
     },
+    /// No watch event for a while after the last one (see `app::clock::SilenceTimer`):
+    /// time for one probe of the API server.
+    Silence {
+        generation: u64,
+    },
+    /// The result of an `Effect::Probe`: the server answered, or why not.
+    Probed {
+        generation: u64,
+        result: Result<(), String>,
+    },
     /// A write just applied can be undone (sent before its `WriteDone`).
     Undoable(Box<crate::cluster::write::undo::Undoable>),
     /// The audit log as read for the `:audit` overlay.
@@ -64,6 +74,11 @@ pub enum Effect {
     },
     /// Restart the watchers for the current namespace scope.
     Rewatch {
+        generation: u64,
+    },
+    /// One cheap request (`GET /readyz`, short timeout) to tell a silent connection from a
+    /// dead one; answered by `Msg::Probed`.
+    Probe {
         generation: u64,
     },
     /// A confirmed write. Never produced in read-only mode.

@@ -35,6 +35,7 @@ pub struct Session {
     watchers: Vec<JoinHandle<()>>,
     audit: AuditLog,
     stuck_timer: crate::app::clock::StuckTimer,
+    silence: crate::app::clock::SilenceTimer,
 }
 
 impl Session {
@@ -46,6 +47,7 @@ impl Session {
             watchers: Vec::new(),
             audit: AuditLog::open_default(),
             stuck_timer: Default::default(),
+            silence: Default::default(),
         }
     }
 
@@ -260,6 +262,42 @@ impl Session {
         let (audit, tx) = (self.audit.clone(), tx.clone());
         tokio::task::spawn_blocking(move || {
             let _ = tx.send(Msg::AuditLoaded(audit.read_rows(AUDIT_ROWS)));
+        });
+    }
+}
+
+/// How long a probe may take before the server counts as gone.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Session {
+    /// `GET /readyz` once, off the UI task, answered by `Msg::Probed`. Any answer but a 5xx
+    /// means the server is there (a 404 from servers without it, 401/403 under strict RBAC);
+    /// a 5xx (e.g. shutting down), a connection error or no answer in time means not.
+    fn probe(&self, generation: u64, tx: &UnboundedSender<Msg>) {
+        let Some(client) = self.client.clone() else {
+            return;
+        };
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let req = http::Request::get("/readyz").body(Vec::new());
+            let result = match req {
+                Err(e) => Err(e.to_string()),
+                Ok(req) => {
+                    match tokio::time::timeout(PROBE_TIMEOUT, client.request_text(req)).await {
+                        Err(_) => Err(format!(
+                            "GET /readyz: no answer within {}s",
+                            PROBE_TIMEOUT.as_secs()
+                        )),
+                        Ok(Ok(_)) => Ok(()),
+                        Ok(Err(kube::Error::Api(s))) if s.code < 500 => Ok(()),
+                        Ok(Err(e)) => Err(format!(
+                            "GET /readyz: {}",
+                            e.to_string().chars().take(120).collect::<String>()
+                        )),
+                    }
+                }
+            };
+            let _ = tx.send(Msg::Probed { generation, result });
         });
     }
 }
@@ -498,6 +536,8 @@ where
     // left), or when the day changes (certificate findings in the header); other messages
     // get the real time, so rollout progress is stamped when it is seen.
     let redraw = match &msg {
+        // Only asks for a probe; its answer redraws if anything changed.
+        Msg::Silence { .. } => false,
         Msg::Tick(t) => {
             state.rollouts.turned_stuck(state.now, *t)
                 || state.view == crate::app::action::ViewId::Certs
@@ -509,6 +549,11 @@ where
         }
     };
     let rearm = matches!(msg, Msg::Watch(_) | Msg::Tick(_));
+    if let Msg::Watch(w) = &msg
+        && w.generation == state.generation
+    {
+        session.silence.saw_event(w.generation, tx);
+    }
     let effects = update(state, view, keymap, msg);
     if rearm {
         let next = state.rollouts.next_deadline(state.now);
@@ -522,6 +567,7 @@ where
             Effect::Rewatch { .. } => session.watch(state, tx),
             Effect::Write(op) => session.write(op, state, tx),
             Effect::LoadAudit => session.load_audit(tx),
+            Effect::Probe { generation } => session.probe(generation, tx),
             Effect::Connect {
                 context,
                 generation,

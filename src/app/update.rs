@@ -42,6 +42,10 @@ pub fn update(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, msg: Ms
             on_watch(state, w);
             vec![]
         }
+        Msg::Silence { generation } => crate::app::health::on_silence(state, generation),
+        Msg::Probed { generation, result } => {
+            crate::app::health::on_probed(state, generation, result)
+        }
         Msg::Undoable(u) => {
             crate::app::undo::undoable(state, u);
             vec![]
@@ -103,12 +107,19 @@ fn on_watch(state: &mut AppState, w: WatchMsg) {
         return; // from watchers of a previous context or namespace scope
     }
     state.rollouts.on_watch(w.kind, &w.event, state.now);
+    if !matches!(w.event, WatchEvent::State(_)) {
+        crate::app::health::on_data(state);
+    }
     match w.event {
         WatchEvent::Reset(objs) => state.cache.reset(w.kind, objs),
         WatchEvent::Apply(o) => state.cache.apply(*o),
         WatchEvent::Delete(key) => state.cache.delete(w.kind, &key),
         WatchEvent::State(s) => {
+            if s == WatchState::Live {
+                state.ever_live.insert(w.kind);
+            }
             state.watch.insert(w.kind, s);
+            state.note_staleness();
         }
     }
     if matches!(
@@ -126,6 +137,9 @@ fn on_watch(state: &mut AppState, w: WatchMsg) {
 fn new_generation(state: &mut AppState) -> u64 {
     state.generation += 1;
     state.cache = Default::default();
+    state.ever_live.clear();
+    state.probe_failed = None;
+    state.stale_since = None;
     for s in state.watch.values_mut() {
         *s = WatchState::Syncing;
     }

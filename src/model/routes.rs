@@ -3,7 +3,7 @@
 use crate::cluster::objects::{BackendInfo, ParentRef, RouteInfo, RouteKind, find_cond};
 use crate::state::cache::ClusterCache;
 
-use super::weights::shares;
+use super::weights::{format_percent, shares};
 
 /// Problems are judged only against kinds whose watch is live: a missing Service is not a
 /// problem while Services are still syncing or forbidden.
@@ -26,6 +26,111 @@ impl Known {
     }
 }
 
+/// Whether an object a route refers to exists, as far as the listed kinds tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    Found,
+    /// Its kind is listed where it would be, and it is not there.
+    Missing,
+    /// Its kind is not listed (syncing, forbidden) or not in the namespace scope.
+    Unknown,
+}
+
+/// A route's parent Gateway: found, missing, or unknown (Gateways not listed, or in another
+/// namespace under a namespace scope). The one rule for the Routes view, the route detail
+/// and the findings.
+pub fn parent_gateway(
+    cache: &ClusterCache,
+    known: Known,
+    route: &RouteInfo,
+    p: &ParentRef,
+) -> Presence {
+    if cache.gateways.contains_key(&p.key) {
+        Presence::Found
+    } else if known.absence_is_known(known.gateways, &p.key.ns, &route.key.ns) {
+        Presence::Missing
+    } else {
+        Presence::Unknown
+    }
+}
+
+/// Backend kinds Istio routes to besides core Services (Gateway API "implementation-specific"
+/// or "extended" support), as Istio's Gateway API conversion accepts them.
+const ISTIO_BACKEND_KINDS: &[(&str, &str)] = &[
+    ("networking.istio.io", "Hostname"),
+    ("networking.istio.io", "ServiceEntry"),
+    ("multicluster.x-k8s.io", "ServiceImport"),
+    ("inference.networking.k8s.io", "InferencePool"),
+    ("inference.networking.x-k8s.io", "InferencePool"),
+];
+
+const ISTIO_CONTROLLERS: &[&str] = &["istio.io/gateway-controller", "istio.io/mesh-controller"];
+
+/// A Gateway API backendRef whose kind no parent's controller can route to. Gateway API:
+/// such a ref is invalid (ResolvedRefs=False, InvalidKind) and the share of requests its
+/// weight would get is answered with HTTP 500. Core Services are always supported; Istio's
+/// own kinds where every parent with a known controller is Istio; any other kind only when
+/// the controller itself says it resolved every ref (ResolvedRefs=True on every parent), so
+/// another implementation's kind is not a false alarm once its controller has spoken.
+pub fn backend_kind_invalid(cache: &ClusterCache, route: &RouteInfo, b: &BackendInfo) -> bool {
+    backend_kind_invalid_with(route, b, |p| {
+        cache
+            .gateways
+            .get(&p.key)
+            .and_then(|g| cache.gateway_classes.get(&g.class))
+            .map(|c| c.controller.as_str())
+    })
+}
+
+/// [`backend_kind_invalid`] with the controller of each parent Gateway (None = unknown).
+pub fn backend_kind_invalid_with<'a>(
+    route: &RouteInfo,
+    b: &BackendInfo,
+    controller: impl Fn(&ParentRef) -> Option<&'a str>,
+) -> bool {
+    if route.kind == RouteKind::Virtual || b.is_service() {
+        return false;
+    }
+    fn resolved(s: &crate::cluster::objects::ParentStatus) -> Option<(&str, &str)> {
+        find_cond(&s.conditions, "ResolvedRefs").map(|c| (c.status.as_str(), c.reason.as_str()))
+    }
+    if route
+        .status
+        .iter()
+        .any(|s| resolved(s) == Some(("False", "InvalidKind")))
+    {
+        return true;
+    }
+    if !route.parents.is_empty()
+        && route.parents.iter().all(|p| {
+            route
+                .status
+                .iter()
+                .any(|s| s.parent.matches(p) && resolved(s).is_some_and(|(st, _)| st == "True"))
+        })
+    {
+        return false;
+    }
+    if !ISTIO_BACKEND_KINDS.contains(&(b.group.as_str(), b.kind.as_str())) {
+        return true;
+    }
+    // An Istio kind: invalid through any parent Gateway whose controller is known and not Istio.
+    route
+        .parents
+        .iter()
+        .filter(|p| p.is_gateway())
+        .any(|p| controller(p).is_some_and(|c| !ISTIO_CONTROLLERS.contains(&c)))
+}
+
+/// `ConfigMap`, `example.com/Bar`: a backend kind as Gateway API writes group and kind.
+pub fn backend_kind_label(b: &BackendInfo) -> String {
+    if b.group.is_empty() {
+        b.kind.clone()
+    } else {
+        format!("{}/{}", b.group, b.kind)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RouteProblem {
     ParentGatewayMissing(ParentRef),
@@ -44,6 +149,13 @@ pub enum RouteProblem {
     },
     BackendServiceMissing(BackendInfo),
     BackendPortMissing(BackendInfo),
+    /// A backendRef of a kind no parent's controller supports: its `share` (percent of
+    /// the rule's requests) gets HTTP 500.
+    BackendInvalidKind {
+        rule: usize,
+        backend: BackendInfo,
+        share: String,
+    },
     AllWeightsZero {
         rule: usize,
     },
@@ -83,6 +195,16 @@ impl RouteProblem {
                 b.key,
                 b.port.unwrap_or_default()
             ),
+            RouteProblem::BackendInvalidKind {
+                rule,
+                backend,
+                share,
+            } => format!(
+                "rule {} backend {} {}: unsupported kind (InvalidKind), its {share} get HTTP 500",
+                rule + 1,
+                backend_kind_label(backend),
+                backend.key
+            ),
             RouteProblem::AllWeightsZero { rule } => {
                 format!("rule {} has all backend weights 0: no traffic", rule + 1)
             }
@@ -109,10 +231,7 @@ pub fn route_problems(cache: &ClusterCache, known: Known, route: &RouteInfo) -> 
         &route.parents[..]
     };
     for p in parents {
-        if p.is_gateway()
-            && known.absence_is_known(known.gateways, &p.key.ns, &route.key.ns)
-            && !cache.gateways.contains_key(&p.key)
-        {
+        if p.is_gateway() && parent_gateway(cache, known, route, p) == Presence::Missing {
             out.push(RouteProblem::ParentGatewayMissing(p.clone()));
             continue;
         }
@@ -146,7 +265,17 @@ pub fn route_problems(cache: &ClusterCache, known: Known, route: &RouteInfo) -> 
         }
     }
     for (i, rule) in route.rules.iter().enumerate() {
-        if shares(&rule.backends.iter().map(|b| b.weight).collect::<Vec<_>>()).all_zero {
+        let s = shares(&rule.backends.iter().map(|b| b.weight).collect::<Vec<_>>());
+        for (b, pct) in rule.backends.iter().zip(&s.percent) {
+            if backend_kind_invalid(cache, route, b) {
+                out.push(RouteProblem::BackendInvalidKind {
+                    rule: i,
+                    backend: b.clone(),
+                    share: format_percent(*pct),
+                });
+            }
+        }
+        if s.all_zero {
             out.push(RouteProblem::AllWeightsZero { rule: i });
         } else if route.kind == RouteKind::Virtual && rule.backends.len() > 1 {
             let sum = rule.backends.iter().map(|b| b.weight).sum();
@@ -404,6 +533,29 @@ mod tests {
             Some(80),
             1
         ))));
+    }
+
+    #[test]
+    fn a_parent_gateway_is_found_missing_or_unknown_by_one_rule() {
+        let c = cache_with("gw", "svc", 80);
+        let r = route(vec![], vec![], vec![]); // route in namespace app
+        let scoped = Known {
+            all_namespaces: false,
+            ..KNOWN
+        };
+        let at = |known, ns, name| parent_gateway(&c, known, &r, &gw_ref(ns, name));
+        assert_eq!(at(KNOWN, "infra", "gw"), Presence::Found);
+        assert_eq!(
+            at(scoped, "infra", "gw"),
+            Presence::Found,
+            "in the cache: found"
+        );
+        assert_eq!(at(KNOWN, "infra", "nope"), Presence::Missing);
+        // Under a scope another namespace's Gateway is unknown, the own namespace's missing.
+        assert_eq!(at(scoped, "infra", "nope"), Presence::Unknown);
+        assert_eq!(at(scoped, "app", "nope"), Presence::Missing);
+        // Gateways not listed: unknown everywhere.
+        assert_eq!(at(Known::default(), "app", "nope"), Presence::Unknown);
     }
 
     #[test]

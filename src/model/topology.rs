@@ -6,7 +6,9 @@ use crate::cluster::objects::{
 };
 use crate::state::cache::ClusterCache;
 
-use super::routes::{Known, route_problems, route_status_word};
+use super::routes::{
+    Known, backend_kind_invalid, backend_kind_label, route_problems, route_status_word,
+};
 use super::tree::{Node, Tone, cond_span};
 use super::weights::{format_percent, shares};
 
@@ -177,7 +179,7 @@ pub fn route_node(cache: &ClusterCache, known: Known, r: &RouteInfo) -> Node {
         );
     }
     for (i, rule) in r.rules.iter().enumerate() {
-        n = n.child(rule_node(cache, known, &r.key.ns, i, rule));
+        n = n.child(rule_node(cache, known, r, i, rule));
     }
     n
 }
@@ -185,7 +187,7 @@ pub fn route_node(cache: &ClusterCache, known: Known, r: &RouteInfo) -> Node {
 fn rule_node(
     cache: &ClusterCache,
     known: Known,
-    route_ns: &str,
+    route: &RouteInfo,
     i: usize,
     rule: &RuleInfo,
 ) -> Node {
@@ -207,7 +209,7 @@ fn rule_node(
         n = n.span("  all weights 0: no traffic", Tone::Error);
     }
     for (j, (b, pct)) in rule.backends.iter().zip(&s.percent).enumerate() {
-        n = n.child(backend_node(cache, known, route_ns, j, b, *pct));
+        n = n.child(backend_node(cache, known, route, j, b, *pct));
     }
     n
 }
@@ -217,25 +219,37 @@ fn rule_node(
 fn backend_node(
     cache: &ClusterCache,
     known: Known,
-    route_ns: &str,
+    route: &RouteInfo,
     j: usize,
     b: &BackendInfo,
     pct: f64,
 ) -> Node {
+    let route_ns = route.key.ns.as_str();
     let port = b.port.map(|p| format!(":{p}")).unwrap_or_default();
     let subset = b
         .subset
         .as_ref()
         .map(|s| format!(" subset {s}"))
         .unwrap_or_default();
-    let mut n = Node::new(format!("b:{j}"))
+    let n = Node::new(format!("b:{j}"))
         .span("→ ", Tone::Muted)
         .span(format!("{} {}{port}{subset}", b.kind, b.key), Tone::Normal)
-        .span(format!("  weight {}", b.weight), Tone::Muted)
-        .span(
-            format!("  {}", format_percent(pct)),
-            if pct > 0.0 { Tone::Accent } else { Tone::Muted },
+        .span(format!("  weight {}", b.weight), Tone::Muted);
+    if backend_kind_invalid(cache, route, b) {
+        // Gateway API: this share is answered with HTTP 500, it reaches no backend.
+        return n.span(
+            format!(
+                "  {} → HTTP 500: unsupported kind {} (InvalidKind)",
+                format_percent(pct),
+                backend_kind_label(b)
+            ),
+            Tone::Error,
         );
+    }
+    let mut n = n.span(
+        format!("  {}", format_percent(pct)),
+        if pct > 0.0 { Tone::Accent } else { Tone::Muted },
+    );
     if !b.is_service() {
         return n;
     }

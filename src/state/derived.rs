@@ -6,7 +6,7 @@ use crate::cluster::kinds::Kind;
 use crate::cluster::objects::{ObjKey, RouteKind};
 use crate::model::frontends::{AlbRow, GatewayFrontend, alb_rows, gateway_frontends};
 use crate::model::mesh::{MeshRow, mesh_rows};
-use crate::model::routes::{Known, route_problems, route_status_word};
+use crate::model::routes::{Known, backend_kind_invalid, route_problems, route_status_word};
 use crate::model::topology::gateway_tree;
 use crate::model::tree::Node;
 use crate::model::weights::{format_percent, shares};
@@ -218,6 +218,12 @@ impl Derived {
                                     .iter()
                                     .zip(s.percent)
                                     .map(|(b, p)| match &b.subset {
+                                        _ if backend_kind_invalid(cache, r, b) => format!(
+                                            "{} {} {}→500",
+                                            b.kind,
+                                            b.key.name,
+                                            format_percent(p)
+                                        ),
                                         Some(s) => {
                                             format!("{}/{s} {}", b.key.name, format_percent(p))
                                         }

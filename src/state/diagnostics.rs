@@ -2,8 +2,10 @@
 //! every view, so they are derived whatever the view, but only when one of their input
 //! kinds changed (watch event or watch state): idle frames and unrelated kinds cost nothing.
 
+use std::collections::BTreeSet;
+
 use crate::cluster::kinds::Kind;
-use crate::model::certs::inventory;
+use crate::model::certs::{SourceKind, inventory};
 use crate::model::diagnostics::{Counts, Finding, Live, findings};
 
 use super::AppState;
@@ -45,6 +47,15 @@ pub struct Diagnostics {
     pub stale: bool,
     /// Bumped on every derivation (tests count them).
     pub version: u64,
+    /// Ids of findings judged on the last known objects of kinds that can no longer be
+    /// trusted (their watch broke): kept, and marked stale, instead of vanishing.
+    pub stale_ids: BTreeSet<String>,
+}
+
+impl Diagnostics {
+    pub fn is_stale(&self, f: &Finding) -> bool {
+        self.stale_ids.contains(&f.id)
+    }
 }
 
 impl Default for Diagnostics {
@@ -54,6 +65,7 @@ impl Default for Diagnostics {
             counts: Counts::default(),
             stale: true,
             version: 0,
+            stale_ids: BTreeSet::new(),
         }
     }
 }
@@ -70,21 +82,62 @@ pub fn refresh(state: &mut AppState) {
     if !state.diagnostics.stale {
         return;
     }
-    let live = Live::new(&state.watch, state.namespace.clone());
+    let trusted = Live {
+        kinds: Kind::ALL
+            .into_iter()
+            .filter(|k| state.is_trusted(*k))
+            .collect(),
+        scope: state.namespace.clone(),
+    };
+    let stale = state.stale_kinds();
     // Days left move with the clock, not with watch events: a finding's band is as of the
     // last change of an input (the Certificates view itself is re-derived when shown).
+    // The last known Secrets count as listed while stale (what they said then).
     let certs = inventory(
         &state.cache,
         state.now,
         &state.cert_bands,
-        state.is_live(Kind::TlsSecrets),
+        state.is_live(Kind::TlsSecrets) || stale.contains(&Kind::TlsSecrets),
     );
-    let all = findings(&state.cache, &live, &certs);
+    let (all, stale_ids) = if stale.is_empty() {
+        (findings(&state.cache, &trusted, &certs), BTreeSet::new())
+    } else {
+        // Judged twice: on every kind ever listed (the last known objects of the stale ones
+        // are still in the cache), and on the trusted kinds alone. What only the first
+        // finds rests on stale data.
+        let mut known = trusted.clone();
+        known.kinds.extend(stale.iter().copied());
+        let all = findings(&state.cache, &known, &certs);
+        let fresh_certs: Vec<_> = certs
+            .into_iter()
+            .filter(|r| source_kinds(r.id.kind).iter().all(|k| !stale.contains(k)))
+            .collect();
+        let fresh: BTreeSet<String> = findings(&state.cache, &trusted, &fresh_certs)
+            .into_iter()
+            .map(|f| f.id)
+            .collect();
+        let ids = all
+            .iter()
+            .filter(|f| !fresh.contains(&f.id))
+            .map(|f| f.id.clone())
+            .collect();
+        (all, ids)
+    };
     let d = &mut state.diagnostics;
     d.counts = Counts::of(&all);
     d.findings = all;
+    d.stale_ids = stale_ids;
     d.stale = false;
     d.version += 1;
+}
+
+/// The watches a certificate row's source comes from.
+fn source_kinds(k: SourceKind) -> &'static [Kind] {
+    match k {
+        SourceKind::Secret => &[Kind::TlsSecrets, Kind::IstioCaCerts, Kind::IstioCaSecrets],
+        SourceKind::ConfigMap => &[Kind::ConfigMaps],
+        SourceKind::Certificate => &[Kind::CertManagerCertificates],
+    }
 }
 
 /// The finding with this id, if it still exists.

@@ -12,7 +12,7 @@ pub mod undo;
 pub mod weights;
 pub mod write;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 
@@ -40,6 +40,13 @@ pub enum Health {
     Connecting,
     Syncing,
     Live,
+    /// Data was listed, then the connection broke (or the server stopped answering): what
+    /// is shown is the last known state, not trusted since `since`.
+    Stale {
+        since: Timestamp,
+        reason: String,
+    },
+    /// Never reached the server (or no client could be built).
     Disconnected(String),
 }
 
@@ -134,6 +141,14 @@ pub struct AppState {
     pub diagnostics: diagnostics::Diagnostics,
     /// Certificate severity bands (config `[certs] bands`).
     pub cert_bands: crate::model::certs::Bands,
+    /// Kinds listed at least once since the last context/namespace switch: when their watch
+    /// breaks, their last known objects are kept and shown as stale.
+    pub ever_live: BTreeSet<Kind>,
+    /// The API server failed a probe while the watches still looked live.
+    pub probe_failed: Option<String>,
+    /// When the data stopped being trusted (a listed kind's watch broke, or a probe failed);
+    /// None while it is trusted.
+    pub stale_since: Option<Timestamp>,
 }
 
 impl AppState {
@@ -168,6 +183,9 @@ impl AppState {
             inject: Default::default(),
             diagnostics: Default::default(),
             cert_bands: Default::default(),
+            ever_live: BTreeSet::new(),
+            probe_failed: None,
+            stale_since: None,
         }
     }
 
@@ -175,12 +193,18 @@ impl AppState {
         if self.conn.error.is_some() {
             return Health::Disconnected(self.conn.error.clone().unwrap_or_default());
         }
-        if let Some(WatchState::Failing(msg)) = self
-            .watch
-            .values()
-            .find(|s| matches!(s, WatchState::Failing(_)))
-        {
-            return Health::Disconnected(msg.clone());
+        let failing = self.watch.values().find_map(|s| match s {
+            WatchState::Failing(msg) => Some(msg.clone()),
+            _ => None,
+        });
+        if let Some(since) = self.stale_since {
+            let reason = failing
+                .or_else(|| self.probe_failed.clone())
+                .unwrap_or_else(|| "listing again".into());
+            return Health::Stale { since, reason };
+        }
+        if let Some(msg) = failing {
+            return Health::Disconnected(msg);
         }
         if self.watch.values().all(|s| *s == WatchState::Syncing) {
             return Health::Connecting;
@@ -193,6 +217,34 @@ impl AppState {
 
     pub fn is_live(&self, kind: Kind) -> bool {
         self.watch.get(&kind) == Some(&WatchState::Live)
+    }
+
+    /// Live, and the server answered the last probe: findings on it are current.
+    pub fn is_trusted(&self, kind: Kind) -> bool {
+        self.is_live(kind) && self.probe_failed.is_none()
+    }
+
+    /// Kinds that were listed and can no longer be trusted (watch broken, forbidden since,
+    /// listing again, or the server failed a probe): their objects are the last known ones.
+    /// A CRD deleted since (NotInstalled) is a fact, not staleness.
+    pub fn stale_kinds(&self) -> BTreeSet<Kind> {
+        self.ever_live
+            .iter()
+            .filter(|k| {
+                !self.is_trusted(**k) && self.watch.get(k) != Some(&WatchState::NotInstalled)
+            })
+            .copied()
+            .collect()
+    }
+
+    /// Keeps `stale_since` in step with the watch states and the last probe: set at the
+    /// first moment data stops being trusted, cleared when every listed kind is live again.
+    pub fn note_staleness(&mut self) {
+        match (self.stale_kinds().is_empty(), self.stale_since) {
+            (false, None) => self.stale_since = Some(self.now),
+            (true, Some(_)) => self.stale_since = None,
+            _ => {}
+        }
     }
 
     pub fn filter(&self, view: ViewId) -> &str {

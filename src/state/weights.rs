@@ -4,6 +4,7 @@
 //! a `WeightChange` list that the confirm dialog shows and the write applies.
 
 use crate::cluster::objects::{BackendInfo, ObjKey, RouteInfo, RouteKind};
+use crate::model::routes::backend_kind_invalid_with;
 use crate::model::weights::{apportion, shares};
 
 /// How a kind's weights are read.
@@ -58,6 +59,9 @@ pub struct Backend {
     pub identity: Option<String>,
     pub before: i64,
     pub weight: i64,
+    /// An unsupported backend kind (Gateway API InvalidKind): its share gets HTTP 500, so
+    /// its weight only sets how many requests fail.
+    pub invalid_kind: bool,
 }
 
 /// A confirmed change to one backend's weight.
@@ -215,6 +219,8 @@ impl WeightEditor {
                 identity: identity(route.kind, b),
                 before: b.weight,
                 weight: b.weight,
+                // The parents' controllers are not known here: Istio's own kinds pass.
+                invalid_kind: backend_kind_invalid_with(route, b, |_| None),
             })
             .collect();
         self.cursor = self.cursor.min(self.backends.len().saturating_sub(1));

@@ -18,6 +18,11 @@ pub fn header(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         Health::Connecting => ("● connecting".to_string(), Role::Warn),
         Health::Syncing => ("● syncing".to_string(), Role::Warn),
         Health::Live => ("● live".to_string(), Role::Ok),
+        // Short, so the findings count still fits; the view's banner tells the reason.
+        Health::Stale { since, .. } => (
+            format!("● stale since {}, retrying", local_hms(since)),
+            Role::Error,
+        ),
         Health::Disconnected(m) => (
             format!(
                 "● disconnected, retrying: {}",
@@ -95,6 +100,13 @@ pub fn header(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         lines.push(Line::from(tabs));
     }
     f.render_widget(Paragraph::new(lines).style(h), area);
+}
+
+/// `14:03:07` in the local time zone (the zone the user reads clocks in).
+pub fn local_hms(t: jiff::Timestamp) -> String {
+    t.to_zoned(jiff::tz::TimeZone::system())
+        .strftime("%H:%M:%S")
+        .to_string()
 }
 
 /// Most rows a flash message may take below the tabs.

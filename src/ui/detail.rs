@@ -12,6 +12,7 @@ use crate::app::action::Action;
 use crate::cluster::objects::{ObjKey, RouteKind, find_cond};
 use crate::model::inject::{pod_want, restart_reason};
 use crate::model::mesh::{ControlPlanes, injection};
+use crate::model::routes::{Presence, parent_gateway};
 use crate::model::topology::route_node;
 use crate::model::tree::Node;
 use crate::state::derived::known;
@@ -64,14 +65,22 @@ pub fn lines(state: &AppState, th: &Theme) -> (String, Vec<Line<'static>>, Vec<u
                     .as_ref()
                     .map(|s| format!(" section {s}"))
                     .unwrap_or_default();
-                let exists = if p.is_gateway() && !cache.gateways.contains_key(&p.key) {
-                    "  (NOT FOUND)"
-                } else {
-                    ""
+                let (exists, role) = match p
+                    .is_gateway()
+                    .then(|| parent_gateway(cache, known(state), r, p))
+                {
+                    Some(Presence::Missing) => ("  (NOT FOUND)", Role::Error),
+                    Some(Presence::Unknown)
+                        if state.namespace.is_some() && p.key.ns != r.key.ns =>
+                    {
+                        ("  (unknown: outside the namespace scope)", Role::Muted)
+                    }
+                    Some(Presence::Unknown) => ("  (unknown: Gateways not listed)", Role::Muted),
+                    _ => ("", Role::Muted),
                 };
                 out.push(Line::from(vec![
                     Span::raw(format!("  {} {}{sec}", p.kind, p.key)),
-                    Span::styled(exists, th.style(Role::Error)),
+                    Span::styled(exists, th.style(role)),
                 ]));
                 for s in r.status.iter().filter(|s| s.parent.matches(p)) {
                     out.push(Line::styled(

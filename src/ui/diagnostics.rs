@@ -40,10 +40,23 @@ pub fn header_count(state: &AppState, th: &Theme) -> Vec<Span<'static>> {
     } else {
         Role::Ok
     };
-    vec![
+    let mut out = vec![
         Span::styled("  findings: ", th.style(Role::Header)),
         Span::styled(c.describe(), th.style(role)),
-    ]
+    ];
+    let stale = state.diagnostics.stale_ids.len();
+    if stale > 0 {
+        let all = stale == state.diagnostics.findings.len();
+        out.push(Span::styled(
+            if all {
+                " (stale)".to_string()
+            } else {
+                format!(" ({stale} stale)")
+            },
+            th.style(Role::Warn),
+        ));
+    }
+    out
 }
 
 fn objects_cell(f: &Finding) -> String {
@@ -114,7 +127,15 @@ pub fn table(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ct
                     th.style(Role::Muted),
                 )),
                 Cell::from(objects_cell(r)),
-                Cell::from(r.title.clone()),
+                Cell::from(Line::from(if state.diagnostics.is_stale(r) {
+                    // Judged on the last known objects of a watch that broke.
+                    vec![
+                        Span::styled("(stale) ", th.style(Role::Warn)),
+                        Span::raw(r.title.clone()),
+                    ]
+                } else {
+                    vec![Span::raw(r.title.clone())]
+                })),
             ])
         },
     );
@@ -136,6 +157,19 @@ pub fn detail_lines(state: &AppState, id: &str, th: &Theme, fix_key: &str) -> Ve
         ]),
         Line::raw(""),
     ];
+    if state.diagnostics.is_stale(f) {
+        let since = state
+            .stale_since
+            .map(|t| format!(" since {}", super::chrome::local_hms(t)))
+            .unwrap_or_default();
+        out.push(Line::styled(
+            format!(
+                "Stale: judged on the last known objects; their watch has not been live{since}.                  Re-judged when it is."
+            ),
+            th.style(Role::Warn),
+        ));
+        out.push(Line::raw(""));
+    }
     if let Some(i) = f.istio {
         out.push(Line::from(vec![
             Span::styled("Istio analyzer: ", th.style(Role::Muted)),

@@ -91,6 +91,12 @@ pub fn banners(state: &AppState, view: ViewId) -> Vec<(Role, String)> {
             _ => {}
         }
     }
+    if let Some(why) = &state.probe_failed {
+        lines.push((
+            Role::Error,
+            format!("API server not answering: {why} (showing the last known data; retrying)"),
+        ));
+    }
     for (res, msg) in forbidden {
         lines.push((Role::Error, format!("forbidden: {res}: {msg}")));
     }

@@ -85,8 +85,22 @@ pub fn lines(e: &WeightEditor, ctx: &Ctx) -> Vec<Line<'static>> {
                     th.style(Role::Text)
                 },
             ),
-            Span::raw(format!("  {:>6}  ", format_percent(pct[i]))),
-            Span::styled(bar(pct[i]), th.style(Role::Accent)),
+            Span::styled(
+                format!("  {:>6}  ", format_percent(pct[i])),
+                th.style(if b.invalid_kind {
+                    Role::Error
+                } else {
+                    Role::Text
+                }),
+            ),
+            Span::styled(
+                bar(pct[i]),
+                th.style(if b.invalid_kind {
+                    Role::Error
+                } else {
+                    Role::Accent
+                }),
+            ),
         ];
         if let Some(f) = &fresh {
             let now = f.get(i).copied().unwrap_or_default();
@@ -96,6 +110,13 @@ pub fn lines(e: &WeightEditor, ctx: &Ctx) -> Vec<Line<'static>> {
                 Role::Muted
             };
             spans.push(Span::styled(format!("  {now:>11}"), th.style(role)));
+        }
+        if b.invalid_kind {
+            // Gateway API InvalidKind: this weight only sets how many requests get a 500.
+            spans.push(Span::styled(
+                "  → HTTP 500: unsupported kind",
+                th.style(Role::Error),
+            ));
         }
         out.push(Line::from(spans));
     }

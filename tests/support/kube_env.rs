@@ -775,6 +775,32 @@ impl KubeEnv {
         }
     }
 
+    /// Sends the kube-apiserver SIGTERM, as a node drain or an upgrade does, and returns at
+    /// once: it stops accepting connections but keeps its open watches for up to a minute
+    /// (its graceful shutdown) before it exits. [`wait_apiserver_exit`](Self::wait_apiserver_exit)
+    /// waits for the end.
+    pub fn terminate_apiserver(&mut self) {
+        if let Ok(None) = self.apiserver.child.try_wait() {
+            // SAFETY: kill(2) on our own child's pid.
+            unsafe {
+                libc::kill(self.apiserver.child.id() as libc::pid_t, libc::SIGTERM);
+            }
+        }
+    }
+
+    /// Waits until the kube-apiserver process has exited (after
+    /// [`terminate_apiserver`](Self::terminate_apiserver)).
+    pub async fn wait_apiserver_exit(&mut self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while self.apiserver.exited().is_none() {
+            assert!(
+                Instant::now() < deadline,
+                "kube-apiserver still running {timeout:?} after SIGTERM"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Whether the kube-apiserver process is running.
     pub fn apiserver_running(&mut self) -> bool {
         self.apiserver.exited().is_none()

@@ -5,7 +5,7 @@ use crate::cluster::kinds::Kind;
 use crate::cluster::objects::{BackendInfo, GatewayInfo, RouteInfo, RouteKind, find_cond};
 
 const GATEWAY_GROUP: &str = "gateway.networking.k8s.io";
-use crate::model::routes::{RouteProblem, route_problems};
+use crate::model::routes::{RouteProblem, backend_kind_label, route_problems};
 use crate::state::cache::ClusterCache;
 
 use super::{Finding, Fix, Live, ObjRef};
@@ -100,6 +100,9 @@ fn route(cache: &ClusterCache, live: &Live, r: &RouteInfo, out: &mut Vec<Finding
                 RouteProblem::BackendServiceMissing(_) | RouteProblem::BackendPortMissing(_)
             )
         });
+    let invalid_kind = problems
+        .iter()
+        .any(|p| matches!(p, RouteProblem::BackendInvalidKind { .. }));
     let status_reason = |reason: &str| {
         problems
             .iter()
@@ -185,6 +188,35 @@ fn route(cache: &ClusterCache, live: &Live, r: &RouteInfo, out: &mut Vec<Finding
                     b.key
                 ),
             ),
+            RouteProblem::BackendInvalidKind {
+                rule,
+                backend,
+                share,
+            } => {
+                let kind = backend_kind_label(backend);
+                Finding::new(
+                    "ROUTE010",
+                    vec![route_ref(r), svc_ref(backend)],
+                    &format!("rule {} {kind} {}", rule + 1, backend.key),
+                    format!(
+                        "{what}: rule {} sends {share} to {kind} {}, a kind no gateway routes to",
+                        rule + 1,
+                        backend.key
+                    ),
+                    format!(
+                        "Rule {} of {what} has a backendRef to {kind} {} (weight {}). Gateway                          API backends are Services (implementations may add kinds of their own;                          its parents' controllers do not support this one), so the ref is                          invalid (ResolvedRefs=False, InvalidKind) and the {share} of the rule's                          requests its weight would get are answered with HTTP 500. Point it at a                          Service, or set its weight to 0 / remove it.{}",
+                        rule + 1,
+                        backend.key,
+                        backend.weight,
+                        status_reason("InvalidKind"),
+                    ),
+                )
+                .with_fix(Fix::OpenWeightEditor {
+                    kind: r.kind,
+                    route: r.key.clone(),
+                    rule: *rule,
+                })
+            }
             RouteProblem::AllWeightsZero { rule } => Finding::new(
                 "ROUTE004",
                 vec![route_ref(r)],
@@ -240,6 +272,9 @@ fn route(cache: &ClusterCache, live: &Live, r: &RouteInfo, out: &mut Vec<Finding
             } => {
                 if specific && matches!(reason.as_str(), "RefNotPermitted" | "BackendNotFound") {
                     continue;
+                }
+                if invalid_kind && reason == "InvalidKind" {
+                    continue; // told by ROUTE010, with the backend and its share
                 }
                 Finding::new(
                     "ROUTE006",

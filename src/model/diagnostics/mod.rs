@@ -340,6 +340,12 @@ pub const CATALOG: &[CodeInfo] = &[
         "VirtualService weights do not sum to 100",
         None,
     ),
+    code(
+        "ROUTE010",
+        Error,
+        "backendRef to an unsupported kind (InvalidKind)",
+        None,
+    ),
     code("GW001", Error, "Gateway not Accepted", None),
     code("GW002", Error, "Gateway not Programmed", None),
     code("GW003", Info, "listener with no attached routes", None),

@@ -668,6 +668,104 @@ fn status_conditions_become_findings() {
     assert_eq!(codes(&c, &live()), ["ROUTE005", "ROUTE006"]);
 }
 
+/// one_route with backends svc (1), ConfigMap app/cm (1) and example.com/Bar app/bar (2).
+fn route_with_odd_kinds(status: serde_json::Value) -> ClusterCache {
+    let mut c = one_route(&[("svc", 80, 1), ("cm", 80, 1), ("bar", 80, 2)], status);
+    let r = c
+        .routes
+        .get_mut(&(ObjKey::new("app", "r"), RouteKind::Http))
+        .unwrap();
+    r.rules[0].backends[1].kind = "ConfigMap".into();
+    r.rules[0].backends[2].group = "example.com".into();
+    r.rules[0].backends[2].kind = "Bar".into();
+    c
+}
+
+#[test]
+fn route010_backend_of_an_unsupported_kind_gets_its_share_as_500s() {
+    let c = route_with_odd_kinds(json!([]));
+    let all = findings(&c, &live(), &[]);
+    let mine: Vec<&Finding> = all.iter().filter(|f| f.code == "ROUTE010").collect();
+    assert_eq!(mine.len(), 2, "{all:#?}");
+    assert_eq!(mine[0].severity, Severity::Error);
+    let titles: Vec<&str> = mine.iter().map(|f| f.title.as_str()).collect();
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.contains("sends 25% to ConfigMap app/cm")),
+        "{titles:?}"
+    );
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.contains("sends 50% to example.com/Bar app/bar")),
+        "{titles:?}"
+    );
+    assert!(mine.iter().all(|f| f.explanation.contains("HTTP 500")));
+    assert_eq!(
+        mine[0].objects[1],
+        ObjRef::new("ConfigMap", &ObjKey::new("app", "cm"))
+    );
+    assert!(matches!(
+        mine[0].fix,
+        Some(Fix::OpenWeightEditor { rule: 0, .. })
+    ));
+    // No "Service not found" for refs that are not Services.
+    assert!(!codes(&c, &live()).contains(&"ROUTE002"));
+}
+
+#[test]
+fn route010_the_controller_status_decides_and_replaces_route006() {
+    // The controller resolved every ref (its own kinds): no alarm.
+    let c = route_with_odd_kinds(accepted_route("infra", "gw"));
+    assert!(!codes(&c, &live()).contains(&"ROUTE010"));
+    // The controller says InvalidKind: ROUTE010 tells it, ROUTE006 not again.
+    let status = json!([{"parentRef": {"name": "gw", "namespace": "infra"}, "controllerName": "c",
+    "conditions": [
+        {"type": "Accepted", "status": "True", "reason": "Accepted", "message": "", "lastTransitionTime": "2026-01-01T00:00:00Z"},
+        {"type": "ResolvedRefs", "status": "False", "reason": "InvalidKind", "message": "kind ConfigMap", "lastTransitionTime": "2026-01-01T00:00:00Z"}
+    ]}]);
+    let c = route_with_odd_kinds(status);
+    let got = codes(&c, &live());
+    assert!(
+        got.contains(&"ROUTE010") && !got.contains(&"ROUTE006"),
+        "{got:?}"
+    );
+    let all = findings(&c, &live(), &[]);
+    let route010: Vec<&Finding> = all.iter().filter(|f| f.code == "ROUTE010").collect();
+    assert_eq!(route010.len(), 2);
+    assert!(
+        route010
+            .iter()
+            .all(|f| f.explanation.contains("InvalidKind: kind ConfigMap"))
+    );
+}
+
+#[test]
+fn route010_istio_kinds_are_valid_where_istio_serves_the_route() {
+    let mut c = one_route(&[("svc", 80, 1), ("api.example.com", 443, 1)], json!([]));
+    let r = c
+        .routes
+        .get_mut(&(ObjKey::new("app", "r"), RouteKind::Http))
+        .unwrap();
+    r.rules[0].backends[1].group = "networking.istio.io".into();
+    r.rules[0].backends[1].kind = "Hostname".into();
+    let class = |controller: &str| GatewayClassInfo {
+        name: "x".into(),
+        controller: controller.into(),
+        description: None,
+        conditions: vec![],
+    };
+    // Controller unknown (no class listed): not judged.
+    assert!(!codes(&c, &live()).contains(&"ROUTE010"));
+    c.gateway_classes
+        .insert("x".into(), class("istio.io/gateway-controller"));
+    assert!(!codes(&c, &live()).contains(&"ROUTE010"));
+    c.gateway_classes
+        .insert("x".into(), class(traffic::AGC_CONTROLLER));
+    assert!(codes(&c, &live()).contains(&"ROUTE010"));
+}
+
 #[test]
 fn route007_cross_namespace_backend_needs_a_reference_grant() {
     let status = json!([{"parentRef": {"name": "gw", "namespace": "infra"}, "controllerName": "c",
