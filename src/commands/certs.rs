@@ -17,6 +17,7 @@ use crate::cluster::kinds::{Kind, WatchState};
 use crate::cluster::snapshot;
 use crate::model::certs::{Bands, CertRow, inventory};
 use crate::state::derived::inputs;
+use crate::text::sanitize;
 
 /// The kinds the inventory (and its "used by") is built from: the Certificates view's.
 pub fn kinds() -> &'static [Kind] {
@@ -46,13 +47,13 @@ pub async fn run(cli: &Cli, args: &CertsArgs) -> i32 {
             .collect();
         if reasons.len() > 1 {
             for p in &problems {
-                eprintln!("meshctl-tui certs: {p}");
+                eprintln!("meshctl-tui certs: {}", sanitize(p));
             }
         }
         eprintln!(
             "meshctl-tui certs: cannot reach the API server of context {}: {}",
-            conn.context,
-            reasons.into_iter().next().unwrap_or("no answer")
+            sanitize(&conn.context),
+            sanitize(reasons.into_iter().next().unwrap_or("no answer"))
         );
         return EXIT_UNREACHABLE;
     }
@@ -75,7 +76,7 @@ pub async fn run(cli: &Cli, args: &CertsArgs) -> i32 {
         }
     }
     for p in &problems {
-        eprintln!("warning: {p}");
+        eprintln!("warning: {}", sanitize(p));
     }
     if states.values().any(|s| matches!(s, WatchState::Failing(_))) {
         return EXIT_UNREACHABLE;
@@ -109,7 +110,8 @@ fn subject_or_problem(r: &CertRow) -> String {
     }
 }
 
-/// Aligned plain-text columns (no colour, nothing cut: scripts grep it).
+/// Aligned plain-text columns (no colour, nothing cut: scripts grep it). Cluster text is
+/// sanitised (`crate::text`) and the columns are measured after that.
 pub fn table(rows: &[CertRow]) -> String {
     let header = [
         "BAND",
@@ -138,12 +140,13 @@ pub fn table(rows: &[CertRow]) -> String {
                     r.used_by.join("; ")
                 },
             ]
+            .map(crate::text::sanitize_owned)
         })
         .collect();
-    let mut width = header.map(|h| h.chars().count());
+    let mut width = header.map(crate::text::width);
     for c in &cells {
         for (w, v) in width.iter_mut().zip(c.iter()) {
-            *w = (*w).max(v.chars().count());
+            *w = (*w).max(crate::text::width(v));
         }
     }
     let line = |vals: &[&str]| {
@@ -152,7 +155,8 @@ pub fn table(rows: &[CertRow]) -> String {
             if i + 1 == vals.len() {
                 s.push_str(v);
             } else {
-                s.push_str(&format!("{v:<w$}  ", w = width[i]));
+                s.push_str(&crate::text::pad_to(v, width[i]));
+                s.push_str("  ");
             }
         }
         s.trim_end().to_string() + "\n"

@@ -4,6 +4,7 @@
 //! output and from the exit code; the certificate bands come from the config.
 
 use std::collections::BTreeMap;
+use std::io::IsTerminal;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -16,6 +17,7 @@ use crate::cluster::kinds::{Kind, WatchState};
 use crate::cluster::snapshot;
 use crate::model::certs::inventory;
 use crate::model::diagnostics::{Counts, Finding, Live, Severity, findings};
+use crate::text::{pad_to, sanitize, width};
 
 const LIST_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -38,8 +40,8 @@ pub async fn run(cli: &Cli, args: &CheckArgs) -> i32 {
     if unreachable {
         eprintln!(
             "meshctl-tui check: cannot reach the API server of context {}: {}",
-            conn.context,
-            problems.first().map(String::as_str).unwrap_or("no answer")
+            sanitize(&conn.context),
+            sanitize(problems.first().map(String::as_str).unwrap_or("no answer"))
         );
         return EXIT_UNREACHABLE;
     }
@@ -58,7 +60,7 @@ pub async fn run(cli: &Cli, args: &CheckArgs) -> i32 {
         .filter(|f| f.severity <= threshold(args.min_severity))
         .collect();
     match args.output {
-        Output::Table => print!("{}", table(&shown)),
+        Output::Table => print!("{}", table(&shown, std::io::stdout().is_terminal())),
         Output::Json => {
             let doc = json!({
                 "context": conn.context,
@@ -75,7 +77,7 @@ pub async fn run(cli: &Cli, args: &CheckArgs) -> i32 {
         }
     }
     for p in &problems {
-        eprintln!("warning: not checked: {p}");
+        eprintln!("warning: not checked: {}", sanitize(p));
     }
     if states.values().any(|s| matches!(s, WatchState::Failing(_))) {
         return EXIT_UNREACHABLE;
@@ -122,31 +124,29 @@ fn not_checked(states: &BTreeMap<Kind, WatchState>) -> Vec<serde_json::Value> {
 }
 
 /// SEVERITY CODE ISTIO OBJECTS TITLE, then a summary line; `no findings` when clean.
-pub fn table(shown: &[Finding]) -> String {
+/// Cluster text is sanitised (`crate::text`). On a terminal (`cut`) OBJECTS is at most 60
+/// columns, a cut value ending with `…`; in a pipe or file nothing is cut: scripts grep it.
+pub fn table(shown: &[Finding], cut: bool) -> String {
     let mut out = String::new();
     if shown.is_empty() {
         out.push_str("no findings\n");
         return out;
     }
     let objects: Vec<String> = shown.iter().map(Finding::objects_text).collect();
-    let ow = objects
-        .iter()
-        .map(|o| o.chars().count())
-        .max()
-        .unwrap_or(7)
-        .clamp(7, 60);
+    let widest = objects.iter().map(|o| width(o)).max().unwrap_or(7).max(7);
+    let ow = if cut { widest.min(60) } else { widest };
     out.push_str(&format!(
         "{:<8} {:<9} {:<8} {:<ow$} TITLE\n",
         "SEVERITY", "CODE", "ISTIO", "OBJECTS"
     ));
     for (f, o) in shown.iter().zip(&objects) {
-        let o: String = o.chars().take(ow).collect();
         out.push_str(&format!(
-            "{:<8} {:<9} {:<8} {o:<ow$} {}\n",
+            "{:<8} {:<9} {:<8} {} {}\n",
             f.severity.label(),
             f.code,
             f.istio.map_or("-", |i| i.code),
-            f.title
+            pad_to(o, ow),
+            sanitize(&f.title)
         ));
     }
     out.push_str(&format!("\n{}\n", Counts::of(shown).describe()));
@@ -198,13 +198,61 @@ mod tests {
 
     #[test]
     fn the_table_has_one_line_per_finding_and_a_summary() {
-        let t = table(&[finding("MESH001"), finding("CERT001")]);
+        let t = table(&[finding("MESH001"), finding("CERT001")], true);
         let lines: Vec<&str> = t.lines().collect();
         assert!(lines[0].starts_with("SEVERITY CODE"));
         assert!(lines[1].starts_with("WARNING  MESH001   IST0123  Namespace/shop"));
         assert!(lines[1].ends_with("title of MESH001"));
         assert!(lines[2].starts_with("ERROR    CERT001   -"));
         assert_eq!(lines.last(), Some(&"1 error 1 warning"));
-        assert_eq!(table(&[]), "no findings\n");
+        assert_eq!(table(&[], true), "no findings\n");
+    }
+
+    fn named(name: &str) -> Finding {
+        Finding::new(
+            "MESH001",
+            vec![ObjRef::namespace(name)],
+            "",
+            format!("title of {name}"),
+            "why",
+        )
+    }
+
+    #[test]
+    fn object_names_are_cut_with_a_marker_on_a_terminal_only() {
+        let long = "n".repeat(80);
+        let t = table(&[named(&long), named("short")], true);
+        let line = t.lines().nth(1).unwrap();
+        assert!(
+            line.contains(&format!("Namespace/{}… ", "n".repeat(49))),
+            "{t}"
+        );
+        let t = table(&[named(&long), named("short")], false);
+        assert!(t.contains(&format!("Namespace/{long} title")), "{t}");
+        // Columns stay aligned: TITLE starts at the same column on every line.
+        let at: Vec<usize> = t
+            .lines()
+            .skip(1)
+            .take(2)
+            .map(|l| l.find("title").unwrap())
+            .collect();
+        assert_eq!(at[0], at[1], "{t}");
+    }
+
+    #[test]
+    fn hostile_names_are_shown_escaped_and_aligned() {
+        let t = table(
+            &[named("evil\x1b]0;pwned\x07\u{202E}x"), named("plain")],
+            false,
+        );
+        assert!(!t.contains('\x1b') && !t.contains('\x07') && !t.contains('\u{202E}'));
+        assert!(t.contains("evil\\e]0;pwned\\x07<U+202E>x"), "{t}");
+        let at: Vec<usize> = t
+            .lines()
+            .skip(1)
+            .take(2)
+            .map(|l| l.find("title of").unwrap())
+            .collect();
+        assert_eq!(at[0], at[1], "{t}");
     }
 }
