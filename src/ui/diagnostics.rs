@@ -61,10 +61,10 @@ pub fn table(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ct
             let [note, rest] =
                 Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
             f.render_widget(
-                Paragraph::new(format!(
+                Paragraph::new(crate::text::sanitize_owned(format!(
                     "namespace {ns} only: checks across namespaces (Ingress controllers, ztunnel, \
                      mesh extensions, other namespaces' objects) are skipped; 0 shows all"
-                ))
+                )))
                 .style(ctx.theme.style(Role::Muted)),
                 note,
             );

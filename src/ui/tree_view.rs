@@ -80,7 +80,9 @@ pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx
             f.render_stateful_widget(tree, area, &mut ui.tree);
         }
         Err(e) => f.render_widget(
-            Paragraph::new(format!("tree error: {e}")).style(th.style(Role::Error)),
+            // The error names item ids: cluster text.
+            Paragraph::new(crate::text::sanitize_owned(format!("tree error: {e}")))
+                .style(th.style(Role::Error)),
             area,
         ),
     }
