@@ -361,4 +361,46 @@ mod tests {
     fn empty_table_says_so() {
         assert!(table(&[]).ends_with("(no certificates)\n"));
     }
+
+    fn unreadable(name: &str, why: &str) -> CertRow {
+        CertRow {
+            id: crate::model::certs::CertId {
+                kind: crate::model::certs::SourceKind::Secret,
+                key: crate::cluster::objects::ObjKey::new("shop", name),
+                data_key: "tls.crt".into(),
+                index: 1,
+            },
+            of: 1,
+            facts: None,
+            problem: Some(why.into()),
+            cm: None,
+            not_after: None,
+            days_left: None,
+            band: crate::model::certs::Band::Unparseable,
+            used_by: vec![format!("user of {name}")],
+            also_in: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn cluster_text_is_escaped_and_the_columns_stay_aligned() {
+        let t = table(&[
+            unreadable("evil", "bad\x1b]0;pwned\x07\u{202E}\u{9b}2J"),
+            unreadable("plain", "bad"),
+        ]);
+        assert!(
+            !t.lines().any(|l| l.chars().any(crate::text::is_unsafe)),
+            "{t:?}"
+        );
+        assert!(
+            t.contains("unparseable: bad\\e]0;pwned\\x07<U+202E>\\u{9b}2J"),
+            "{t}"
+        );
+        let at: Vec<usize> = t
+            .lines()
+            .skip(1)
+            .map(|l| l.find("user of").unwrap())
+            .collect();
+        assert_eq!(at[0], at[1], "{t}");
+    }
 }
