@@ -8,5 +8,6 @@ pub mod config;
 pub mod demo;
 pub mod model;
 pub mod state;
+pub mod text;
 pub mod tui;
 pub mod ui;

@@ -260,7 +260,8 @@ async fn http_route_weights_by_keys_cancel_then_confirm_then_all_zero() {
         weights(&api, "checkout", HTTP_BACKENDS).await,
         vec![Some(0), Some(0)]
     );
-    console.wait_for("rule 1 has all backend weights 0: no traffic", STEP);
+    // (PROBLEMS holds more than its column: the cut cell ends with `…` at 160 columns.)
+    console.wait_for("rule 1 has all backend weights 0: no traff", STEP);
     assert_eq!(audit_lines(&console).len(), 2);
     step("all-zero written after the explicit second enter", t);
     quit(&mut console);

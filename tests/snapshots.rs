@@ -1148,3 +1148,111 @@ fn a_backend_of_an_unsupported_kind_shows_its_share_as_http_500() {
         .count();
     assert_eq!(marked, 2, "{text}");
 }
+
+// ------------------------------------------------------------------ hostile cluster text
+
+/// Objects whose free-text fields carry terminal escapes (OSC 52 clipboard write, window
+/// title, reset) and a right-to-left override, plus a 10k-character condition message.
+fn hostile_cluster() -> String {
+    let message = format!("{}THE-END", "backend refused the request; ".repeat(350));
+    format!(
+        r#"
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: "evil", namespace: shop, generation: 1, resourceVersion: '1'}}
+spec:
+  hosts: ["a\e]52;c;aGVsbG8=\a.example.com", "x\e]0;pwned\a\ec", "gnp.\u202Eexe.com"]
+  http:
+  - route:
+    - destination: {{host: reviews}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {{name: long-message, namespace: shop, generation: 1}}
+spec:
+  parentRefs:
+  - {{name: gw-istio, namespace: istio-ingress}}
+  rules:
+  - backendRefs:
+    - {{name: web, port: 80}}
+status:
+  parents:
+  - parentRef: {{group: gateway.networking.k8s.io, kind: Gateway, name: gw-istio, namespace: istio-ingress}}
+    controllerName: istio.io/gateway-controller
+    conditions:
+    - {{type: Accepted, status: 'False', reason: Invalid, message: "{message}", lastTransitionTime: '2026-04-08T14:06:02Z'}}
+"#
+    )
+}
+
+fn hostile_screen() -> Screen {
+    let mut s = Screen::new("monochrome");
+    for (kind, list) in fixtures::objs_by_kind(&hostile_cluster()) {
+        for o in list {
+            s.watch(kind, WatchEvent::Apply(Box::new(o)));
+        }
+    }
+    s
+}
+
+/// No cell holds a control or format character: the terminal gets none from cluster text.
+fn assert_no_raw_controls(buf: &Buffer) {
+    for cell in buf.content() {
+        assert!(
+            !cell.symbol().chars().any(meshctl_tui::text::is_unsafe),
+            "raw control in cell {:?}",
+            cell.symbol()
+        );
+    }
+}
+
+#[test]
+fn hostile_hosts_are_shown_escaped_cut_with_a_marker_and_aligned() {
+    let mut s = hostile_screen();
+    s.width = 200;
+    s.keys("2/evil");
+    s.key(KeyCode::Enter);
+    let t = s.draw();
+    let buf = t.backend().buffer();
+    assert_no_raw_controls(buf);
+    // HOSTNAMES is capped at 28 columns: the escaped host is cut there, with `…`.
+    let (x, y) = find(buf, "a\\e]52;c;aGVsbG8=\\x07");
+    let (hx, _) = find(buf, "HOSTNAMES");
+    let (px, _) = find(buf, "PARENTS");
+    assert_eq!(x, hx);
+    let cell: String = (hx..px).map(|c| buf[(c, y)].symbol()).collect();
+    assert_eq!(cell.trim_end(), "a\\e]52;c;aGVsbG8=\\x07.examp…");
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn hostile_hosts_in_the_route_detail_are_escaped_in_full() {
+    let mut s = hostile_screen();
+    s.width = 200;
+    s.keys("2/evil");
+    s.key(KeyCode::Enter);
+    s.draw();
+    s.key(KeyCode::Enter);
+    let t = s.draw();
+    let buf = t.backend().buffer();
+    assert_no_raw_controls(buf);
+    find(buf, "x\\e]0;pwned\\x07\\ec");
+    find(buf, "gnp.<U+202E>exe.com");
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn a_ten_thousand_character_message_wraps_and_its_end_is_reachable() {
+    let mut s = hostile_screen();
+    s.keys("2/long-message");
+    s.key(KeyCode::Enter);
+    s.draw();
+    s.key(KeyCode::Enter);
+    let t = s.draw();
+    let buf = t.backend().buffer();
+    // Wrapped at the border: the first rows are full, not one line cut off.
+    find(buf, "backend refused the request; backend refused");
+    s.key(KeyCode::Char('G'));
+    let t = s.draw();
+    find(t.backend().buffer(), "THE-END");
+}

@@ -20,6 +20,7 @@ use crate::cluster::kinds::{Kind, WatchState};
 use crate::cluster::snapshot;
 use crate::model::certs::{Bands, CertRow, inventory};
 use crate::state::derived::inputs;
+use crate::text::sanitize;
 
 /// The kinds the inventory (and its "used by") is built from: the Certificates view's.
 pub fn kinds() -> &'static [Kind] {
@@ -80,13 +81,13 @@ pub async fn run(cli: &Cli, args: &CertsArgs) -> i32 {
             .collect();
         if reasons.len() > 1 {
             for p in &problems {
-                eprintln!("meshctl-tui certs: {p}");
+                eprintln!("meshctl-tui certs: {}", sanitize(p));
             }
         }
         eprintln!(
             "meshctl-tui certs: cannot reach the API server of context {}: {}",
-            conn.context,
-            reasons.into_iter().next().unwrap_or("no answer")
+            sanitize(&conn.context),
+            sanitize(reasons.into_iter().next().unwrap_or("no answer"))
         );
         return EXIT_UNREACHABLE;
     }
@@ -112,7 +113,7 @@ pub async fn run(cli: &Cli, args: &CertsArgs) -> i32 {
         }
     }
     for p in &problems {
-        eprintln!("warning: {p}");
+        eprintln!("warning: {}", sanitize(p));
     }
     if let Some(d) = coverage.describe("certificate sources", "not listed") {
         eprintln!("meshctl-tui certs: incomplete: {d}");
@@ -138,7 +139,8 @@ fn subject_or_problem(r: &CertRow) -> String {
     }
 }
 
-/// Aligned plain-text columns (no colour, nothing cut: scripts grep it).
+/// Aligned plain-text columns (no colour, nothing cut: scripts grep it). Cluster text is
+/// sanitised (`crate::text`) and the columns are measured after that.
 pub fn table(rows: &[CertRow]) -> String {
     let header = [
         "BAND",
@@ -167,12 +169,13 @@ pub fn table(rows: &[CertRow]) -> String {
                     r.used_by.join("; ")
                 },
             ]
+            .map(crate::text::sanitize_owned)
         })
         .collect();
-    let mut width = header.map(|h| h.chars().count());
+    let mut width = header.map(crate::text::width);
     for c in &cells {
         for (w, v) in width.iter_mut().zip(c.iter()) {
-            *w = (*w).max(v.chars().count());
+            *w = (*w).max(crate::text::width(v));
         }
     }
     let line = |vals: &[&str]| {
@@ -181,7 +184,8 @@ pub fn table(rows: &[CertRow]) -> String {
             if i + 1 == vals.len() {
                 s.push_str(v);
             } else {
-                s.push_str(&format!("{v:<w$}  ", w = width[i]));
+                s.push_str(&crate::text::pad_to(v, width[i]));
+                s.push_str("  ");
             }
         }
         s.trim_end().to_string() + "\n"
@@ -413,5 +417,47 @@ mod tests {
     #[test]
     fn empty_table_says_so() {
         assert!(table(&[]).ends_with("(no certificates)\n"));
+    }
+
+    fn unreadable(name: &str, why: &str) -> CertRow {
+        CertRow {
+            id: crate::model::certs::CertId {
+                kind: crate::model::certs::SourceKind::Secret,
+                key: crate::cluster::objects::ObjKey::new("shop", name),
+                data_key: "tls.crt".into(),
+                index: 1,
+            },
+            of: 1,
+            facts: None,
+            problem: Some(why.into()),
+            cm: None,
+            not_after: None,
+            days_left: None,
+            band: crate::model::certs::Band::Unparseable,
+            used_by: vec![format!("user of {name}")],
+            also_in: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn cluster_text_is_escaped_and_the_columns_stay_aligned() {
+        let t = table(&[
+            unreadable("evil", "bad\x1b]0;pwned\x07\u{202E}\u{9b}2J"),
+            unreadable("plain", "bad"),
+        ]);
+        assert!(
+            !t.lines().any(|l| l.chars().any(crate::text::is_unsafe)),
+            "{t:?}"
+        );
+        assert!(
+            t.contains("unparseable: bad\\e]0;pwned\\x07<U+202E>\\u{9b}2J"),
+            "{t}"
+        );
+        let at: Vec<usize> = t
+            .lines()
+            .skip(1)
+            .map(|l| l.find("user of").unwrap())
+            .collect();
+        assert_eq!(at[0], at[1], "{t}");
     }
 }

@@ -7,6 +7,7 @@
 //! the certificate bands come from the config.
 
 use std::collections::BTreeMap;
+use std::io::IsTerminal;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -18,6 +19,7 @@ use crate::cluster::kinds::{Kind, WatchState};
 use crate::cluster::snapshot;
 use crate::model::certs::inventory;
 use crate::model::diagnostics::{Counts, Finding, Live, Severity, findings};
+use crate::text::{pad_to, sanitize, width};
 
 const LIST_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -44,8 +46,8 @@ pub async fn run(cli: &Cli, args: &CheckArgs) -> i32 {
         });
         eprintln!(
             "meshctl-tui check: cannot reach the API server of context {}: {}",
-            conn.context,
-            reason.unwrap_or("no answer")
+            sanitize(&conn.context),
+            sanitize(reason.unwrap_or("no answer"))
         );
         return EXIT_UNREACHABLE;
     }
@@ -65,7 +67,10 @@ pub async fn run(cli: &Cli, args: &CheckArgs) -> i32 {
         .collect();
     let coverage = Coverage::of(&states, |_| true);
     match args.output {
-        Output::Table => print!("{}", table(&shown, &coverage)),
+        Output::Table => print!(
+            "{}",
+            table(&shown, &coverage, std::io::stdout().is_terminal())
+        ),
         Output::Json => {
             let doc = json!({
                 "context": conn.context,
@@ -83,7 +88,7 @@ pub async fn run(cli: &Cli, args: &CheckArgs) -> i32 {
         }
     }
     for p in &problems {
-        eprintln!("warning: {p}");
+        eprintln!("warning: {}", sanitize(p));
     }
     exit_code(&shown, &coverage, args.allow_partial)
 }
@@ -176,8 +181,9 @@ fn not_checked(states: &BTreeMap<Kind, WatchState>) -> Vec<serde_json::Value> {
 }
 
 /// SEVERITY CODE ISTIO OBJECTS TITLE, then a summary line; `no findings` when clean. The
-/// summary (or `no findings`) says how many kinds could not be checked.
-pub fn table(shown: &[Finding], coverage: &Coverage) -> String {
+/// summary (or `no findings`) says how many kinds could not be checked. Cluster text is sanitised (`crate::text`). On a terminal (`cut`) OBJECTS is at most 60
+/// columns, a cut value ending with `…`; in a pipe or file nothing is cut: scripts grep it.
+pub fn table(shown: &[Finding], coverage: &Coverage, cut: bool) -> String {
     let mut out = String::new();
     let unseen = coverage
         .describe("kinds", "not checked")
@@ -188,24 +194,20 @@ pub fn table(shown: &[Finding], coverage: &Coverage) -> String {
         return out;
     }
     let objects: Vec<String> = shown.iter().map(Finding::objects_text).collect();
-    let ow = objects
-        .iter()
-        .map(|o| o.chars().count())
-        .max()
-        .unwrap_or(7)
-        .clamp(7, 60);
+    let widest = objects.iter().map(|o| width(o)).max().unwrap_or(7).max(7);
+    let ow = if cut { widest.min(60) } else { widest };
     out.push_str(&format!(
         "{:<8} {:<9} {:<8} {:<ow$} TITLE\n",
         "SEVERITY", "CODE", "ISTIO", "OBJECTS"
     ));
     for (f, o) in shown.iter().zip(&objects) {
-        let o: String = o.chars().take(ow).collect();
         out.push_str(&format!(
-            "{:<8} {:<9} {:<8} {o:<ow$} {}\n",
+            "{:<8} {:<9} {:<8} {} {}\n",
             f.severity.label(),
             f.code,
             f.istio.map_or("-", |i| i.code),
-            f.title
+            pad_to(o, ow),
+            sanitize(&f.title)
         ));
     }
     out.push_str(&format!("\n{}{unseen}\n", Counts::of(shown).describe()));
@@ -294,6 +296,7 @@ mod tests {
         let t = table(
             &[finding("MESH001"), finding("CERT001")],
             &coverage(&[], &[]),
+            true,
         );
         let lines: Vec<&str> = t.lines().collect();
         assert!(lines[0].starts_with("SEVERITY CODE"));
@@ -301,7 +304,7 @@ mod tests {
         assert!(lines[1].ends_with("title of MESH001"));
         assert!(lines[2].starts_with("ERROR    CERT001   -"));
         assert_eq!(lines.last(), Some(&"1 error 1 warning"));
-        assert_eq!(table(&[], &coverage(&[], &[])), "no findings\n");
+        assert_eq!(table(&[], &coverage(&[], &[]), true), "no findings\n");
     }
 
     #[test]
@@ -309,10 +312,10 @@ mod tests {
         let n = kinds().len();
         let part = coverage(&[Kind::Pods, Kind::Services], &[]);
         assert_eq!(
-            table(&[], &part),
+            table(&[], &part, true),
             format!("no findings; 2 of {n} kinds not checked (forbidden: pods, services)\n")
         );
-        let t = table(&[finding("CERT001")], &part);
+        let t = table(&[finding("CERT001")], &part, true);
         assert_eq!(
             t.lines().last().unwrap(),
             format!("1 error; 2 of {n} kinds not checked (forbidden: pods, services)")
@@ -326,5 +329,55 @@ mod tests {
         }
         assert!(skipped(Kind::Pods).contains("sidecar and restart checks"));
         assert!(!skipped(Kind::Services).contains("certificates"));
+        assert_eq!(table(&[], &coverage(&[], &[]), true), "no findings\n");
+    }
+
+    fn named(name: &str) -> Finding {
+        Finding::new(
+            "MESH001",
+            vec![ObjRef::namespace(name)],
+            "",
+            format!("title of {name}"),
+            "why",
+        )
+    }
+
+    #[test]
+    fn object_names_are_cut_with_a_marker_on_a_terminal_only() {
+        let long = "n".repeat(80);
+        let t = table(&[named(&long), named("short")], &coverage(&[], &[]), true);
+        let line = t.lines().nth(1).unwrap();
+        assert!(
+            line.contains(&format!("Namespace/{}… ", "n".repeat(49))),
+            "{t}"
+        );
+        let t = table(&[named(&long), named("short")], &coverage(&[], &[]), false);
+        assert!(t.contains(&format!("Namespace/{long} title")), "{t}");
+        // Columns stay aligned: TITLE starts at the same column on every line.
+        let at: Vec<usize> = t
+            .lines()
+            .skip(1)
+            .take(2)
+            .map(|l| l.find("title").unwrap())
+            .collect();
+        assert_eq!(at[0], at[1], "{t}");
+    }
+
+    #[test]
+    fn hostile_names_are_shown_escaped_and_aligned() {
+        let t = table(
+            &[named("evil\x1b]0;pwned\x07\u{202E}x"), named("plain")],
+            &coverage(&[], &[]),
+            false,
+        );
+        assert!(!t.contains('\x1b') && !t.contains('\x07') && !t.contains('\u{202E}'));
+        assert!(t.contains("evil\\e]0;pwned\\x07<U+202E>x"), "{t}");
+        let at: Vec<usize> = t
+            .lines()
+            .skip(1)
+            .take(2)
+            .map(|l| l.find("title of").unwrap())
+            .collect();
+        assert_eq!(at[0], at[1], "{t}");
     }
 }

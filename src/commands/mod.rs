@@ -165,7 +165,7 @@ pub async fn prepare(
     match connect_cli(cli).await {
         Ok((conn, demo)) => Ok((bands, conn, demo)),
         Err(e) => {
-            eprintln!("meshctl-tui {command}: {e}");
+            eprintln!("meshctl-tui {command}: {}", crate::text::sanitize(&e));
             Err(EXIT_UNREACHABLE)
         }
     }

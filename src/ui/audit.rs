@@ -3,10 +3,10 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, TableState, Wrap};
 
-use super::Ctx;
 use super::theme::Role;
+use super::{Ctx, safe};
 use crate::audit::{AuditEntry, AuditResult, AuditRow};
 use crate::state::audit_view::AuditView;
 
@@ -141,7 +141,9 @@ pub fn draw(f: &mut Frame, area: Rect, top: u16, v: &AuditView, ctx: &Ctx) {
         .borders(Borders::ALL)
         .border_style(th.style(Role::BorderFocus))
         .title(Span::styled(
-            format!(" Audit log {path} (newest first; enter: detail, esc: close) "),
+            crate::text::sanitize_owned(format!(
+                " Audit log {path} (newest first; enter: detail, esc: close) "
+            )),
             th.style(Role::Title),
         ))
         .style(th.style(Role::Modal));
@@ -153,7 +155,7 @@ pub fn draw(f: &mut Frame, area: Rect, top: u16, v: &AuditView, ctx: &Ctx) {
     };
     let mut note = Vec::new();
     if let Some(e) = &rows.error {
-        note.push(Line::styled(e.clone(), th.style(Role::Error)));
+        note.push(safe::line(Line::styled(e.clone(), th.style(Role::Error))));
     } else if rows.rows.is_empty() {
         note.push(Line::styled(
             "no writes recorded yet",
@@ -169,7 +171,7 @@ pub fn draw(f: &mut Frame, area: Rect, top: u16, v: &AuditView, ctx: &Ctx) {
         .map(detail)
         .unwrap_or_default()
         .into_iter()
-        .map(|(t, r)| Line::styled(t, th.style(r)))
+        .map(|(t, r)| safe::line(Line::styled(t, th.style(r))))
         .collect();
     if v.detail_only {
         f.render_widget(
@@ -185,27 +187,27 @@ pub fn draw(f: &mut Frame, area: Rect, top: u16, v: &AuditView, ctx: &Ctx) {
         Constraint::Min(0),
     ])
     .areas(inner);
+    let widths = [
+        Constraint::Length(19),
+        Constraint::Length(14),
+        Constraint::Length(14),
+        Constraint::Length(16),
+        Constraint::Min(20),
+        Constraint::Length(11),
+        Constraint::Length(10),
+    ];
+    // The log is a file anyone with access may have edited: its text is shown sanitised.
+    let cols = super::tables::column_widths(&widths, 1, list.width);
     let table_rows = rows.rows.iter().map(|r| {
-        Row::new(
-            cells(r)
-                .into_iter()
-                .map(|(t, role)| Cell::from(Span::styled(t, th.style(role)))),
-        )
+        let lines = cells(r)
+            .into_iter()
+            .map(|(t, role)| Line::styled(t, th.style(role)))
+            .collect();
+        super::tables::fitted_row(lines, &cols)
     });
-    let table = Table::new(
-        table_rows,
-        [
-            Constraint::Length(19),
-            Constraint::Length(14),
-            Constraint::Length(14),
-            Constraint::Length(16),
-            Constraint::Min(20),
-            Constraint::Length(11),
-            Constraint::Length(10),
-        ],
-    )
-    .header(Row::new(HEADERS).style(th.style(Role::TableHeader)))
-    .row_highlight_style(th.style(Role::Selection));
+    let table = Table::new(table_rows, widths)
+        .header(Row::new(HEADERS).style(th.style(Role::TableHeader)))
+        .row_highlight_style(th.style(Role::Selection));
     let mut ts = TableState::default().with_selected(Some(v.selected));
     f.render_stateful_widget(table, list, &mut ts);
     f.render_widget(

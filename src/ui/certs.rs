@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row};
+use ratatui::widgets::Paragraph;
 
 use super::Ctx;
 use super::tables::window;
@@ -13,6 +13,7 @@ use super::view_state::ViewState;
 use crate::app::action::ViewId;
 use crate::model::certs::{Band, CertRow};
 use crate::state::AppState;
+use crate::text::width;
 
 pub fn band_role(b: Band) -> Role {
     match b {
@@ -62,10 +63,10 @@ pub fn table(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ct
     let avail = usize::from(area.width).saturating_sub(2 * 5);
     let widths = |r: std::ops::Range<usize>| {
         let band = fit(r.clone(), 13, 4, &|x| x.band.label().len());
-        let subject = fit(r.clone(), 28, 7, &|x| subject_cell(x).chars().count());
-        let chain = fit(r.clone(), 18, 5, &|x| x.place().chars().count());
+        let subject = fit(r.clone(), 28, 7, &|x| width(&subject_cell(x)));
+        let chain = fit(r.clone(), 18, 5, &|x| width(&x.place()));
         let rest = avail.saturating_sub(band + 5 + subject + chain);
-        let source = fit(r, 64, 6, &|x| x.source().chars().count())
+        let source = fit(r, 64, 6, &|x| width(&x.source()))
             .min(rest.saturating_sub(30))
             .max(24.min(rest));
         [band, 5, source, subject, chain]
@@ -94,17 +95,17 @@ pub fn table(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ct
             } else {
                 Span::raw(r.used_by.join("; "))
             };
-            Row::new(vec![
-                Cell::from(Span::styled(r.band.label(), th.style(role))),
-                Cell::from(Span::styled(
+            vec![
+                Line::from(Span::styled(r.band.label(), th.style(role))),
+                Line::from(Span::styled(
                     r.days_left.map(|d| d.to_string()).unwrap_or("-".into()),
                     th.style(role),
                 )),
-                Cell::from(r.source()),
-                Cell::from(subject),
-                Cell::from(r.place()),
-                Cell::from(used),
-            ])
+                Line::from(r.source()),
+                Line::from(subject),
+                Line::from(r.place()),
+                Line::from(used),
+            ]
         },
     );
 }

@@ -34,11 +34,12 @@ pub fn chooser(f: &mut Frame, area: Rect, ctx: &Ctx, c: &Chooser) {
         th.style(Role::Muted),
     ));
     let width = area.width.saturating_sub(8).min(100);
+    let text = fit_all(text, width);
     let r = centered(area, width, text.len() as u16 + 2);
     f.render_widget(Clear, r);
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(format!(" {} ", c.title))
+        .title(crate::text::sanitize_owned(format!(" {} ", c.title)))
         .border_style(th.style(Role::BorderFocus))
         .style(th.style(Role::Modal));
     f.render_widget(Paragraph::new(text).block(block), r);
@@ -71,14 +72,23 @@ pub fn plan(f: &mut Frame, area: Rect, ctx: &Ctx, p: &Plan) {
     };
     text.push(Line::styled(more, th.style(Role::Muted)));
     text.push(buttons(th, &p.ok_label, p.ok_focused));
+    let text = fit_all(text, width);
     let r = centered(area, width, text.len() as u16 + 2);
     f.render_widget(Clear, r);
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(format!(" {} ", p.title))
+        .title(crate::text::sanitize_owned(format!(" {} ", p.title)))
         .border_style(th.style(Role::Warn))
         .style(th.style(Role::Modal));
     f.render_widget(Paragraph::new(text).block(block), r);
+}
+
+/// Dialog lines sanitised and cut with `…` inside a `width`-column box.
+fn fit_all(text: Vec<Line<'_>>, width: u16) -> Vec<Line<'_>> {
+    let room = usize::from(width.saturating_sub(2));
+    text.into_iter()
+        .map(|l| super::safe::fit(l, room))
+        .collect()
 }
 
 /// How the injection keys behave, for the Mesh view's help.

@@ -5,8 +5,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::Ctx;
 use super::theme::Role;
+use super::{Ctx, safe};
 use crate::app::action::{Action, ViewId};
 use crate::state::{AppState, Health, Level, Modal};
 
@@ -26,7 +26,7 @@ pub fn header(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         Health::Disconnected(m) => (
             format!(
                 "● disconnected, retrying: {}",
-                m.chars().take(60).collect::<String>()
+                crate::text::truncate_to(&m, 60)
             ),
             Role::Error,
         ),
@@ -99,6 +99,11 @@ pub fn header(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
     } else {
         lines.push(Line::from(tabs));
     }
+    // Context, cluster, user and namespace names come from the kubeconfig and the cluster.
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| safe::fit(l, usize::from(area.width)))
+        .collect();
     f.render_widget(Paragraph::new(lines).style(h), area);
 }
 
@@ -128,6 +133,9 @@ fn tabs_width() -> usize {
 /// Empty when `msg` fits on the tabs line of a `width`-column header; else the message
 /// word-wrapped to `width - 1` columns (indented by one), at most [`MAX_FLASH_ROWS`] rows.
 fn flash_rows(msg: &str, width: u16) -> Vec<String> {
+    // Measured as shown: a server's reason may hold control characters.
+    let msg = crate::text::sanitize(msg);
+    let msg = msg.as_ref();
     let width = usize::from(width);
     let w = |s: &str| Line::raw(s.to_string()).width();
     if tabs_width() + w(msg) <= width {

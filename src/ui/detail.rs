@@ -7,7 +7,7 @@ use ratatui::widgets::Paragraph;
 
 use super::theme::{Role, Theme};
 use super::view_state::ViewState;
-use super::{Ctx, rollout, tone_role};
+use super::{Ctx, rollout, safe, tone_role};
 use crate::app::action::Action;
 use crate::cluster::objects::{ObjKey, RouteKind, find_cond};
 use crate::model::inject::{pod_want, restart_reason};
@@ -269,9 +269,9 @@ pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx
     let th = ctx.theme;
     let (title, mut body, anchors) = lines(state, th);
     let height = usize::from(area.height.saturating_sub(1)).max(1);
-    let max = body.len().saturating_sub(height) as u16;
     let scroll = ui.detail_scroll.entry(state.view).or_default();
     // With selectable workloads the view follows the cursor, like a table.
+    let mut follow = None;
     if !anchors.is_empty() {
         let cursor = ui.detail_cursor.entry(state.view).or_default();
         *cursor = (*cursor).min(anchors.len() - 1);
@@ -279,14 +279,11 @@ pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx
         if let Some(line) = body.get_mut(at) {
             *line = line.clone().style(th.style(Role::Selection));
         }
-        let top = usize::from(*scroll);
-        if at < top {
-            *scroll = at as u16;
-        } else if at >= top + height {
-            *scroll = (at + 1 - height) as u16;
-        }
+        follow = Some(at);
     }
-    *scroll = (*scroll).min(max);
+    // Long values (a 10k-character condition message, 20,000 SANs) wrap, and the scroll
+    // counts wrapped rows, so every part of them can be reached.
+    let visible = safe::scroll_window(body, usize::from(area.width), height, scroll, follow);
     // The write keys as bound now (config may rebind them); none in read-only mode.
     let writes: Vec<String> = [
         (Action::RolloutRestart, "restart"),
@@ -304,14 +301,8 @@ pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx
         (true, _) => format!("(esc: back, {})", writes.join(", ")),
         (false, _) => format!("(esc: back, j/k: select workload, {})", writes.join(", ")),
     };
-    body.insert(
-        0,
-        Line::styled(format!("{title}   {hint}"), th.style(Role::Title)),
-    );
-    // Skip lines before the window instead of asking Paragraph to scroll a huge text.
-    let start = usize::from(*scroll);
-    let visible: Vec<Line> = std::iter::once(body[0].clone())
-        .chain(body.into_iter().skip(1 + start).take(height))
-        .collect();
-    f.render_widget(Paragraph::new(visible), area);
+    let head = Line::styled(format!("{title}   {hint}"), th.style(Role::Title));
+    let head = safe::fit(head, usize::from(area.width));
+    let text: Vec<Line> = std::iter::once(head).chain(visible).collect();
+    f.render_widget(Paragraph::new(text), area);
 }

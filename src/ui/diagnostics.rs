@@ -3,12 +3,12 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Wrap};
+use ratatui::widgets::Paragraph;
 
-use super::Ctx;
 use super::tables::{empty, window};
 use super::theme::{Role, Theme};
 use super::view_state::ViewState;
+use super::{Ctx, safe};
 use crate::app::action::{Action, ViewId};
 use crate::cluster::kinds::WatchState;
 use crate::model::diagnostics::{Finding, Severity};
@@ -74,10 +74,10 @@ pub fn table(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ct
             let [note, rest] =
                 Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
             f.render_widget(
-                Paragraph::new(format!(
+                Paragraph::new(crate::text::sanitize_owned(format!(
                     "namespace {ns} only: checks across namespaces (Ingress controllers, ztunnel, \
                      mesh extensions, other namespaces' objects) are skipped; 0 shows all"
-                ))
+                )))
                 .style(ctx.theme.style(Role::Muted)),
                 note,
             );
@@ -94,7 +94,7 @@ pub fn table(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ct
     let widths = |range: std::ops::Range<usize>| {
         let objects = rows[range]
             .iter()
-            .map(|r| objects_cell(r).chars().count())
+            .map(|r| crate::text::width(&objects_cell(r)))
             .max()
             .unwrap_or(0)
             .clamp(7, 48) as u16;
@@ -116,18 +116,18 @@ pub fn table(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ct
         rows.len(),
         |i| {
             let r = &rows[i];
-            Row::new(vec![
-                Cell::from(Span::styled(
+            vec![
+                Line::from(Span::styled(
                     r.severity.label(),
                     th.style(severity_role(r.severity)),
                 )),
-                Cell::from(r.code),
-                Cell::from(Span::styled(
+                Line::from(r.code),
+                Line::from(Span::styled(
                     r.istio.map(|c| c.code).unwrap_or("-"),
                     th.style(Role::Muted),
                 )),
-                Cell::from(objects_cell(r)),
-                Cell::from(Line::from(if state.diagnostics.is_stale(r) {
+                Line::from(objects_cell(r)),
+                Line::from(if state.diagnostics.is_stale(r) {
                     // Judged on the last known objects of a watch that broke.
                     vec![
                         Span::styled("(stale) ", th.style(Role::Warn)),
@@ -135,8 +135,8 @@ pub fn table(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ct
                     ]
                 } else {
                     vec![Span::raw(r.title.clone())]
-                })),
-            ])
+                }),
+            ]
         },
     );
 }
@@ -235,13 +235,14 @@ pub fn detail(
     )];
     lines.extend(detail_lines(state, id, th, &fix_key));
     let scroll = ui.detail_scroll.entry(ViewId::Diagnostics).or_default();
-    *scroll = (*scroll).min(lines.len().saturating_sub(1) as u16);
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((*scroll, 0)),
-        area,
+    let rows = safe::scroll_window(
+        lines,
+        usize::from(area.width),
+        usize::from(area.height),
+        scroll,
+        None,
     );
+    f.render_widget(Paragraph::new(rows), area);
 }
 
 /// The Diagnostics view's part of `?` help.

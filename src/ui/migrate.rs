@@ -153,7 +153,12 @@ pub fn draw(f: &mut Frame, area: Rect, top: u16, state: &AppState, ctx: &Ctx) {
         .border_style(th.style(Role::BorderFocus))
         .title(Span::styled(" Revision migration ", th.style(Role::Title)))
         .style(th.style(Role::Modal));
-    f.render_widget(Paragraph::new(lines(state, m, ctx)).block(block), body);
+    let room = usize::from(body.width.saturating_sub(2));
+    let text: Vec<Line> = lines(state, m, ctx)
+        .into_iter()
+        .map(|l| super::safe::fit(l, room))
+        .collect();
+    f.render_widget(Paragraph::new(text).block(block), body);
     if let Some(c) = &m.confirm {
         confirm(f, body, c, ctx);
     }
@@ -161,7 +166,11 @@ pub fn draw(f: &mut Frame, area: Rect, top: u16, state: &AppState, ctx: &Ctx) {
 
 fn confirm(f: &mut Frame, area: Rect, c: &WaveConfirm, ctx: &Ctx) {
     let th = ctx.theme;
-    let mut text: Vec<Line> = c.body.iter().map(|l| Line::raw(l.clone())).collect();
+    let mut text: Vec<Line> = c
+        .body
+        .iter()
+        .map(|l| super::safe::line(Line::raw(l.clone())))
+        .collect();
     text.push(Line::raw(""));
     text.push(buttons(
         th,
@@ -174,7 +183,10 @@ fn confirm(f: &mut Frame, area: Rect, c: &WaveConfirm, ctx: &Ctx) {
     f.render_widget(Clear, r);
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(format!(" {} (j/k scroll) ", c.title))
+        .title(crate::text::sanitize_owned(format!(
+            " {} (j/k scroll) ",
+            c.title
+        )))
         .border_style(th.style(Role::Warn))
         .style(th.style(Role::Modal));
     f.render_widget(

@@ -9,6 +9,7 @@ pub mod dialog;
 pub mod migrate;
 pub mod modals;
 pub mod rollout;
+pub mod safe;
 pub mod tables;
 pub mod theme;
 pub mod tree_view;
@@ -57,6 +58,7 @@ pub fn draw(f: &mut Frame, state: &AppState, ui: &mut ViewState, ctx: &Ctx) {
     chrome::footer(f, footer, state, ctx);
     body_view(f, body, state, ui, ctx);
     modals::draw(f, f.area(), state, ctx);
+    safe::guard(f.buffer_mut());
 }
 
 /// One line per kind of this view that is not live.
@@ -128,6 +130,7 @@ fn body_view(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ct
     if !filter.is_empty() {
         title.push_str(&format!("/{filter} "));
     }
+    let title = crate::text::truncate_to(&title, usize::from(area.width.saturating_sub(2)));
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(th.style(Role::Border))
@@ -138,7 +141,7 @@ fn body_view(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ct
 
     let banner_lines: Vec<Line> = banners(state, view)
         .into_iter()
-        .map(|(role, text)| Line::styled(text, th.style(role)))
+        .map(|(role, text)| safe::line(Line::styled(text, th.style(role))))
         .collect();
     let n = (banner_lines.len() as u16).min(inner.height / 2);
     let [top, rest] = Layout::vertical([Constraint::Length(n), Constraint::Min(0)]).areas(inner);

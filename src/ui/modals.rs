@@ -5,8 +5,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::Ctx;
 use super::theme::Role;
+use super::{Ctx, safe};
 use crate::app::action::ViewId;
 use crate::app::update::palette_candidates;
 use crate::config::Scope;
@@ -176,6 +176,7 @@ fn confirm(f: &mut Frame, area: Rect, ctx: &Ctx, c: &crate::state::write::Confir
             Some('⚠') => Line::styled(l.clone(), th.style(Role::Warn)),
             _ => Line::raw(l.clone()),
         })
+        .map(|l| safe::fit(l, usize::from(width.saturating_sub(2))))
         .collect();
     text.push(Line::raw(""));
     text.push(buttons(
@@ -187,7 +188,11 @@ fn confirm(f: &mut Frame, area: Rect, ctx: &Ctx, c: &crate::state::write::Confir
     f.render_widget(Clear, r);
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(format!(" {} {}? ", c.op.verb(), c.op.object()))
+        .title(crate::text::sanitize_owned(format!(
+            " {} {}? ",
+            c.op.verb(),
+            c.op.object()
+        )))
         .border_style(th.style(Role::Warn))
         .style(th.style(Role::Modal));
     f.render_widget(Paragraph::new(text).block(block), r);
@@ -198,7 +203,7 @@ fn notice(f: &mut Frame, area: Rect, ctx: &Ctx, lines: &[String]) {
     let width = area.width.saturating_sub(8).min(110);
     let text: Vec<Line> = lines
         .iter()
-        .map(|l| Line::styled(format!("• {l}"), th.style(Role::Warn)))
+        .map(|l| safe::line(Line::styled(format!("• {l}"), th.style(Role::Warn))))
         .chain([
             Line::raw(""),
             Line::styled("press any key to continue", th.style(Role::Muted)),
@@ -207,7 +212,7 @@ fn notice(f: &mut Frame, area: Rect, ctx: &Ctx, lines: &[String]) {
     let inner_width = usize::from(width.saturating_sub(2)).max(1);
     let rows: usize = lines
         .iter()
-        .map(|l| (l.chars().count() + 2).div_ceil(inner_width))
+        .map(|l| (crate::text::width(l) + 2).div_ceil(inner_width))
         .sum::<usize>()
         + 2;
     let r = centered(area, width, (rows as u16 + 2).min(area.height));
@@ -227,7 +232,10 @@ fn notice(f: &mut Frame, area: Rect, ctx: &Ctx, lines: &[String]) {
 
 fn help(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx, scroll: u16) {
     let th = ctx.theme;
-    let lines = help_lines(state, ctx);
+    let lines: Vec<Line> = help_lines(state, ctx)
+        .into_iter()
+        .map(|l| safe::fit(l, usize::from(area.width.min(76).saturating_sub(2))))
+        .collect();
     let r = centered(
         area,
         76,
@@ -284,6 +292,7 @@ fn prompt(
     for c in cands.iter().take(8) {
         lines.push(Line::styled(format!(" {c}"), th.style(Role::Muted)));
     }
+    let lines: Vec<Line> = lines.into_iter().map(safe::line).collect();
     f.render_widget(Paragraph::new(lines).block(block), r);
     let cx = inner.x + 1 + (input.cursor - skip) as u16;
     f.set_cursor_position((cx.min(inner.right().saturating_sub(1)), inner.y));

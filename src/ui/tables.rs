@@ -2,13 +2,13 @@
 //! or 10,000 objects.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use super::Ctx;
 use super::theme::Role;
 use super::view_state::ViewState;
+use super::{Ctx, safe};
 use crate::app::action::ViewId;
 use crate::cluster::kinds::Kind;
 use crate::cluster::objects::MtlsMode;
@@ -16,9 +16,11 @@ use crate::model::frontends::FrontendMode;
 use crate::model::mesh::{ControlPlaneState, MtlsSource};
 use crate::state::AppState;
 use crate::state::derived::RouteRow;
+use crate::text::width;
 
 /// Renders rows `[offset, offset + height)` of `len`, keeping the selection in view.
-/// `widths` sees the visible range, so columns can fit what is on screen.
+/// `widths` sees the visible range, so columns can fit what is on screen. Every cell is
+/// sanitised and, when wider than its column, cut with `…` (`safe::fit`).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn window<'a>(
     f: &mut Frame,
@@ -28,7 +30,7 @@ pub(crate) fn window<'a>(
     headers: &[&'a str],
     widths: impl Fn(std::ops::Range<usize>) -> Vec<Constraint>,
     len: usize,
-    row: impl Fn(usize) -> Row<'a>,
+    row: impl Fn(usize) -> Vec<Line<'a>>,
 ) {
     let th = ctx.theme;
     let height = usize::from(area.height.saturating_sub(1)).max(1);
@@ -44,16 +46,42 @@ pub(crate) fn window<'a>(
         .with_selected(Some(sel))
         .with_offset(offset);
     let end = (offset + height).min(len);
-    let rows: Vec<Row> = (offset..end).map(&row).collect();
+    let constraints = widths(offset..end);
+    let cols = column_widths(&constraints, COLUMN_SPACING, area.width);
+    let cells = |lines: Vec<Line<'a>>| fitted_row(lines, &cols);
+    let rows: Vec<Row> = (offset..end).map(|i| cells(row(i))).collect();
     let mut local =
         TableState::default().with_selected(if len == 0 { None } else { Some(sel - offset) });
     let header =
-        Row::new(headers.iter().map(|h| Cell::from(*h))).style(th.style(Role::TableHeader));
-    let table = Table::new(rows, widths(offset..end))
+        cells(headers.iter().map(|h| Line::from(*h)).collect()).style(th.style(Role::TableHeader));
+    let table = Table::new(rows, constraints)
         .header(header)
         .row_highlight_style(th.style(Role::Selection))
-        .column_spacing(2);
+        .column_spacing(COLUMN_SPACING);
     f.render_stateful_widget(table, area, &mut local);
+}
+
+const COLUMN_SPACING: u16 = 2;
+
+/// The columns' widths as `Table` lays them out (no highlight symbol), so each cell can be
+/// cut to its own width with a marker instead of at the border without one.
+pub(crate) fn column_widths(constraints: &[Constraint], spacing: u16, width: u16) -> Vec<usize> {
+    Layout::horizontal(constraints.iter().copied())
+        .spacing(spacing)
+        .split(Rect::new(0, 0, width, 1))
+        .iter()
+        .map(|r| usize::from(r.width))
+        .collect()
+}
+
+/// A table row of sanitised cells, each cut with `…` to its column's width.
+pub(crate) fn fitted_row<'a>(lines: Vec<Line<'a>>, cols: &[usize]) -> Row<'a> {
+    Row::new(
+        lines
+            .into_iter()
+            .zip(cols)
+            .map(|(l, w)| Cell::from(safe::fit(l, *w))),
+    )
 }
 
 pub(super) fn empty(f: &mut Frame, area: Rect, ctx: &Ctx, state: &AppState, what: &str) {
@@ -79,16 +107,16 @@ pub fn routes(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, c
     let fit =
         |range: std::ops::Range<usize>, cap: u16, min: u16, f: &dyn Fn(&RouteRow) -> usize| {
             let w = rows[range].iter().map(f).max().unwrap_or(0);
-            Constraint::Length((w as u16).clamp(min, cap))
+            Constraint::Length((w.min(usize::from(cap)) as u16).max(min))
         };
     let widths = |r: std::ops::Range<usize>| {
         vec![
             fit(r.clone(), 14, 9, &|x| x.kind.kind().len()),
-            fit(r.clone(), 44, 14, &|x| x.key.to_string().chars().count()),
-            fit(r.clone(), 28, 9, &|x| x.hostnames.chars().count()),
-            fit(r.clone(), 32, 7, &|x| x.parents.chars().count()),
+            fit(r.clone(), 44, 14, &|x| width(&x.key.to_string())),
+            fit(r.clone(), 28, 9, &|x| width(&x.hostnames)),
+            fit(r.clone(), 32, 7, &|x| width(&x.parents)),
             Constraint::Length(5),
-            fit(r.clone(), 40, 8, &|x| x.backends.chars().count()),
+            fit(r.clone(), 40, 8, &|x| width(&x.backends)),
             fit(r, 15, 6, &|x| x.status.len()),
             Constraint::Min(24),
         ]
@@ -117,16 +145,16 @@ pub fn routes(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, c
             } else {
                 Role::Warn
             };
-            Row::new(vec![
-                Cell::from(r.kind.kind()),
-                Cell::from(r.key.to_string()),
-                Cell::from(r.hostnames.clone()),
-                Cell::from(r.parents.clone()),
-                Cell::from(r.rules.to_string()),
-                Cell::from(r.backends.clone()),
-                Cell::from(Span::styled(r.status, th.style(status_role))),
-                Cell::from(Span::styled(r.problems.join("; "), th.style(Role::Error))),
-            ])
+            vec![
+                Line::from(r.kind.kind()),
+                Line::from(r.key.to_string()),
+                Line::from(r.hostnames.clone()),
+                Line::from(r.parents.clone()),
+                Line::from(r.rules.to_string()),
+                Line::from(r.backends.clone()),
+                Line::from(Span::styled(r.status, th.style(status_role))),
+                Line::from(Span::styled(r.problems.join("; "), th.style(Role::Error))),
+            ]
         },
     );
 }
@@ -169,12 +197,12 @@ pub fn frontends(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState
         |i| {
             if let Some(a) = albs.get(i) {
                 let gws: Vec<String> = a.gateways.iter().map(|g| g.to_string()).collect();
-                return Row::new(vec![
-                    Cell::from("ApplicationLoadBalancer"),
-                    Cell::from(a.alb.key.to_string()),
-                    Cell::from(a.deployment_message.clone()),
-                    Cell::from(cond(a.deployment.as_ref())),
-                    Cell::from(format!(
+                return vec![
+                    Line::from("ApplicationLoadBalancer"),
+                    Line::from(a.alb.key.to_string()),
+                    Line::from(a.deployment_message.clone()),
+                    Line::from(cond(a.deployment.as_ref())),
+                    Line::from(format!(
                         "gateways: {}  subnets: {}",
                         if gws.is_empty() {
                             "-".into()
@@ -183,7 +211,7 @@ pub fn frontends(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState
                         },
                         a.alb.associations.len()
                     )),
-                ]);
+                ];
             }
             let g = &gws[i - albs.len()];
             let addrs: Vec<&str> = g.addresses.iter().map(|(_, v)| v.as_str()).collect();
@@ -218,17 +246,17 @@ pub fn frontends(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState
                     th.style(Role::Muted),
                 ));
             }
-            Row::new(vec![
-                Cell::from(format!("Gateway ({})", g.class)),
-                Cell::from(g.gateway.to_string()),
-                Cell::from(if addrs.is_empty() {
+            vec![
+                Line::from(format!("Gateway ({})", g.class)),
+                Line::from(g.gateway.to_string()),
+                Line::from(if addrs.is_empty() {
                     Span::styled("no address", th.style(Role::Warn))
                 } else {
                     Span::raw(addrs.join(","))
                 }),
-                Cell::from(cond(g.programmed.as_ref())),
-                Cell::from(Line::from(details)),
-            ])
+                Line::from(cond(g.programmed.as_ref())),
+                Line::from(details),
+            ]
         },
     );
 }
@@ -316,16 +344,16 @@ pub fn mesh(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx
             } else {
                 Span::styled("0", th.style(Role::Muted))
             };
-            Row::new(vec![
-                Cell::from(r.namespace.clone()),
-                Cell::from(Line::from(inj)),
-                Cell::from(cp),
-                Cell::from(if mtls_known {
+            vec![
+                Line::from(r.namespace.clone()),
+                Line::from(inj),
+                Line::from(cp),
+                Line::from(if mtls_known {
                     Span::styled(mtls, th.style(mtls_role))
                 } else {
                     unknown()
                 }),
-                Cell::from(if pods_known {
+                Line::from(if pods_known {
                     Span::raw(if r.gateways > 0 {
                         format!("{}/{} +{} gw", r.with_sidecar, r.pods, r.gateways)
                     } else {
@@ -334,8 +362,8 @@ pub fn mesh(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx
                 } else {
                     unknown()
                 }),
-                Cell::from(restart),
-            ])
+                Line::from(restart),
+            ]
         },
     );
 }

@@ -9,21 +9,28 @@ use tui_tree_widget::{Tree, TreeItem};
 
 use super::theme::{Role, Theme};
 use super::view_state::ViewState;
-use super::{Ctx, tone_role};
+use super::{Ctx, safe, tone_role};
 use crate::model::tree::Node;
 use crate::state::AppState;
 
-fn item(n: &Node, th: &Theme) -> TreeItem<'static, String> {
+/// `room`: the columns left for the text at this depth (the widget indents two columns per
+/// level and draws a two-column open/closed symbol).
+fn item(n: &Node, th: &Theme, room: usize) -> TreeItem<'static, String> {
     let line = Line::from(
         n.spans
             .iter()
             .map(|(t, tone)| Span::styled(t.clone(), th.style(tone_role(*tone))))
             .collect::<Vec<_>>(),
     );
+    let line = safe::fit(line, room);
     if n.children.is_empty() {
         return TreeItem::new_leaf(n.id.clone(), line);
     }
-    let children: Vec<_> = n.children.iter().map(|c| item(c, th)).collect();
+    let children: Vec<_> = n
+        .children
+        .iter()
+        .map(|c| item(c, th, room.saturating_sub(2)))
+        .collect();
     // Ids are unique among siblings by construction; fall back to a leaf if not.
     TreeItem::new(n.id.clone(), line.clone(), children)
         .unwrap_or_else(|_| TreeItem::new_leaf(n.id.clone(), line))
@@ -31,14 +38,19 @@ fn item(n: &Node, th: &Theme) -> TreeItem<'static, String> {
 
 pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx: &Ctx) {
     let th = ctx.theme;
-    if ui.tree_version != state.derived_version || ui.tree_items.is_empty() {
+    if ui.tree_version != state.derived_version
+        || ui.tree_width != area.width
+        || ui.tree_items.is_empty()
+    {
+        let room = usize::from(area.width).saturating_sub(2);
         ui.tree_items = state
             .derived
             .gateway_tree
             .iter()
-            .map(|n| item(n, th))
+            .map(|n| item(n, th, room))
             .collect();
         ui.tree_version = state.derived_version;
+        ui.tree_width = area.width;
         // Open the class level by default so gateways are visible at first sight.
         if ui.tree.opened().is_empty() {
             for n in &state.derived.gateway_tree {
@@ -68,7 +80,9 @@ pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx
             f.render_stateful_widget(tree, area, &mut ui.tree);
         }
         Err(e) => f.render_widget(
-            Paragraph::new(format!("tree error: {e}")).style(th.style(Role::Error)),
+            // The error names item ids: cluster text.
+            Paragraph::new(crate::text::sanitize_owned(format!("tree error: {e}")))
+                .style(th.style(Role::Error)),
             area,
         ),
     }

@@ -17,9 +17,11 @@ pub struct ViewState {
     pub detail_cursor: BTreeMap<ViewId, usize>,
     /// Rows of the body at the last render, for page up/down.
     pub page: u16,
-    /// Tree items built from `derived.gateway_tree`, and the derived version they came from.
+    /// Tree items built from `derived.gateway_tree`, and the derived version and width they
+    /// were built for (lines are cut to the width with `…`).
     pub tree_items: Vec<tui_tree_widget::TreeItem<'static, String>>,
     pub tree_version: u64,
+    pub tree_width: u16,
 }
 
 impl ViewState {

@@ -190,7 +190,7 @@ pub fn lines(e: &WeightEditor, ctx: &Ctx) -> Vec<Line<'static>> {
 
 pub fn draw(f: &mut Frame, area: Rect, e: &WeightEditor, ctx: &Ctx) {
     let th = ctx.theme;
-    let text = lines(e, ctx);
+    let text: Vec<Line> = lines(e, ctx).into_iter().map(super::safe::line).collect();
     let widest = text.iter().map(|l| l.width()).max().unwrap_or(40) as u16;
     let width = (widest + 2).min(area.width.saturating_sub(4)).min(130);
     // Long notes (a server's refusal) wrap: count the rows they take.
@@ -201,7 +201,11 @@ pub fn draw(f: &mut Frame, area: Rect, e: &WeightEditor, ctx: &Ctx) {
     f.render_widget(Clear, r);
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(format!(" Weights · {} {} ", e.kind.kind(), e.key))
+        .title(crate::text::sanitize_owned(format!(
+            " Weights · {} {} ",
+            e.kind.kind(),
+            e.key
+        )))
         .border_style(th.style(Role::BorderFocus))
         .style(th.style(Role::Modal));
     f.render_widget(
