@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::Ctx;
 use super::theme::{Role, Theme};
 use crate::state::chooser::{Chooser, Plan};
+use crate::state::hazard;
 
 use super::dialog::{buttons, centered};
 
@@ -21,8 +22,11 @@ pub fn chooser(f: &mut Frame, area: Rect, ctx: &Ctx, c: &Chooser) {
         .collect();
     text.push(Line::raw(""));
     for (i, o) in c.options.iter().enumerate() {
+        // A step towards a control plane that is not ready stands out even unselected.
         let (mark, role) = if i == c.cursor {
             ("> ", Role::Selection)
+        } else if c.flagged.contains(&i) {
+            ("  ", Role::Error)
         } else {
             ("  ", Role::Modal)
         };
@@ -47,18 +51,19 @@ pub fn chooser(f: &mut Frame, area: Rect, ctx: &Ctx, c: &Chooser) {
 pub fn plan(f: &mut Frame, area: Rect, ctx: &Ctx, p: &Plan) {
     let th = ctx.theme;
     let width = area.width.saturating_sub(8).min(110);
-    // Body scrolls; the buttons stay visible under it.
-    let room = area.height.saturating_sub(6).max(1);
+    // A hazard comes first and stays; the body scrolls; the buttons stay visible under it.
+    let mut text: Vec<Line> = hazard_lines(th, p.hazard.as_ref());
+    let room = area.height.saturating_sub(6 + text.len() as u16).max(1);
     let body_rows = (p.body.len() as u16).min(room);
     let max_scroll = (p.body.len() as u16).saturating_sub(body_rows);
     let scroll = p.scroll.min(max_scroll);
-    let mut text: Vec<Line> = p
-        .body
-        .iter()
-        .skip(usize::from(scroll))
-        .take(usize::from(body_rows))
-        .map(|l| Line::raw(l.clone()))
-        .collect();
+    text.extend(
+        p.body
+            .iter()
+            .skip(usize::from(scroll))
+            .take(usize::from(body_rows))
+            .map(|l| Line::raw(l.clone())),
+    );
     let more = if max_scroll > 0 {
         format!(
             "lines {}-{} of {} (j/k scroll)",
@@ -70,15 +75,38 @@ pub fn plan(f: &mut Frame, area: Rect, ctx: &Ctx, p: &Plan) {
         String::new()
     };
     text.push(Line::styled(more, th.style(Role::Muted)));
-    text.push(buttons(th, &p.ok_label, p.ok_focused));
+    text.push(buttons(
+        th,
+        hazard::ok_label(&p.hazard, &p.ok_label),
+        p.ok_focused,
+    ));
     let r = centered(area, width, text.len() as u16 + 2);
     f.render_widget(Clear, r);
+    let border = if p.hazard.is_some() {
+        Role::Error
+    } else {
+        Role::Warn
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .title(format!(" {} ", p.title))
-        .border_style(th.style(Role::Warn))
+        .border_style(th.style(border))
         .style(th.style(Role::Modal));
     f.render_widget(Paragraph::new(text).block(block), r);
+}
+
+/// A dialog's hazard, first and in the error colour, then a blank line; nothing without.
+pub fn hazard_lines(th: &Theme, h: Option<&hazard::Hazard>) -> Vec<Line<'static>> {
+    let Some(h) = h else {
+        return Vec::new();
+    };
+    let mut out: Vec<Line> = h
+        .lines
+        .iter()
+        .map(|l| Line::styled(l.clone(), th.style(Role::Error)))
+        .collect();
+    out.push(Line::raw(""));
+    out
 }
 
 /// How the injection keys behave, for the Mesh view's help.
