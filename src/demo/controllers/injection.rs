@@ -5,6 +5,7 @@
 
 use serde_json::{Value, json};
 
+use crate::demo::controllers::workload;
 use crate::demo::error::ApiError;
 use crate::demo::meta;
 use crate::demo::store::Store;
@@ -35,10 +36,18 @@ pub fn control_planes(s: &Store) -> Vec<ControlPlane> {
             let image = d["spec"]["template"]["spec"]["containers"][0]["image"]
                 .as_str()
                 .unwrap_or_default();
-            // Before its controller has written a status (start-up) it counts as serving.
-            let status = &d["status"];
-            let serving = status["observedGeneration"].is_null()
-                || status["readyReplicas"].as_i64().unwrap_or(0) > 0;
+            // Judged by its pods, not its status (which lags at start-up): serving unless it
+            // has pods and none is ready. (Scaled to zero it would not serve either; the
+            // demo has no such control plane.)
+            let ns = meta::namespace(d);
+            let mut pods = s.list("pods", Some(ns)).filter(|p| {
+                meta::label(p, "app") == Some("istiod")
+                    && meta::label(p, REV).unwrap_or("default") == revision
+                    && workload::is_active(p)
+            });
+            let first = pods.next();
+            let serving =
+                first.is_none_or(|p| workload::is_ready(p) || pods.any(|p| workload::is_ready(p)));
             ControlPlane {
                 revision,
                 proxy_image: proxy_image_for(image),
@@ -420,14 +429,14 @@ mod tests {
                 "spec": {"containers": [{"name": "app"}]}})
         };
         let mut p = pod();
-        assert!(admit_pod(&s, &mut p).is_ok(), "no status yet: serving");
+        assert!(admit_pod(&s, &mut p).is_ok(), "no istiod pod yet: serving");
         assert!(p["spec"]["containers"].to_string().contains("istio-proxy"));
+        // Its pod cannot pull its image: pending, not ready.
         s.insert(
-            "deployments.apps",
-            json!({"metadata": {"name": "istiod-asm-1-22", "namespace": "istio-system",
+            "pods",
+            json!({"metadata": {"name": "istiod-asm-1-22-x", "namespace": "istio-system",
                 "labels": {"app": "istiod", "istio.io/rev": "asm-1-22"}},
-                "spec": {"template": {"spec": {"containers": [{"image": "x/pilot:1.22.1"}]}}},
-                "status": {"observedGeneration": 1, "replicas": 1}}),
+                "status": {"phase": "Pending"}}),
         );
         let err = admit_pod(&s, &mut pod()).unwrap_err().status();
         let msg = err["message"].as_str().unwrap_or_default();
