@@ -302,26 +302,29 @@ pub fn quit(console: &mut Console) {
 pub async fn make_ready(env: &KubeEnv, ns: &str, name: &str) {
     use k8s_openapi::api::core::v1::Pod;
     use kube::api::{Patch, PatchParams};
-    let d = deployment(env, ns, name).await;
-    let selector = d
-        .spec
-        .and_then(|s| s.selector.match_labels)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(",");
+    // Its pods by owner (selectors of two istiods may overlap): through its ReplicaSets.
     let pods: Api<Pod> = Api::namespaced(env.client(), ns);
-    let list = kube_env::eventually(Duration::from_secs(60), "pods of the Deployment", || {
-        let pods = pods.clone();
-        let selector = selector.clone();
-        async move {
-            let l = pods
-                .list(&ListParams::default().labels(&selector))
-                .await
-                .ok()?;
-            (!l.items.is_empty()).then_some(l.items)
-        }
+    let list = kube_env::eventually(Duration::from_secs(60), "pods of the Deployment", || async {
+        let sets: Vec<String> = replica_sets_of(env, ns, name)
+            .await
+            .into_iter()
+            .filter_map(|rs| rs.metadata.name)
+            .collect();
+        let owned: Vec<Pod> = pods
+            .list(&ListParams::default())
+            .await
+            .ok()?
+            .items
+            .into_iter()
+            .filter(|p| {
+                p.metadata
+                    .owner_references
+                    .iter()
+                    .flatten()
+                    .any(|o| o.kind == "ReplicaSet" && sets.contains(&o.name))
+            })
+            .collect();
+        (!owned.is_empty()).then_some(owned)
     })
     .await;
     let ready = serde_json::json!({"status": {"phase": "Running", "conditions": [
