@@ -105,7 +105,7 @@ fn open_migration(console: &mut Console) {
         &[
             "Revision migration",
             "asm-1-22 → asm-1-23",
-            "asm-1-23 (aks-istio-system) ready 0/1 NOT READY",
+            "control planes in aks-istio-system: asm-1-22 ready 1/1, asm-1-23 ready 0/1 NOT READY",
             "istiod asm-1-23 (aks-istio-system) has 0 of 1 replica ready: NOT READY",
             "next: wave 1 (shop)",
         ],

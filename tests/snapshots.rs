@@ -396,12 +396,7 @@ fn revision_migration_towards_a_not_ready_control_plane() {
         "istiod asm-1-23 (aks-istio-system) has 0 of 1 replica ready: NOT READY",
         Role::Error,
     );
-    assert_role(
-        buf,
-        &s.theme,
-        "asm-1-23 (aks-istio-system) ready 0/1 NOT READY",
-        Role::Error,
-    );
+    assert_role(buf, &s.theme, "asm-1-23 ready 0/1 NOT READY", Role::Error);
     s.theme = Theme::load("monochrome", None).unwrap();
     let t = s.draw();
     insta::assert_snapshot!("revision_migration_screen_not_ready", t.backend());

@@ -19,12 +19,24 @@ pub fn lines(state: &AppState, m: &Migration, ctx: &Ctx) -> Vec<Line<'static>> {
     let th = ctx.theme;
     let cache = &state.cache;
     let cps = ControlPlanes::from_workloads(cache.control_planes.values());
+    // One namespace (the usual case) is named once, so three revisions fit a line.
+    let one_ns = cps
+        .by_revision
+        .values()
+        .map(|(ns, _, _)| ns)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len()
+        == 1;
     let mut planes: Vec<Span> = Vec::new();
     for (rev, (ns, ready, desired)) in &cps.by_revision {
         if !planes.is_empty() {
             planes.push(Span::raw(", "));
         }
-        let text = format!("{rev} ({ns}) ready {ready}/{desired}");
+        let text = if one_ns {
+            format!("{rev} ready {ready}/{desired}")
+        } else {
+            format!("{rev} ({ns}) ready {ready}/{desired}")
+        };
         planes.push(match cps.not_ready(rev) {
             Some(_) => Span::styled(format!("{text} NOT READY"), th.style(Role::Error)),
             None => Span::raw(text),
@@ -32,9 +44,13 @@ pub fn lines(state: &AppState, m: &Migration, ctx: &Ctx) -> Vec<Line<'static>> {
     }
     let pods_head = format!("PODS {} / {} / none", m.from, m.to);
     let pw = pods_head.chars().count().max(18) + 1;
+    let title = match cps.by_revision.values().next() {
+        Some((ns, _, _)) if one_ns => format!("   control planes in {ns}: "),
+        _ => "   control planes: ".to_string(),
+    };
     let mut head = vec![
         Span::styled(format!("{} → {}", m.from, m.to), th.style(Role::Accent)),
-        Span::styled("   control planes: ", th.style(Role::Muted)),
+        Span::styled(title, th.style(Role::Muted)),
     ];
     head.extend(planes);
     let mut out = vec![Line::from(head)];

@@ -304,28 +304,32 @@ pub async fn make_ready(env: &KubeEnv, ns: &str, name: &str) {
     use kube::api::{Patch, PatchParams};
     // Its pods by owner (selectors of two istiods may overlap): through its ReplicaSets.
     let pods: Api<Pod> = Api::namespaced(env.client(), ns);
-    let list = kube_env::eventually(Duration::from_secs(60), "pods of the Deployment", || async {
-        let sets: Vec<String> = replica_sets_of(env, ns, name)
-            .await
-            .into_iter()
-            .filter_map(|rs| rs.metadata.name)
-            .collect();
-        let owned: Vec<Pod> = pods
-            .list(&ListParams::default())
-            .await
-            .ok()?
-            .items
-            .into_iter()
-            .filter(|p| {
-                p.metadata
-                    .owner_references
-                    .iter()
-                    .flatten()
-                    .any(|o| o.kind == "ReplicaSet" && sets.contains(&o.name))
-            })
-            .collect();
-        (!owned.is_empty()).then_some(owned)
-    })
+    let list = kube_env::eventually(
+        Duration::from_secs(60),
+        "pods of the Deployment",
+        || async {
+            let sets: Vec<String> = replica_sets_of(env, ns, name)
+                .await
+                .into_iter()
+                .filter_map(|rs| rs.metadata.name)
+                .collect();
+            let owned: Vec<Pod> = pods
+                .list(&ListParams::default())
+                .await
+                .ok()?
+                .items
+                .into_iter()
+                .filter(|p| {
+                    p.metadata
+                        .owner_references
+                        .iter()
+                        .flatten()
+                        .any(|o| o.kind == "ReplicaSet" && sets.contains(&o.name))
+                })
+                .collect();
+            (!owned.is_empty()).then_some(owned)
+        },
+    )
     .await;
     let ready = serde_json::json!({"status": {"phase": "Running", "conditions": [
         {"type": "Ready", "status": "True"},
