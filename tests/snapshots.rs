@@ -1028,7 +1028,7 @@ fn bulk_restart_confirm_lists_the_workloads() {
 fn help_mesh_explains_injection() {
     let mut s = Screen::new("monochrome");
     s.keys("4?");
-    s.keys(&"j".repeat(26));
+    s.keys(&"j".repeat(32)); // to the end: the injection notes
     let t = s.draw();
     insta::assert_snapshot!(t.backend());
 }

@@ -122,6 +122,8 @@ pub fn help_notes(th: &Theme) -> Vec<Line<'static>> {
         "  out anywhere, true opts in where the namespace has no label. The",
         "  legacy annotation counts only without the label. The template",
         "  change rolls the workload itself. After I, a restart is offered.",
+        "  A revision whose istiod has no ready replica is NOT READY: a step",
+        "  towards it warns first and takes Enter twice on Confirm.",
     ]
     .iter()
     .enumerate()
