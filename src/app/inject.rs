@@ -653,6 +653,27 @@ mod tests {
     }
 
     #[test]
+    fn a_single_restart_into_a_not_ready_revision_warns() {
+        let (mut s, mut ui, km) = cluster(false);
+        with_not_ready_canary(&mut s);
+        let shop = s.cache.namespaces.get_mut("shop").unwrap();
+        shop.labels.remove("istio-injection");
+        shop.labels.insert("istio.io/rev".into(), "asm-1-23".into());
+        s.details
+            .insert(ViewId::Mesh, Detail::Namespace("shop".into()));
+        ch(&mut s, &mut ui, &km, 'R');
+        let Some(Modal::Confirm(c)) = s.modals.last() else {
+            panic!("confirm expected: {:?}", s.modals)
+        };
+        let h = c.hazard.as_ref().expect("shop's new pods go to asm-1-23");
+        assert!(h.lines[1].contains("Deployment shop/cart"), "{:?}", h.lines);
+        key(&mut s, &mut ui, &km, KeyCode::Tab);
+        assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Enter), vec![]);
+        assert!(matches!(&s.flash, Some((m, Level::Warn)) if m.contains("press Enter again")));
+        assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Enter).len(), 1);
+    }
+
+    #[test]
     fn a_failed_label_write_offers_no_restart() {
         let (mut s, mut ui, km) = cluster(false);
         select_ns(&s, &mut ui, "plain");
