@@ -17,6 +17,8 @@ mod certs;
 mod kube_env;
 #[path = "support/pty.rs"]
 mod pty;
+#[path = "support/scenario.rs"]
+mod scenario;
 
 use std::path::Path;
 use std::process::Output;
@@ -551,6 +553,9 @@ spec:
 "#,
     )
     .await;
+    // No controller manager here: istiod's status says its replica is ready (else every
+    // namespace injected by asm-1-22 would be MESH008).
+    scenario::set_ready_status(&env, "istio-system", "istiod-asm-1-22").await;
     let kc = kubeconfig(env.kubeconfig_path());
 
     // Clean scope: exit 0.

@@ -23,6 +23,8 @@
 mod kube_env;
 #[path = "support/pty.rs"]
 mod pty;
+#[path = "support/scenario.rs"]
+mod scenario;
 
 use std::time::{Duration, Instant};
 
@@ -290,6 +292,9 @@ async fn seed(env: &mut KubeEnv) {
         })
         .await;
     }
+    // istiod serves (no kubelet: its pod is marked ready), or every injected namespace
+    // would be MESH008.
+    scenario::make_ready(env, "aks-istio-system", "istiod-asm-1-22").await;
 }
 
 fn step(name: &str, started: Instant) {

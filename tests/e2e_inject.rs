@@ -10,6 +10,10 @@
 //!    (read back from the Deployment; it rolls by itself: a new ReplicaSet); bulk restart
 //!    "needs a restart" restarts exactly the expected Deployments, the others untouched.
 //! 2. `--read-only`: I, S and B open nothing and write nothing.
+//! 3. a newly installed istiod `asm-1-23` that is not ready (0/1: its pod stays Pending):
+//!    the chooser marks it NOT READY; choosing it warns first in the confirm, one Enter on
+//!    Confirm writes nothing, the deliberate second one does; the restart offer that follows
+//!    asks twice the same way; the Diagnostics view shows MESH008 until istiod is ready.
 //!
 //! Needs the binaries from `tests/e2e/kube-assets.sh` (or `KUBEBUILDER_ASSETS`): without
 //! them the tests FAIL with a message saying so, they are never skipped.
@@ -207,7 +211,8 @@ async fn injection_toggles_restart_offer_template_label_and_bulk_restart() {
         .await;
         settled(&env, ns, name).await;
     }
-    step("cluster seeded, ReplicaSets made", t);
+    make_ready(&env, "aks-istio-system", "istiod-asm-1-22").await;
+    step("cluster seeded, ReplicaSets made, istiod ready", t);
 
     let mut console = Console::start(env.kubeconfig_path(), &[]);
     console.wait_for_all(&["ctx:e2e", "● live", "[read-write]"], STARTUP);
@@ -522,4 +527,150 @@ async fn read_only_refuses_injection_toggles_and_bulk_restart() {
     assert!(!audit_path(&console).exists(), "no audit file in read-only");
     quit(&mut console);
     step("done", t);
+}
+
+// ---------------------------------------------------------------------------
+// 3. A control plane that is not ready: warned, confirmed twice, a finding
+// ---------------------------------------------------------------------------
+
+/// The canary control plane of an upgrade, installed but not up (no kubelet: Pending).
+const CANARY: &str = r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: istiod-asm-1-23
+  namespace: aks-istio-system
+  labels: {app: istiod, istio.io/rev: asm-1-23}
+spec:
+  replicas: 1
+  progressDeadlineSeconds: 3600
+  selector: {matchLabels: {app: istiod, istio.io/rev: asm-1-23}}
+  template:
+    metadata: {labels: {app: istiod, istio.io/rev: asm-1-23}}
+    spec:
+      containers: [{name: discovery, image: "mcr.microsoft.com/oss/istio/pilot:1.23.2"}]
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_not_ready_control_plane_is_flagged_and_needs_a_second_confirm() {
+    let _serial = SERIAL.lock().await;
+    let t = Instant::now();
+    let mut env = KubeEnv::start().await;
+    env.start_controller_manager().await;
+    install_crds(&env).await;
+    env.apply_yaml(CLUSTER).await;
+    env.apply_yaml(CANARY).await;
+    kube_env::eventually(Duration::from_secs(60), "a ReplicaSet of api", || async {
+        replica_sets_of(&env, "plain", "api")
+            .await
+            .into_iter()
+            .next()
+    })
+    .await;
+    let api0 = settled(&env, "plain", "api").await;
+    // The old one serves (its pod marked ready), the new one never became ready.
+    make_ready(&env, "aks-istio-system", "istiod-asm-1-22").await;
+    settled(&env, "aks-istio-system", "istiod-asm-1-23").await;
+    step("asm-1-22 ready, asm-1-23 installed with 0/1 ready", t);
+
+    let mut console = Console::start(env.kubeconfig_path(), &[]);
+    console.wait_for_all(&["ctx:e2e", "● live", "[read-write]"], STARTUP);
+    mesh_only(&mut console, "plain");
+    console.send("I");
+    console.wait_for_all(
+        &[
+            "Sidecar injection for namespace plain",
+            "asm-1-23 (aks-istio-system 0/1 NOT READY)",
+            "enable revision asm-1-22: istio.io/rev=asm-1-22  istiod 1/1 ready",
+            "enable revision asm-1-23: istio.io/rev=asm-1-23  istiod 0/1 ready — NOT READY",
+        ],
+        STEP,
+    );
+    // enabled (default asm-1-22), asm-1-22, asm-1-23: the third.
+    console.send("jj");
+    console.wait_for("> enable revision asm-1-23", STEP);
+    console.send(ENTER);
+    console.wait_for_all(
+        &[
+            "label Namespace plain?",
+            "WARNING: istiod asm-1-23 (aks-istio-system) has 0 of 1 replica ready: NOT READY",
+            "Pods of namespace plain created or restarted into asm-1-23",
+            "(no injection label)  ->  istio.io/rev=asm-1-23",
+            "[ Cancel ]",
+            "[ Confirm label change ]",
+        ],
+        STEP,
+    );
+    // Tab to Confirm, Enter: only armed.
+    console.send("\t");
+    console.send(ENTER);
+    console.wait_for_all(
+        &[
+            "[ Press Enter again to write anyway ]",
+            "press Enter again to write anyway",
+        ],
+        STEP,
+    );
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(
+        ns_labels(&env, "plain").await,
+        labels(&[]),
+        "nothing written"
+    );
+    assert!(audit_lines(&console).is_empty(), "nothing attempted");
+    step("one Enter on Confirm: armed, nothing written", t);
+
+    // The deliberate second Enter writes; the restart offer warns the same way.
+    console.send(ENTER);
+    console.wait_for_all(
+        &[
+            "restart workloads affected by the new labels of plain?",
+            "WARNING: istiod asm-1-23 (aks-istio-system) has 0 of 1 replica ready: NOT READY",
+            "Deployment plain/api: 1 pod gains a sidecar (asm-1-23)",
+            "[ Confirm restart of 1 ]",
+        ],
+        STEP,
+    );
+    assert_eq!(
+        ns_labels(&env, "plain").await,
+        labels(&[("istio.io/rev", "asm-1-23")])
+    );
+    console.send("\t");
+    console.send(ENTER);
+    console.wait_for("[ Press Enter again to write anyway ]", STEP);
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(restarted_at(&deployment(&env, "plain", "api").await), None);
+    console.send(ENTER);
+    wait_header(
+        &mut console,
+        &["restart workloads affected by the new labels of plain: 1/1 succeeded"],
+    );
+    let api1 = deployment(&env, "plain", "api").await;
+    assert!(restarted_at(&api1).is_some());
+    assert_eq!(generation(&api1), generation(&api0) + 1);
+    assert_eq!(
+        audit_verbs(&console),
+        vec![
+            "label-namespace plain applied",
+            "rollout-restart api applied"
+        ]
+    );
+    step(
+        "second Enter: label written; the restart offer also asked twice",
+        t,
+    );
+
+    // The finding, until the control plane becomes ready.
+    console.send(ESC);
+    console.send("6");
+    console.wait_for_line(&["ERROR", "MESH008", "Namespace/plain"], STEP);
+    make_ready(&env, "aks-istio-system", "istiod-asm-1-23").await;
+    console.wait_until("MESH008 gone once istiod asm-1-23 is ready", STEP, |s| {
+        !s.text.contains("MESH008")
+    });
+    step(
+        "MESH008 while asm-1-23 had no ready replica, gone once it has",
+        t,
+    );
+    quit(&mut console);
 }

@@ -1,10 +1,14 @@
 //! End-to-end test of the revision-migration screen through the REAL `meshctl-tui` binary in
 //! a pseudo-terminal against a real kube-apiserver 1.20 + kube-controller-manager (so the
-//! Deployments have pods, Pending without a kubelet). Two istiod Deployments (asm-1-22,
-//! asm-1-23), namespaces `shop` and `web` on asm-1-22. By keystrokes: `4`, `M`, `w` (wave 1
-//! = shop), Cancel writes nothing; `w`, Tab, Enter relabels shop and then restarts cart;
-//! `b` rolls shop back. Everything is read back through the API; `web` is never touched;
-//! `--read-only` writes nothing.
+//! Deployments have pods, Pending without a kubelet). Two istiod Deployments: asm-1-22
+//! (its pod marked ready through the status subresource) and the newly installed asm-1-23
+//! (its pod stays Pending: 0/1 ready); namespaces `shop` and `web` on asm-1-22, and
+//! `leftover` still labelled with the long-gone asm-1-21. By keystrokes: `4`, `M` opens on
+//! `asm-1-22 → asm-1-23` (towards the newest, not the leftover pair) and flags asm-1-23 NOT
+//! READY; `w` (wave 1 = shop) warns first, Cancel writes nothing; `w`, Tab, Enter only arms
+//! the confirm (nothing written), a second Enter relabels shop and then restarts cart; `b`
+//! rolls shop back to the ready asm-1-22 with one Enter. Everything is read back through
+//! the API; `web` is never touched; `--read-only` writes nothing.
 //!
 //! Needs the binaries from `tests/e2e/kube-assets.sh` (or `KUBEBUILDER_ASSETS`): without
 //! them the test FAILS with a message saying so, it is never skipped.
@@ -45,6 +49,14 @@ spec:
 "#
     )
 }
+
+const LEFTOVER: &str = r#"
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: leftover
+  labels: {istio.io/rev: asm-1-21}
+"#;
 
 fn app_ns(ns: &str, app: &str) -> String {
     format!(
@@ -93,6 +105,8 @@ fn open_migration(console: &mut Console) {
         &[
             "Revision migration",
             "asm-1-22 → asm-1-23",
+            "control planes in aks-istio-system: asm-1-22 ready 1/1, asm-1-23 ready 0/1 NOT READY",
+            "istiod asm-1-23 (aks-istio-system) has 0 of 1 replica ready: NOT READY",
             "next: wave 1 (shop)",
         ],
         STEP,
@@ -110,8 +124,10 @@ async fn migrate_a_wave_then_roll_it_back_by_keys() {
     env.apply_yaml(&istiod("asm-1-23")).await;
     env.apply_yaml(&app_ns("shop", "cart")).await;
     env.apply_yaml(&app_ns("web", "front")).await;
+    env.apply_yaml(LEFTOVER).await;
+    make_ready(&env, "aks-istio-system", "istiod-asm-1-22").await;
     step(
-        "apiserver, controller manager, two control planes, shop and web",
+        "apiserver, controller manager, asm-1-22 ready, asm-1-23 not, shop, web, leftover",
         t,
     );
 
@@ -138,6 +154,8 @@ async fn migrate_a_wave_then_roll_it_back_by_keys() {
     console.wait_for_all(
         &[
             "migrate wave 1 to asm-1-23?",
+            "WARNING: istiod asm-1-23 (aks-istio-system) has 0 of 1 replica ready: NOT READY",
+            "go through an injection webhook that",
             "context:   e2e",
             "Namespace shop: label istio.io/rev=asm-1-22 -> asm-1-23",
             "then rollout restart Deployment cart",
@@ -152,9 +170,23 @@ async fn migrate_a_wave_then_roll_it_back_by_keys() {
     assert_eq!(rev_label(&env, "shop").await.as_deref(), Some("asm-1-22"));
     step("Cancel: nothing written", t);
 
+    // Tab to Confirm, Enter: towards a control plane that is not ready, that only arms it.
     console.send("w");
     console.wait_for("[ Cancel ]", STEP);
     console.send("\t");
+    console.send(ENTER);
+    console.wait_for_all(
+        &[
+            "[ Press Enter again to write anyway ]",
+            "press Enter again to write anyway",
+        ],
+        STEP,
+    );
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(rev_label(&env, "shop").await.as_deref(), Some("asm-1-22"));
+    assert!(audit_verbs(&console).is_empty(), "nothing attempted");
+    step("not ready: one Enter on Confirm writes nothing", t);
+    // The deliberate second Enter.
     console.send(ENTER);
     console.wait_for("shop: 1 restart(s) applied", STEP);
     assert_eq!(rev_label(&env, "shop").await.as_deref(), Some("asm-1-23"));
@@ -182,6 +214,11 @@ async fn migrate_a_wave_then_roll_it_back_by_keys() {
             "Namespace shop: label istio.io/rev=asm-1-23 -> asm-1-22",
         ],
         STEP,
+    );
+    assert!(
+        !console.screen().contains("WARNING: istiod"),
+        "asm-1-22 is ready: no warning, one Enter\n{}",
+        console.framed_screen()
     );
     console.send("\t");
     console.send(ENTER);

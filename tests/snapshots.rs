@@ -334,27 +334,34 @@ fn weight_editor_on_a_virtual_service_that_does_not_sum_to_100() {
 /// The fixture plus a canary control plane asm-1-23 (created after asm-1-22), Mesh view, `M`.
 fn migration_screen() -> Screen {
     let mut s = Screen::new("monochrome");
-    let cp = meshctl_tui::cluster::objects::WorkloadInfo {
-        key: meshctl_tui::cluster::objects::ObjKey::new("aks-istio-system", "istiod-asm-1-23"),
-        labels: [("app", "istiod"), ("istio.io/rev", "asm-1-23")]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        desired: 1,
-        ready: 1,
-        available: 1,
-        updated: 1,
-        created: Some("2026-11-24T08:00:00Z".parse().unwrap()),
-        ..Default::default()
-    };
-    s.watch(
-        Kind::ControlPlanes,
-        WatchEvent::Apply(Box::new(meshctl_tui::state::cache::Obj::ControlPlane(cp))),
-    );
+    s.canary(1);
     s.keys("4");
     s.draw();
     s.keys("M");
     s
+}
+
+impl Screen {
+    /// A canary control plane asm-1-23 (created after asm-1-22) with `ready` of 1 replicas.
+    fn canary(&mut self, ready: i32) {
+        let cp = meshctl_tui::cluster::objects::WorkloadInfo {
+            key: meshctl_tui::cluster::objects::ObjKey::new("aks-istio-system", "istiod-asm-1-23"),
+            labels: [("app", "istiod"), ("istio.io/rev", "asm-1-23")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            desired: 1,
+            ready,
+            available: ready,
+            updated: 1,
+            created: Some("2026-11-24T08:00:00Z".parse().unwrap()),
+            ..Default::default()
+        };
+        self.watch(
+            Kind::ControlPlanes,
+            WatchEvent::Apply(Box::new(meshctl_tui::state::cache::Obj::ControlPlane(cp))),
+        );
+    }
 }
 
 #[test]
@@ -370,6 +377,68 @@ fn revision_migration_wave_confirm() {
     s.keys(" w"); // bookinfo out: the next wave is shop's
     let t = s.draw();
     insta::assert_snapshot!(t.backend());
+}
+
+/// asm-1-23 installed but 0/1 ready: the screen says so under the title, the wave confirm
+/// opens with the warning, and the first Enter on Confirm only arms it.
+#[test]
+fn revision_migration_towards_a_not_ready_control_plane() {
+    let mut s = Screen::new("dark");
+    s.canary(0);
+    s.keys("4");
+    s.draw();
+    s.keys("M");
+    let t = s.draw();
+    let buf = t.backend().buffer();
+    assert_role(
+        buf,
+        &s.theme,
+        "istiod asm-1-23 (aks-istio-system) has 0 of 1 replica ready: NOT READY",
+        Role::Error,
+    );
+    assert_role(buf, &s.theme, "asm-1-23 ready 0/1 NOT READY", Role::Error);
+    s.theme = Theme::load("monochrome", None).unwrap();
+    let t = s.draw();
+    insta::assert_snapshot!("revision_migration_screen_not_ready", t.backend());
+    s.keys(" w"); // bookinfo out (no resourceVersion in the fixture): shop's wave
+    let t = s.draw();
+    insta::assert_snapshot!("revision_migration_wave_confirm_not_ready", t.backend());
+    s.key(KeyCode::Tab);
+    s.key(KeyCode::Enter);
+    let t = s.draw();
+    insta::assert_snapshot!("revision_migration_wave_confirm_armed", t.backend());
+}
+
+/// The injection chooser of `shop` with asm-1-23 installed but not ready: the option is
+/// flagged; its label confirm opens with the warning and asks twice.
+#[test]
+fn injection_towards_a_not_ready_control_plane() {
+    let mut s = Screen::new("dark");
+    s.canary(0);
+    s.keys("4");
+    s.draw();
+    s.keys("G"); // shop: istio.io/rev=asm-1-22
+    s.keys("I");
+    let t = s.draw();
+    let buf = t.backend().buffer();
+    assert_role(
+        buf,
+        &s.theme,
+        "enable revision asm-1-23: istio.io/rev=asm-1-23  istiod 0/1 ready — NOT READY",
+        Role::Error,
+    );
+    s.theme = Theme::load("monochrome", None).unwrap();
+    let t = s.draw();
+    insta::assert_snapshot!("injection_chooser_not_ready", t.backend());
+    // enabled (default asm-1-22), asm-1-23, disable, disable for every pod.
+    s.keys("j");
+    s.key(KeyCode::Enter);
+    let t = s.draw();
+    insta::assert_snapshot!("injection_label_confirm_not_ready", t.backend());
+    s.key(KeyCode::Tab);
+    s.key(KeyCode::Enter);
+    let t = s.draw();
+    insta::assert_snapshot!("injection_label_confirm_armed", t.backend());
 }
 
 #[test]
@@ -961,7 +1030,7 @@ fn bulk_restart_confirm_lists_the_workloads() {
 fn help_mesh_explains_injection() {
     let mut s = Screen::new("monochrome");
     s.keys("4?");
-    s.keys(&"j".repeat(26));
+    s.keys(&"j".repeat(32)); // to the end: the injection notes
     let t = s.draw();
     insta::assert_snapshot!(t.backend());
 }

@@ -11,6 +11,7 @@ use crate::cluster::kinds::{Kind, WatchState};
 use crate::model::inject::changes_in;
 use crate::model::mesh::ControlPlanes;
 use crate::state::chooser::{ChooserKey, Plan, PlanKey, Purpose, Then};
+use crate::state::hazard::Hazard;
 use crate::state::inject::{
     self, Batch, RestartItem, all_in, bulk_chooser, injection_chooser, label_plan, needs_restart,
     restart_plan, workload_chooser, workload_plan,
@@ -219,7 +220,14 @@ pub fn chooser_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 state.flash(format!("{what}: none; nothing to do"), Level::Info);
                 return vec![];
             }
-            Ok(restart_plan(&ctx, &where_, &what, &items))
+            let mut plan = restart_plan(&ctx, &where_, &what, &items);
+            let mut namespaces: Vec<&str> = items.iter().map(|i| i.key.ns.as_str()).collect();
+            namespaces.dedup();
+            plan.hazard = Hazard::not_ready(
+                &inject::not_ready_in(&state.cache, &namespaces),
+                &inject::namespaces_text(&namespaces),
+            );
+            Ok(plan)
         }
     };
     match plan {
@@ -233,8 +241,14 @@ pub fn plan_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     let Some(Modal::Plan(p)) = state.modals.last_mut() else {
         return vec![];
     };
+    let was_armed = p.hazard.as_ref().is_some_and(|h| h.armed);
     match p.key(&key) {
-        PlanKey::Handled => vec![],
+        PlanKey::Handled => {
+            if !was_armed && p.hazard.as_ref().is_some_and(|h| h.armed) {
+                state.flash(crate::state::hazard::ARMED, Level::Warn);
+            }
+            vec![]
+        }
         PlanKey::Cancelled => {
             state.modals.pop();
             state.flash("cancelled; nothing was written", Level::Info);
@@ -375,6 +389,13 @@ fn offer_restart(
     plan.body.insert(
         0,
         format!("Labels written: {}", inject::injection_labels(labels_after)),
+    );
+    // The labels just written, not the cache's (their watch event may not be here yet).
+    plan.hazard = Hazard::not_ready(
+        &cps.not_ready_for(labels_after)
+            .into_iter()
+            .collect::<Vec<_>>(),
+        &format!("namespace {namespace}"),
     );
     state.flash(
         format!("{done}; restart the affected workloads now? (Cancel keeps them as they are)"),
@@ -573,6 +594,136 @@ mod tests {
         assert!(s.modals.is_empty());
     }
 
+    /// A second control plane asm-1-23 with no ready replica (installed, not up yet).
+    fn with_not_ready_canary(s: &mut AppState) {
+        let mut cp = workload(
+            "aks-istio-system",
+            "istiod-asm-1-23",
+            &[("app", "istiod"), ("istio.io/rev", "asm-1-23")],
+        );
+        cp.ready = 0;
+        s.cache.control_planes.insert(cp.key.clone(), cp);
+        s.stale = true;
+        s.refresh();
+    }
+
+    #[test]
+    fn a_step_towards_a_not_ready_control_plane_warns_and_needs_a_second_enter() {
+        let (mut s, mut ui, km) = cluster(false);
+        with_not_ready_canary(&mut s);
+        select_ns(&s, &mut ui, "plain");
+        ch(&mut s, &mut ui, &km, 'I');
+        let c = chooser(&s);
+        let at = c
+            .options
+            .iter()
+            .position(|o| o.starts_with("enable revision asm-1-23"))
+            .expect("offered");
+        assert!(
+            c.options[at].ends_with("istiod 0/1 ready — NOT READY"),
+            "{}",
+            c.options[at]
+        );
+        assert_eq!(c.flagged, vec![at]);
+        for _ in 0..at {
+            ch(&mut s, &mut ui, &km, 'j');
+        }
+        key(&mut s, &mut ui, &km, KeyCode::Enter);
+        let p = plan(&s);
+        assert!(!p.ok_focused, "Cancel has the focus");
+        assert!(
+            p.hazard.as_ref().unwrap().lines[0].contains("istiod asm-1-23"),
+            "{:?}",
+            p.hazard
+        );
+        // Tab to Confirm, Enter: armed, nothing written yet.
+        key(&mut s, &mut ui, &km, KeyCode::Tab);
+        assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Enter), vec![]);
+        assert!(plan(&s).hazard.as_ref().unwrap().armed);
+        // The deliberate second Enter writes.
+        let fx = key(&mut s, &mut ui, &km, KeyCode::Enter);
+        let op = WriteOp::SetNamespaceLabels {
+            namespace: "plain".into(),
+            resource_version: "7".into(),
+            set: vec![("istio.io/rev".into(), "asm-1-23".into())],
+            remove: vec![],
+        };
+        assert_eq!(fx, vec![Effect::Write(op.clone())]);
+        // The restart offer that follows warns the same way (labels from the write, the
+        // namespace's watch event has not come yet).
+        let done = Msg::WriteDone {
+            op,
+            result: Ok("applied".into()),
+            conflict: false,
+        };
+        update(&mut s, &mut ui, &km, done);
+        let p = plan(&s);
+        assert!(p.hazard.is_some(), "{:?}", p.body);
+        key(&mut s, &mut ui, &km, KeyCode::Tab);
+        assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Enter), vec![]);
+        assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Enter).len(), 1);
+        // A ready revision stays one Enter: asm-1-22 for shop's conflict fix.
+        select_ns(&s, &mut ui, "shop");
+        ch(&mut s, &mut ui, &km, 'I');
+        assert!(
+            chooser(&s).flagged.iter().all(|i| *i > 1),
+            "fixes are not flagged"
+        );
+        ch(&mut s, &mut ui, &km, 'j');
+        key(&mut s, &mut ui, &km, KeyCode::Enter);
+        assert_eq!(plan(&s).hazard, None);
+    }
+
+    #[test]
+    fn bulk_restart_into_a_not_ready_revision_warns() {
+        let (mut s, mut ui, km) = cluster(false);
+        with_not_ready_canary(&mut s);
+        s.cache
+            .namespaces
+            .get_mut("shop")
+            .unwrap()
+            .labels
+            .retain(|k, _| k == "istio.io/rev");
+        s.cache
+            .namespaces
+            .get_mut("shop")
+            .unwrap()
+            .labels
+            .insert("istio.io/rev".into(), "asm-1-23".into());
+        s.stale = true;
+        s.refresh();
+        select_ns(&s, &mut ui, "shop");
+        ch(&mut s, &mut ui, &km, 'B');
+        ch(&mut s, &mut ui, &km, 'j'); // all in shop
+        key(&mut s, &mut ui, &km, KeyCode::Enter);
+        let h = plan(&s).hazard.clone().expect("shop's pods go to asm-1-23");
+        assert!(h.lines[1].contains("namespace shop"), "{:?}", h.lines);
+        key(&mut s, &mut ui, &km, KeyCode::Tab);
+        assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Enter), vec![]);
+        assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Enter).len(), 2);
+    }
+
+    #[test]
+    fn a_single_restart_into_a_not_ready_revision_warns() {
+        let (mut s, mut ui, km) = cluster(false);
+        with_not_ready_canary(&mut s);
+        let shop = s.cache.namespaces.get_mut("shop").unwrap();
+        shop.labels.remove("istio-injection");
+        shop.labels.insert("istio.io/rev".into(), "asm-1-23".into());
+        s.details
+            .insert(ViewId::Mesh, Detail::Namespace("shop".into()));
+        ch(&mut s, &mut ui, &km, 'R');
+        let Some(Modal::Confirm(c)) = s.modals.last() else {
+            panic!("confirm expected: {:?}", s.modals)
+        };
+        let h = c.hazard.as_ref().expect("shop's new pods go to asm-1-23");
+        assert!(h.lines[1].contains("Deployment shop/cart"), "{:?}", h.lines);
+        key(&mut s, &mut ui, &km, KeyCode::Tab);
+        assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Enter), vec![]);
+        assert!(matches!(&s.flash, Some((m, Level::Warn)) if m.contains("press Enter again")));
+        assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Enter).len(), 1);
+    }
+
     #[test]
     fn a_failed_label_write_offers_no_restart() {
         let (mut s, mut ui, km) = cluster(false);
@@ -580,7 +731,7 @@ mod tests {
         ch(&mut s, &mut ui, &km, 'I');
         assert_eq!(
             chooser(&s).options[0],
-            "enable: istio-injection=enabled (default revision: asm-1-22)"
+            "enable: istio-injection=enabled (default revision: asm-1-22)  istiod 1/1 ready"
         );
         key(&mut s, &mut ui, &km, KeyCode::Enter);
         key(&mut s, &mut ui, &km, KeyCode::Tab);

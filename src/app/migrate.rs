@@ -6,17 +6,22 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::app::msg::Effect;
-use crate::state::migrate::{Direction, Migration, pairs};
+use crate::state::hazard;
+use crate::state::migrate::{Direction, Migration, default_pair, pairs, plane_revisions};
 use crate::state::write::WriteOp;
 use crate::state::{AppState, Level, Modal};
 
 pub fn open(state: &mut AppState) -> Vec<Effect> {
     let available = pairs(&state.cache);
+    let planes = plane_revisions(&state.cache);
+    // A wave under way or done stays; otherwise a control plane that appeared (or went)
+    // since the screen was set up makes it open on the pair towards the newest again.
     let keep = state.migration.as_ref().is_some_and(|m| {
-        available.contains(&(m.from.clone(), m.to.clone())) || !m.steps.is_empty()
+        !m.steps.is_empty()
+            || (available.contains(&(m.from.clone(), m.to.clone())) && m.planes == planes)
     });
     if !keep {
-        let Some((from, to)) = available.first() else {
+        let Some((from, to)) = default_pair(&state.cache) else {
             state.flash(
                 "no revision migration possible: it needs namespaces labelled istio.io/rev=<rev> and \
                  a control plane of another revision (install the new one first, e.g. `az aks mesh \
@@ -25,7 +30,7 @@ pub fn open(state: &mut AppState) -> Vec<Effect> {
             );
             return vec![];
         };
-        state.migration = Some(Box::new(Migration::new(&state.cache, from, to)));
+        state.migration = Some(Box::new(Migration::new(&state.cache, &from, &to)));
     }
     if !state.modals.iter().any(|m| matches!(m, Modal::Migrate)) {
         state.modals.push(Modal::Migrate);
@@ -48,11 +53,16 @@ fn on_key(state: &mut AppState, m: &mut Migration, key: KeyEvent) -> Vec<Effect>
     if let Some(c) = &mut m.confirm {
         match key.code {
             KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
-                c.ok_focused = !c.ok_focused
+                c.ok_focused = !c.ok_focused;
+                hazard::disarm(&mut c.hazard);
             }
             KeyCode::Char('j') | KeyCode::Down => c.scroll = c.scroll.saturating_add(1),
             KeyCode::Char('k') | KeyCode::Up => c.scroll = c.scroll.saturating_sub(1),
             KeyCode::Enter if c.ok_focused => {
+                if !hazard::confirm_pressed(&mut c.hazard) {
+                    state.flash(hazard::ARMED, Level::Warn);
+                    return vec![];
+                }
                 let c = m.confirm.take().expect("confirm is open");
                 // The reducer refuses, not only the keys: no write effect in read-only.
                 if state.read_only {
@@ -198,6 +208,8 @@ mod tests {
                     ("app".into(), "istiod".into()),
                     ("istio.io/rev".into(), rev.into()),
                 ]),
+                desired: 1,
+                ready: 1,
                 ..Default::default()
             };
             s.cache.control_planes.insert(w.key.clone(), w);
@@ -239,6 +251,70 @@ mod tests {
         press(&mut s, &mut ui, &km, "\x1b");
         assert!(s.modals.is_empty());
         assert!(s.migration.as_ref().unwrap().steps.contains_key("shop"));
+    }
+
+    #[test]
+    fn a_wave_to_a_not_ready_control_plane_needs_a_second_enter() {
+        let (mut s, mut ui, km) = world(false);
+        s.cache
+            .control_planes
+            .get_mut(&ObjKey::new("aks-istio-system", "istiod-asm-1-23"))
+            .unwrap()
+            .ready = 0;
+        press(&mut s, &mut ui, &km, "M");
+        press(&mut s, &mut ui, &km, "w");
+        let c = s.migration.as_ref().unwrap().confirm.clone().unwrap();
+        assert!(c.hazard.unwrap().lines[0].contains("NOT READY"));
+        // Tab to Confirm, Enter: armed, no write, a message says why.
+        assert_eq!(
+            press(
+                &mut s, &mut ui, &km, "	
+"
+            ),
+            vec![]
+        );
+        assert!(matches!(&s.flash, Some((m, Level::Warn)) if m.contains("press Enter again")));
+        let m = s.migration.as_ref().unwrap();
+        assert!(m.confirm.as_ref().unwrap().hazard.as_ref().unwrap().armed);
+        // Moving the focus disarms: Tab Tab Enter arms again, writes nothing.
+        assert_eq!(
+            press(
+                &mut s, &mut ui, &km, "		
+"
+            ),
+            vec![]
+        );
+        // The deliberate second Enter writes.
+        assert_eq!(
+            press(
+                &mut s, &mut ui, &km, "
+"
+            )
+            .len(),
+            1
+        );
+        assert!(s.migration.as_ref().unwrap().confirm.is_none());
+    }
+
+    #[test]
+    fn reopening_after_a_newer_control_plane_appeared_goes_towards_it() {
+        let (mut s, mut ui, km) = world(false);
+        press(&mut s, &mut ui, &km, "M");
+        let m = s.migration.as_ref().unwrap();
+        assert_eq!((m.from.as_str(), m.to.as_str()), ("asm-1-22", "asm-1-23"));
+        let mut w = s.cache.control_planes.values().next().unwrap().clone();
+        w.key = ObjKey::new("aks-istio-system", "istiod-asm-1-24");
+        w.labels.insert("istio.io/rev".into(), "asm-1-24".into());
+        w.created = Some("2026-11-30T00:00:00Z".parse().unwrap());
+        w.ready = 0;
+        s.cache.control_planes.insert(w.key.clone(), w);
+        press(&mut s, &mut ui, &km, "M");
+        let m = s.migration.as_ref().unwrap();
+        assert_eq!((m.from.as_str(), m.to.as_str()), ("asm-1-22", "asm-1-24"));
+        // A pair picked with p is kept on reopening while the control planes stay.
+        press(&mut s, &mut ui, &km, "pM");
+        let m = s.migration.as_ref().unwrap();
+        assert_ne!(m.to.as_str(), "asm-1-24");
     }
 
     #[test]

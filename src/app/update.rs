@@ -403,7 +403,10 @@ pub fn confirm_restart(
         key: w.key.clone(),
         resource_version: rv,
     };
-    let confirm = Confirm::new(op, &state.conn.context);
+    let mut confirm = Confirm::new(op, &state.conn.context);
+    let not_ready = crate::state::inject::not_ready_in(&state.cache, &[key.ns.as_str()]);
+    confirm.hazard =
+        crate::state::hazard::Hazard::not_ready(&not_ready, &format!("{} {key}", kind.as_str()));
     state.modals.push(Modal::Confirm(Box::new(confirm)));
     vec![]
 }
@@ -420,6 +423,10 @@ fn confirm_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         | KeyCode::Char('h')
         | KeyCode::Char('l') => {
             c.ok_focused = !c.ok_focused;
+            crate::state::hazard::disarm(&mut c.hazard);
+        }
+        KeyCode::Enter if c.ok_focused && !crate::state::hazard::confirm_pressed(&mut c.hazard) => {
+            state.flash(crate::state::hazard::ARMED, Level::Warn);
         }
         KeyCode::Enter if c.ok_focused => {
             let op = c.op.clone();

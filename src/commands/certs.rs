@@ -383,7 +383,7 @@ mod tests {
                 && ca
                     .last()
                     .unwrap()
-                    .contains("Istio plugin CA (istiod asm-1-22, asm-1-24)")
+                    .contains("Istio plugin CA (istiod asm-1-21, asm-1-22, asm-1-24)")
         );
         assert_eq!(
             line("Secret aks-istio-system/cacerts cert-chain.pem #1/2")[5],

@@ -171,7 +171,7 @@ pub fn create(
 /// Mutating admission and defaulting done by the real API server or its webhooks.
 fn admit(s: &mut Store, rt: &ResourceType, obj: &mut Value, dry_run: bool) -> Result<(), ApiError> {
     match rt.group_resource().as_str() {
-        "pods" => injection::admit_pod(s, obj),
+        "pods" => injection::admit_pod(s, obj)?,
         "secrets" => normalize_secret(obj),
         "namespaces" => {
             let name = meta::name(obj).to_string();

@@ -261,6 +261,7 @@ mod tests {
                 .map(|r| (r.to_string(), ("istio-system".into(), 1, 1)))
                 .collect(),
             oldest: (revs.len() == 1).then(|| revs[0].to_string()),
+            newest: revs.last().map(|r| r.to_string()),
         }
     }
 

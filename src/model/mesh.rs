@@ -78,26 +78,92 @@ pub struct ControlPlanes {
     /// installed next to the old one, and the default tag stays on the old one until the
     /// operator moves it.
     pub oldest: Option<String>,
+    /// The revision of the newest istiod: where a canary upgrade goes.
+    pub newest: Option<String>,
+}
+
+/// A control plane that cannot serve: its istiod has no ready replica (scaled to zero, its
+/// pods pending, crashing or not pulled), so its injection webhook has nobody to answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotReady {
+    pub revision: String,
+    pub namespace: String,
+    pub ready: i32,
+    pub desired: i32,
+}
+
+impl NotReady {
+    /// "istiod asm-1-23 (aks-istio-system) has 0 of 1 replicas ready".
+    pub fn summary(&self) -> String {
+        let replicas = if self.desired == 1 {
+            "replica"
+        } else {
+            "replicas"
+        };
+        format!(
+            "istiod {} ({}) has {} of {} {replicas} ready",
+            self.revision, self.namespace, self.ready, self.desired
+        )
+    }
 }
 
 impl ControlPlanes {
     pub fn from_workloads<'a>(ws: impl Iterator<Item = &'a WorkloadInfo>) -> Self {
         let mut by_revision = BTreeMap::new();
         let mut oldest: Option<(Option<jiff::Timestamp>, String)> = None;
+        let mut newest: Option<(Option<jiff::Timestamp>, String)> = None;
         for w in ws {
             if let Some(rev) = w.control_plane_revision() {
                 by_revision.insert(rev.clone(), (w.key.ns.clone(), w.ready, w.desired));
                 // Unknown creation times sort last, ties by revision name.
-                let key = (w.created.or(Some(jiff::Timestamp::MAX)), rev);
+                let key = (w.created.or(Some(jiff::Timestamp::MAX)), rev.clone());
                 if oldest.as_ref().is_none_or(|o| key < *o) {
                     oldest = Some(key);
+                }
+                // Unknown creation times are not the newest (None sorts first).
+                let key = (w.created, rev);
+                if newest.as_ref().is_none_or(|n| key > *n) {
+                    newest = Some(key);
                 }
             }
         }
         ControlPlanes {
             by_revision,
             oldest: oldest.map(|(_, rev)| rev),
+            newest: newest.map(|(_, rev)| rev),
         }
+    }
+
+    /// The revision's istiod when it has no ready replica; None when it has one, or when
+    /// there is no istiod of that revision at all (MESH002's case, not this one).
+    pub fn not_ready(&self, rev: &str) -> Option<NotReady> {
+        let (ns, ready, desired) = self.by_revision.get(rev)?;
+        (*ready <= 0).then(|| NotReady {
+            revision: rev.to_string(),
+            namespace: ns.clone(),
+            ready: *ready,
+            desired: *desired,
+        })
+    }
+
+    /// "istiod 1/1 ready", or "istiod 0/1 ready — NOT READY"; None without that istiod.
+    pub fn readiness(&self, rev: &str) -> Option<String> {
+        let (_, ready, desired) = self.by_revision.get(rev)?;
+        let flag = if *ready <= 0 { " — NOT READY" } else { "" };
+        Some(format!("istiod {ready}/{desired} ready{flag}"))
+    }
+
+    /// The control plane that would inject new pods of a namespace labelled `labels`, if
+    /// it has no ready replica.
+    pub fn not_ready_for(&self, labels: &BTreeMap<String, String>) -> Option<NotReady> {
+        let ns = NamespaceInfo {
+            name: String::new(),
+            labels: labels.clone(),
+            phase: None,
+            resource_version: None,
+        };
+        let rev = self.expected_revision(&injection(&ns).effective)?;
+        self.not_ready(&rev)
     }
 
     /// The revision `istio-injection=enabled` resolves to: `default`, else the oldest
@@ -421,6 +487,44 @@ mod tests {
             "a `default` revision wins"
         );
         assert_eq!(ControlPlanes::default().root_namespace(), "istio-system");
+    }
+
+    #[test]
+    fn newest_and_readiness_of_control_planes() {
+        let mut old = istiod("aks-istio-system", "asm-1-23");
+        old.created = Some("2026-01-01T00:00:00Z".parse().unwrap());
+        let mut new = istiod("aks-istio-system", "asm-1-22");
+        new.created = Some("2026-06-01T00:00:00Z".parse().unwrap());
+        (new.ready, new.desired) = (0, 1);
+        let unknown = istiod("aks-istio-system", "zzz");
+        let cps = ControlPlanes::from_workloads([old, new, unknown].iter());
+        assert_eq!(
+            cps.newest.as_deref(),
+            Some("asm-1-22"),
+            "by creation time, not by name; unknown times are not newest"
+        );
+        assert_eq!(cps.not_ready("asm-1-23"), None, "2/2 ready");
+        assert_eq!(cps.not_ready("missing"), None, "no istiod: MESH002's case");
+        let nr = cps.not_ready("asm-1-22").expect("0/1 ready");
+        assert_eq!(
+            nr.summary(),
+            "istiod asm-1-22 (aks-istio-system) has 0 of 1 replica ready"
+        );
+        assert_eq!(
+            cps.readiness("asm-1-22").as_deref(),
+            Some("istiod 0/1 ready — NOT READY")
+        );
+        assert_eq!(
+            cps.readiness("asm-1-23").as_deref(),
+            Some("istiod 2/2 ready")
+        );
+        let labels = |k: &str, v: &str| BTreeMap::from([(k.to_string(), v.to_string())]);
+        assert_eq!(cps.not_ready_for(&labels(REV_LABEL, "asm-1-22")), Some(nr));
+        assert_eq!(cps.not_ready_for(&labels(INJECTION_LABEL, "enabled")), None);
+        assert_eq!(
+            cps.not_ready_for(&labels(INJECTION_LABEL, "disabled")),
+            None
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
+use crate::state::hazard::{self, Hazard};
 use crate::state::inject::{LabelChoice, WorkloadChoice};
 use crate::state::write::WriteOp;
 
@@ -37,6 +38,8 @@ pub struct Chooser {
     /// Context lines above the options (what is selected, what it is now).
     pub intro: Vec<String>,
     pub options: Vec<String>,
+    /// Options drawn in the warning colour (towards a control plane that is not ready).
+    pub flagged: Vec<usize>,
     pub cursor: usize,
     pub purpose: Purpose,
 }
@@ -103,6 +106,8 @@ pub struct Plan {
     pub ok_focused: bool,
     pub scroll: u16,
     pub then: Then,
+    /// Why this write needs a second Enter on Confirm (shown first, in the warning colour).
+    pub hazard: Option<Hazard>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,12 +125,19 @@ impl Plan {
             | KeyCode::Left
             | KeyCode::Right
             | KeyCode::Char('h')
-            | KeyCode::Char('l') => self.ok_focused = !self.ok_focused,
+            | KeyCode::Char('l') => {
+                self.ok_focused = !self.ok_focused;
+                hazard::disarm(&mut self.hazard);
+            }
             KeyCode::Char('j') | KeyCode::Down => self.scroll = self.scroll.saturating_add(1),
             KeyCode::Char('k') | KeyCode::Up => self.scroll = self.scroll.saturating_sub(1),
             KeyCode::PageDown | KeyCode::Char(' ') => self.scroll = self.scroll.saturating_add(10),
             KeyCode::PageUp => self.scroll = self.scroll.saturating_sub(10),
-            KeyCode::Enter if self.ok_focused => return PlanKey::Confirmed,
+            KeyCode::Enter if self.ok_focused => {
+                if hazard::confirm_pressed(&mut self.hazard) {
+                    return PlanKey::Confirmed;
+                }
+            }
             KeyCode::Enter | KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('q') => {
                 return PlanKey::Cancelled;
             }
@@ -150,6 +162,7 @@ mod tests {
             title: "t".into(),
             intro: vec![],
             options: vec!["a".into(), "b".into()],
+            flagged: vec![],
             cursor: 0,
             purpose: Purpose::BulkRestart {
                 scope: vec![],
@@ -176,11 +189,45 @@ mod tests {
             ok_focused: false,
             scroll: 0,
             then: Then::Nothing,
+            hazard: None,
         };
         assert_eq!(p.key(&k(KeyCode::Enter)), PlanKey::Cancelled);
         p.key(&k(KeyCode::Char('j')));
         assert_eq!(p.scroll, 1);
         p.key(&k(KeyCode::Tab));
+        assert_eq!(p.key(&k(KeyCode::Enter)), PlanKey::Confirmed);
+    }
+
+    #[test]
+    fn plan_with_a_hazard_needs_enter_twice_on_confirm() {
+        let nr = crate::model::mesh::NotReady {
+            revision: "asm-1-23".into(),
+            namespace: "aks-istio-system".into(),
+            ready: 0,
+            desired: 1,
+        };
+        let mut p = Plan {
+            title: "t".into(),
+            body: vec![],
+            ops: vec![],
+            ok_label: "ok".into(),
+            ok_focused: false,
+            scroll: 0,
+            then: Then::Nothing,
+            hazard: Hazard::not_ready(&[nr], "namespace shop"),
+        };
+        assert_eq!(
+            p.key(&k(KeyCode::Enter)),
+            PlanKey::Cancelled,
+            "Cancel first"
+        );
+        p.key(&k(KeyCode::Tab));
+        assert_eq!(p.key(&k(KeyCode::Enter)), PlanKey::Handled, "armed only");
+        assert!(p.hazard.as_ref().unwrap().armed);
+        // Back to Cancel and again to Confirm: a first press again.
+        p.key(&k(KeyCode::Tab));
+        p.key(&k(KeyCode::Tab));
+        assert_eq!(p.key(&k(KeyCode::Enter)), PlanKey::Handled);
         assert_eq!(p.key(&k(KeyCode::Enter)), PlanKey::Confirmed);
     }
 }

@@ -8,9 +8,10 @@ use crate::cluster::objects::{NamespaceInfo, ObjKey, WorkloadInfo, WorkloadKind}
 use crate::model::inject::{
     INJECT_LABEL, PodInject, Want, WorkloadChange, changes_in, restart_reason, totals, want,
 };
-use crate::model::mesh::{ControlPlanes, INJECTION_LABEL, REV_LABEL, injection};
+use crate::model::mesh::{ControlPlanes, INJECTION_LABEL, NotReady, REV_LABEL, injection};
 use crate::state::cache::ClusterCache;
 use crate::state::chooser::{Chooser, Plan, Purpose, Then};
+use crate::state::hazard::Hazard;
 use crate::state::write::WriteOp;
 
 /// One namespace label change offered by the injection chooser.
@@ -117,16 +118,21 @@ pub fn injection_choices(ns: &NamespaceInfo, cps: &ControlPlanes) -> Vec<LabelCh
             remove: vec![INJECTION_LABEL.into()],
         });
     }
+    // Each revision's readiness in its line: a step towards one that cannot serve shows.
+    let ready = |r: &str| cps.readiness(r).unwrap_or_default();
     if let Some(def) = cps.default_revision() {
         out.push(LabelChoice {
-            label: format!("enable: {INJECTION_LABEL}=enabled (default revision: {def})"),
+            label: format!(
+                "enable: {INJECTION_LABEL}=enabled (default revision: {def})  {}",
+                ready(def)
+            ),
             set: s(INJECTION_LABEL, "enabled"),
             remove: vec![REV_LABEL.into()],
         });
     }
     for r in cps.by_revision.keys() {
         out.push(LabelChoice {
-            label: format!("enable revision {r}: {REV_LABEL}={r}"),
+            label: format!("enable revision {r}: {REV_LABEL}={r}  {}", ready(r)),
             set: s(REV_LABEL, r),
             remove: vec![INJECTION_LABEL.into()],
         });
@@ -163,7 +169,10 @@ pub fn control_plane_line(cps: &ControlPlanes) -> String {
     let list: Vec<String> = cps
         .by_revision
         .iter()
-        .map(|(r, (ns, ready, desired))| format!("{r} ({ns} {ready}/{desired})"))
+        .map(|(r, (ns, ready, desired))| {
+            let flag = if *ready <= 0 { " NOT READY" } else { "" };
+            format!("{r} ({ns} {ready}/{desired}{flag})")
+        })
         .collect();
     format!("control planes: {}", list.join(", "))
 }
@@ -181,10 +190,20 @@ pub fn injection_chooser(context: &str, ns: &NamespaceInfo, cps: &ControlPlanes)
         ));
     }
     intro.push(control_plane_line(cps));
+    let flagged = choices
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            cps.not_ready_for(&apply(&ns.labels, &c.set, &c.remove))
+                .is_some()
+        })
+        .map(|(i, _)| i)
+        .collect();
     Chooser {
         title: format!("Sidecar injection for namespace {}", ns.name),
         intro,
         options: choices.iter().map(|c| c.label.clone()).collect(),
+        flagged,
         cursor: 0,
         purpose: Purpose::NamespaceInjection {
             namespace: ns.name.clone(),
@@ -271,6 +290,10 @@ pub fn label_plan(
         set: choice.set.clone(),
         remove,
     };
+    let hazard = Hazard::not_ready(
+        &cps.not_ready_for(&after).into_iter().collect::<Vec<_>>(),
+        &format!("namespace {}", ns.name),
+    );
     Ok(Plan {
         title: format!("label Namespace {}?", ns.name),
         body,
@@ -282,6 +305,7 @@ pub fn label_plan(
             namespace: ns.name.clone(),
             labels_after: after,
         },
+        hazard,
     })
 }
 
@@ -368,6 +392,30 @@ pub fn restart_plan(context: &str, scope: &[String], what: &str, items: &[Restar
         ok_focused: false,
         scroll: 0,
         then: Then::Summarize { what: what.into() },
+        hazard: None,
+    }
+}
+
+/// The control planes without a ready replica that new pods of these namespaces (with
+/// their labels now) would be injected by; one entry per revision.
+pub fn not_ready_in(cache: &ClusterCache, namespaces: &[&str]) -> Vec<NotReady> {
+    let cps = ControlPlanes::from_workloads(cache.control_planes.values());
+    let mut out: Vec<NotReady> = Vec::new();
+    for ns in namespaces.iter().filter_map(|n| cache.namespaces.get(*n)) {
+        if let Some(nr) = cps.not_ready_for(&ns.labels)
+            && !out.iter().any(|o| o.revision == nr.revision)
+        {
+            out.push(nr);
+        }
+    }
+    out
+}
+
+/// "namespace shop", "namespaces shop, web".
+pub fn namespaces_text(namespaces: &[&str]) -> String {
+    match namespaces {
+        [one] => format!("namespace {one}"),
+        many => format!("namespaces {}", many.join(", ")),
     }
 }
 
@@ -426,6 +474,7 @@ pub fn bulk_chooser(
                 .into(),
         ],
         options,
+        flagged: vec![],
         cursor: 0,
         purpose: Purpose::BulkRestart { scope, namespace },
     }
@@ -502,6 +551,7 @@ pub fn workload_chooser(cache: &ClusterCache, context: &str, w: &WorkloadInfo) -
         title: format!("Sidecar injection for {} {}", w.kind.as_str(), w.key.name),
         intro,
         options: choices.iter().map(|c| c.label.clone()).collect(),
+        flagged: vec![],
         cursor: 0,
         purpose: Purpose::WorkloadInjection {
             kind: w.kind,
@@ -601,6 +651,12 @@ pub fn workload_plan(
     ];
     body.extend(roll_text(w));
     body.push("A server dry-run runs first; nothing is written if it fails.".into());
+    // The template change rolls the workload at once: its new pods need that injector.
+    let not_ready: Vec<NotReady> = match &after {
+        Want::Revision(r) => cps.not_ready(r).into_iter().collect(),
+        _ => vec![],
+    };
+    let hazard = Hazard::not_ready(&not_ready, &format!("{} {}", w.kind.as_str(), w.key));
     Ok(Plan {
         title: format!("set {INJECT_LABEL} on {} {}?", w.kind.as_str(), w.key),
         body,
@@ -614,6 +670,7 @@ pub fn workload_plan(
         ok_focused: false,
         scroll: 0,
         then: Then::Nothing,
+        hazard,
     })
 }
 
@@ -640,6 +697,7 @@ mod tests {
                 .map(|r| (r.to_string(), ("aks-istio-system".into(), 1, 1)))
                 .collect(),
             oldest: (revs.len() == 1).then(|| revs[0].to_string()),
+            newest: revs.last().map(|r| r.to_string()),
         }
     }
 
@@ -653,8 +711,8 @@ mod tests {
         assert_eq!(
             labels(&cs),
             vec![
-                "enable revision asm-1-22: istio.io/rev=asm-1-22",
-                "enable revision asm-1-23: istio.io/rev=asm-1-23",
+                "enable revision asm-1-22: istio.io/rev=asm-1-22  istiod 1/1 ready",
+                "enable revision asm-1-23: istio.io/rev=asm-1-23  istiod 1/1 ready",
                 "disable for every pod: istio-injection=disabled (beats pod opt-ins)",
             ],
             "no default revision among two: enabled is not offered; nothing to remove"
@@ -662,7 +720,7 @@ mod tests {
         let cs = injection_choices(&ns(&[("istio.io/rev", "asm-1-22")]), &cps(&["asm-1-22"]));
         assert_eq!(
             labels(&cs)[0],
-            "enable: istio-injection=enabled (default revision: asm-1-22)"
+            "enable: istio-injection=enabled (default revision: asm-1-22)  istiod 1/1 ready"
         );
         assert!(
             !labels(&cs)
@@ -670,6 +728,66 @@ mod tests {
                 .any(|l| l.contains("enable revision asm-1-22"))
         );
         assert!(labels(&cs).iter().any(|l| l.starts_with("disable: remove")));
+    }
+
+    #[test]
+    fn a_not_ready_revision_is_flagged_and_its_label_change_confirms_twice() {
+        let mut c = cps(&["asm-1-22", "asm-1-23"]);
+        c.by_revision.get_mut("asm-1-23").unwrap().1 = 0;
+        let n = ns(&[("istio.io/rev", "asm-1-22")]);
+        let ch = injection_chooser("prod", &n, &c);
+        assert_eq!(
+            ch.options[0],
+            "enable revision asm-1-23: istio.io/rev=asm-1-23  istiod 0/1 ready — NOT READY"
+        );
+        assert_eq!(ch.flagged, vec![0], "only the step towards asm-1-23");
+        assert!(
+            ch.intro
+                .iter()
+                .any(|l| l.contains("asm-1-23 (aks-istio-system 0/1 NOT READY)")),
+            "{:?}",
+            ch.intro
+        );
+        let mut cache = ClusterCache::default();
+        for rev in ["asm-1-22", "asm-1-23"] {
+            let w = WorkloadInfo {
+                key: ObjKey::new("aks-istio-system", format!("istiod-{rev}")),
+                labels: [("app", "istiod"), ("istio.io/rev", rev)]
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                desired: 1,
+                ready: i32::from(rev == "asm-1-22"),
+                ..Default::default()
+            };
+            cache.control_planes.insert(w.key.clone(), w);
+        }
+        let Purpose::NamespaceInjection { choices, .. } = &ch.purpose else {
+            panic!("{:?}", ch.purpose)
+        };
+        let p = label_plan(&cache, "prod", &n, &choices[0]).unwrap();
+        let h = p
+            .hazard
+            .expect("towards a control plane with no ready replica");
+        assert_eq!(
+            h.lines[0],
+            "WARNING: istiod asm-1-23 (aks-istio-system) has 0 of 1 replica ready: NOT READY"
+        );
+        assert!(!h.armed);
+        // Disabling points new pods at no control plane: one confirm, as ever.
+        let off = choices.last().unwrap();
+        assert_eq!(label_plan(&cache, "prod", &n, off).unwrap().hazard, None);
+        cache.namespaces.insert("shop".into(), n.clone());
+        assert_eq!(
+            not_ready_in(&cache, &["shop"]),
+            vec![],
+            "shop is on asm-1-22"
+        );
+        let on_new = ns(&[("istio.io/rev", "asm-1-23")]);
+        cache.namespaces.insert("shop".into(), on_new);
+        let nr = not_ready_in(&cache, &["shop", "shop", "gone"]);
+        assert_eq!(nr.len(), 1);
+        assert_eq!((nr[0].revision.as_str(), nr[0].ready), ("asm-1-23", 0));
     }
 
     #[test]

@@ -14,6 +14,8 @@ use crate::cluster::objects::{ObjKey, WorkloadKind};
 use crate::model::inject::changes_in;
 use crate::model::mesh::{ControlPlanes, INJECTION_LABEL, REV_LABEL};
 use crate::state::cache::ClusterCache;
+use crate::state::hazard::Hazard;
+use crate::state::inject::namespaces_text;
 use crate::state::write::WriteOp;
 
 pub const MAX_WAVE: u8 = 9;
@@ -58,6 +60,8 @@ pub struct WaveConfirm {
     pub ops: Vec<WriteOp>,
     pub ok_focused: bool,
     pub scroll: u16,
+    /// Set when the target revision's istiod has no ready replica: Confirm takes two Enters.
+    pub hazard: Option<Hazard>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +76,9 @@ pub struct Migration {
     pub log: Vec<String>,
     /// Namespaces left out because `istio-injection` selects their revision.
     pub by_injection_label: Vec<String>,
+    /// The control planes' revisions when the screen was set up: when one appears or goes,
+    /// reopening picks the pair again.
+    pub planes: Vec<String>,
 }
 
 /// Pods of a namespace by sidecar: on `from`, on `to`, on another revision, none.
@@ -101,6 +108,49 @@ pub fn pairs(cache: &ClusterCache) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// The pair the screen opens on: towards the newest control plane (by creation), from a
+/// revision that has a control plane itself if one does (else from leftover labels), the
+/// one most namespaces are on. A canary `asm-1-23` installed next to `asm-1-22`, with a
+/// few namespaces still labelled with the long-gone `asm-1-21`: `asm-1-22 -> asm-1-23`.
+pub fn default_pair(cache: &ClusterCache) -> Option<(String, String)> {
+    let cps = ControlPlanes::from_workloads(cache.control_planes.values());
+    let mut by_age: Vec<(Option<jiff::Timestamp>, String)> = cache
+        .control_planes
+        .values()
+        .filter_map(|w| Some((w.created, w.control_plane_revision()?)))
+        .collect();
+    by_age.sort();
+    let age = |rev: &str| by_age.iter().rposition(|(_, r)| r == rev);
+    let on = |rev: &str| {
+        cache
+            .namespaces
+            .values()
+            .filter(|n| n.labels.get(REV_LABEL).map(String::as_str) == Some(rev))
+            .count()
+    };
+    let all = pairs(cache);
+    // The first of the best, so ties keep the listing's order.
+    all.iter()
+        .enumerate()
+        .max_by_key(|(i, (from, to))| {
+            (
+                age(to),
+                cps.by_revision.contains_key(from),
+                on(from),
+                std::cmp::Reverse(*i),
+            )
+        })
+        .map(|(_, p)| p.clone())
+}
+
+/// The revisions that have a control plane now (to tell whether one appeared or went).
+pub fn plane_revisions(cache: &ClusterCache) -> Vec<String> {
+    ControlPlanes::from_workloads(cache.control_planes.values())
+        .by_revision
+        .into_keys()
+        .collect()
 }
 
 impl Migration {
@@ -133,6 +183,7 @@ impl Migration {
             steps: BTreeMap::new(),
             log: Vec::new(),
             by_injection_label,
+            planes: plane_revisions(cache),
         }
     }
 
@@ -292,6 +343,11 @@ impl Migration {
             "then shows the pods moving to the new revision and any rollout that gets stuck."
                 .into(),
         );
+        let names: Vec<&str> = namespaces.iter().map(String::as_str).collect();
+        let hazard = Hazard::not_ready(
+            &cps.not_ready(to).into_iter().collect::<Vec<_>>(),
+            &namespaces_text(&names),
+        );
         Ok(WaveConfirm {
             direction,
             title: format!("{verb} wave {wave} to {to}?"),
@@ -299,6 +355,7 @@ impl Migration {
             ops,
             ok_focused: false,
             scroll: 0,
+            hazard,
         })
     }
 

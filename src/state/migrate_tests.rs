@@ -248,3 +248,98 @@ fn no_plan_towards_a_revision_without_control_plane() {
         .unwrap_err();
     assert!(err.contains("no control plane for asm-1-23"), "{err}");
 }
+
+#[test]
+fn a_wave_towards_a_not_ready_control_plane_carries_a_hazard() {
+    let mut c = cluster();
+    let m = Migration::new(&c, "asm-1-22", "asm-1-23");
+    let ready = m
+        .plan(&c, "prod", Direction::Forward, 1, &["shop".into()])
+        .unwrap();
+    assert_eq!(ready.hazard, None, "1/1 ready: one confirm as ever");
+    let cp = c
+        .control_planes
+        .get_mut(&ObjKey::new("aks-istio-system", "istiod-asm-1-23"))
+        .unwrap();
+    cp.ready = 0;
+    let w = m
+        .plan(&c, "prod", Direction::Forward, 1, &["shop".into()])
+        .unwrap();
+    let h = w.hazard.expect("0/1 ready");
+    assert_eq!(
+        h.lines[0],
+        "WARNING: istiod asm-1-23 (aks-istio-system) has 0 of 1 replica ready: NOT READY"
+    );
+    assert!(h.lines[1].contains("namespace shop"), "{:?}", h.lines);
+    // The rollback goes to asm-1-22, which is ready.
+    let back = m
+        .plan(&c, "prod", Direction::Rollback, 1, &["shop".into()])
+        .unwrap();
+    assert_eq!(back.hazard, None);
+}
+
+#[test]
+fn the_screen_opens_on_the_pair_towards_the_newest_control_plane() {
+    // asm-1-21: no istiod any more, two namespaces still labelled with it; asm-1-22 ready
+    // (shop, web); asm-1-23 installed last, not ready yet.
+    let mut c = cluster();
+    for (rev, created) in [
+        ("asm-1-22", "2026-03-01T00:00:00Z"),
+        ("asm-1-23", "2026-11-20T00:00:00Z"),
+    ] {
+        let cp = c
+            .control_planes
+            .get_mut(&ObjKey::new("aks-istio-system", format!("istiod-{rev}")))
+            .unwrap();
+        cp.created = Some(created.parse().unwrap());
+        if rev == "asm-1-23" {
+            cp.ready = 0;
+        }
+    }
+    for ns in ["old-a", "old-b", "old-c"] {
+        c.namespaces.insert(
+            ns.into(),
+            NamespaceInfo {
+                name: ns.into(),
+                labels: labels(&[("istio.io/rev", "asm-1-21")]),
+                phase: None,
+                resource_version: Some("1".into()),
+            },
+        );
+    }
+    let all = pairs(&c);
+    assert_eq!(
+        all.first(),
+        Some(&("asm-1-21".to_string(), "asm-1-22".to_string())),
+        "the listing starts with the leftover revision"
+    );
+    assert_eq!(
+        default_pair(&c),
+        Some(("asm-1-22".to_string(), "asm-1-23".to_string())),
+        "towards the newest, from the side that has a control plane"
+    );
+    // Only leftover labels on the old side: still towards the newest.
+    for ns in ["shop", "web", "legacy"] {
+        c.namespaces.remove(ns);
+    }
+    assert_eq!(
+        default_pair(&c),
+        Some(("asm-1-21".to_string(), "asm-1-23".to_string()))
+    );
+    // Newest by creation, not by name: a canary named `stable` created last.
+    let mut c = cluster();
+    let mut newer = istiod("stable");
+    newer.created = Some("2026-12-01T00:00:00Z".parse().unwrap());
+    c.control_planes.insert(newer.key.clone(), newer);
+    for rev in ["asm-1-22", "asm-1-23"] {
+        c.control_planes
+            .get_mut(&ObjKey::new("aks-istio-system", format!("istiod-{rev}")))
+            .unwrap()
+            .created = Some("2026-01-01T00:00:00Z".parse().unwrap());
+    }
+    assert_eq!(
+        default_pair(&c),
+        Some(("asm-1-22".to_string(), "stable".to_string()))
+    );
+    assert!(default_pair(&ClusterCache::default()).is_none());
+}

@@ -4,6 +4,7 @@ pub mod cache;
 pub mod chooser;
 pub mod derived;
 pub mod diagnostics;
+pub mod hazard;
 pub mod inject;
 pub mod input;
 pub mod migrate;

@@ -72,6 +72,8 @@ pub struct Confirm {
     /// What will happen, line by line: context, namespace, object, the change, the effect.
     pub body: Vec<String>,
     pub ok_focused: bool,
+    /// Set when the write restarts pods into a control plane with no ready replica.
+    pub hazard: Option<crate::state::hazard::Hazard>,
 }
 
 impl Confirm {
@@ -81,6 +83,7 @@ impl Confirm {
             op,
             body,
             ok_focused: false,
+            hazard: None,
         }
     }
 
@@ -136,6 +139,7 @@ impl Confirm {
             op,
             body,
             ok_focused: false,
+            hazard: None,
         }
     }
 }

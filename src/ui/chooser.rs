@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::Ctx;
 use super::theme::{Role, Theme};
 use crate::state::chooser::{Chooser, Plan};
+use crate::state::hazard;
 
 use super::dialog::{buttons, centered};
 
@@ -21,8 +22,11 @@ pub fn chooser(f: &mut Frame, area: Rect, ctx: &Ctx, c: &Chooser) {
         .collect();
     text.push(Line::raw(""));
     for (i, o) in c.options.iter().enumerate() {
+        // A step towards a control plane that is not ready stands out even unselected.
         let (mark, role) = if i == c.cursor {
             ("> ", Role::Selection)
+        } else if c.flagged.contains(&i) {
+            ("  ", Role::Error)
         } else {
             ("  ", Role::Modal)
         };
@@ -48,18 +52,19 @@ pub fn chooser(f: &mut Frame, area: Rect, ctx: &Ctx, c: &Chooser) {
 pub fn plan(f: &mut Frame, area: Rect, ctx: &Ctx, p: &Plan) {
     let th = ctx.theme;
     let width = area.width.saturating_sub(8).min(110);
-    // Body scrolls; the buttons stay visible under it.
-    let room = area.height.saturating_sub(6).max(1);
+    // A hazard comes first and stays; the body scrolls; the buttons stay visible under it.
+    let mut text: Vec<Line> = hazard_lines(th, p.hazard.as_ref(), width);
+    let room = area.height.saturating_sub(6 + text.len() as u16).max(1);
     let body_rows = (p.body.len() as u16).min(room);
     let max_scroll = (p.body.len() as u16).saturating_sub(body_rows);
     let scroll = p.scroll.min(max_scroll);
-    let mut text: Vec<Line> = p
-        .body
-        .iter()
-        .skip(usize::from(scroll))
-        .take(usize::from(body_rows))
-        .map(|l| Line::raw(l.clone()))
-        .collect();
+    text.extend(
+        p.body
+            .iter()
+            .skip(usize::from(scroll))
+            .take(usize::from(body_rows))
+            .map(|l| Line::raw(l.clone())),
+    );
     let more = if max_scroll > 0 {
         format!(
             "lines {}-{} of {} (j/k scroll)",
@@ -71,14 +76,23 @@ pub fn plan(f: &mut Frame, area: Rect, ctx: &Ctx, p: &Plan) {
         String::new()
     };
     text.push(Line::styled(more, th.style(Role::Muted)));
-    text.push(buttons(th, &p.ok_label, p.ok_focused));
+    text.push(buttons(
+        th,
+        hazard::ok_label(&p.hazard, &p.ok_label),
+        p.ok_focused,
+    ));
     let text = fit_all(text, width);
     let r = centered(area, width, text.len() as u16 + 2);
     f.render_widget(Clear, r);
+    let border = if p.hazard.is_some() {
+        Role::Error
+    } else {
+        Role::Warn
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .title(crate::text::sanitize_owned(format!(" {} ", p.title)))
-        .border_style(th.style(Role::Warn))
+        .border_style(th.style(border))
         .style(th.style(Role::Modal));
     f.render_widget(Paragraph::new(text).block(block), r);
 }
@@ -89,6 +103,26 @@ fn fit_all(text: Vec<Line<'_>>, width: u16) -> Vec<Line<'_>> {
     text.into_iter()
         .map(|l| super::safe::fit(l, room))
         .collect()
+}
+
+/// A dialog's hazard, first and in the error colour, then a blank line; nothing without.
+/// Wrapped (never cut) to a `width`-column box: the warning must be read whole.
+pub fn hazard_lines(th: &Theme, h: Option<&hazard::Hazard>, width: u16) -> Vec<Line<'static>> {
+    let Some(h) = h else {
+        return Vec::new();
+    };
+    let mut out: Vec<Line> = h
+        .lines
+        .iter()
+        .flat_map(|l| {
+            super::safe::wrap(
+                Line::styled(l.clone(), th.style(Role::Error)),
+                usize::from(width.saturating_sub(2)),
+            )
+        })
+        .collect();
+    out.push(Line::raw(""));
+    out
 }
 
 /// How the injection keys behave, for the Mesh view's help.
@@ -104,6 +138,8 @@ pub fn help_notes(th: &Theme) -> Vec<Line<'static>> {
         "  out anywhere, true opts in where the namespace has no label. The",
         "  legacy annotation counts only without the label. The template",
         "  change rolls the workload itself. After I, a restart is offered.",
+        "  A revision whose istiod has no ready replica is NOT READY: a step",
+        "  towards it warns first and takes Enter twice on Confirm.",
     ]
     .iter()
     .enumerate()

@@ -12,34 +12,67 @@ use super::dialog::{below_header, buttons, centered};
 use super::theme::Role;
 use crate::model::mesh::{ControlPlanes, REV_LABEL};
 use crate::state::AppState;
+use crate::state::hazard;
 use crate::state::migrate::{Migration, WaveConfirm};
 
 pub fn lines(state: &AppState, m: &Migration, ctx: &Ctx) -> Vec<Line<'static>> {
     let th = ctx.theme;
     let cache = &state.cache;
     let cps = ControlPlanes::from_workloads(cache.control_planes.values());
-    let planes: Vec<String> = cps
+    // One namespace (the usual case) is named once, so three revisions fit a line.
+    let one_ns = cps
         .by_revision
-        .iter()
-        .map(|(rev, (ns, ready, desired))| format!("{rev} ({ns}) ready {ready}/{desired}"))
-        .collect();
+        .values()
+        .map(|(ns, _, _)| ns)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len()
+        == 1;
+    let mut planes: Vec<Span> = Vec::new();
+    for (rev, (ns, ready, desired)) in &cps.by_revision {
+        if !planes.is_empty() {
+            planes.push(Span::raw(", "));
+        }
+        let text = if one_ns {
+            format!("{rev} ready {ready}/{desired}")
+        } else {
+            format!("{rev} ({ns}) ready {ready}/{desired}")
+        };
+        planes.push(match cps.not_ready(rev) {
+            Some(_) => Span::styled(format!("{text} NOT READY"), th.style(Role::Error)),
+            None => Span::raw(text),
+        });
+    }
     let pods_head = format!("PODS {} / {} / none", m.from, m.to);
     let pw = pods_head.chars().count().max(18) + 1;
-    let mut out = vec![
-        Line::from(vec![
-            Span::styled(format!("{} → {}", m.from, m.to), th.style(Role::Accent)),
-            Span::styled("   control planes: ", th.style(Role::Muted)),
-            Span::raw(planes.join(", ")),
-        ]),
-        Line::raw(""),
-        Line::styled(
-            format!(
-                "  {:<24} {:>4}  {:<12} {:<pw$} {:<20} STATE",
-                "NAMESPACE", "WAVE", "LABEL", pods_head, "ROLLOUTS"
-            ),
-            th.style(Role::Title),
-        ),
+    let title = match cps.by_revision.values().next() {
+        Some((ns, _, _)) if one_ns => format!("   control planes in {ns}: "),
+        _ => "   control planes: ".to_string(),
+    };
+    let mut head = vec![
+        Span::styled(format!("{} → {}", m.from, m.to), th.style(Role::Accent)),
+        Span::styled(title, th.style(Role::Muted)),
     ];
+    head.extend(planes);
+    let mut out = vec![Line::from(head)];
+    // Said where the eye goes first, not only in the list of control planes.
+    match cps.not_ready(&m.to) {
+        Some(nr) => out.push(Line::styled(
+            format!(
+                "{}: NOT READY. Pods restarted into {} may not be created; a wave asks twice.",
+                nr.summary(),
+                m.to
+            ),
+            th.style(Role::Error),
+        )),
+        None => out.push(Line::raw("")),
+    }
+    out.push(Line::styled(
+        format!(
+            "  {:<24} {:>4}  {:<12} {:<pw$} {:<20} STATE",
+            "NAMESPACE", "WAVE", "LABEL", pods_head, "ROLLOUTS"
+        ),
+        th.style(Role::Title),
+    ));
     if m.rows.is_empty() {
         out.push(Line::styled(
             format!(
@@ -166,18 +199,17 @@ pub fn draw(f: &mut Frame, area: Rect, top: u16, state: &AppState, ctx: &Ctx) {
 
 fn confirm(f: &mut Frame, area: Rect, c: &WaveConfirm, ctx: &Ctx) {
     let th = ctx.theme;
-    let mut text: Vec<Line> = c
-        .body
-        .iter()
-        .map(|l| super::safe::line(Line::raw(l.clone())))
-        .collect();
-    text.push(Line::raw(""));
-    text.push(buttons(
-        th,
-        &format!("Confirm {} namespace(s)", c.ops.len()),
-        c.ok_focused,
-    ));
+    // The hazard first; it scrolls with the body, which starts at it.
     let width = area.width.saturating_sub(6).min(110);
+    let mut text: Vec<Line> = super::chooser::hazard_lines(th, c.hazard.as_ref(), width);
+    text.extend(
+        c.body
+            .iter()
+            .map(|l| super::safe::line(Line::raw(l.clone()))),
+    );
+    text.push(Line::raw(""));
+    let ok = format!("Confirm {} namespace(s)", c.ops.len());
+    text.push(buttons(th, hazard::ok_label(&c.hazard, &ok), c.ok_focused));
     let height = (text.len() as u16 + 2).min(area.height.saturating_sub(2));
     let r = centered(area, width, height);
     f.render_widget(Clear, r);
@@ -187,7 +219,11 @@ fn confirm(f: &mut Frame, area: Rect, c: &WaveConfirm, ctx: &Ctx) {
             " {} (j/k scroll) ",
             c.title
         )))
-        .border_style(th.style(Role::Warn))
+        .border_style(th.style(if c.hazard.is_some() {
+            Role::Error
+        } else {
+            Role::Warn
+        }))
         .style(th.style(Role::Modal));
     f.render_widget(
         Paragraph::new(text)

@@ -166,22 +166,23 @@ pub fn help_lines(state: &AppState, ctx: &Ctx) -> Vec<Line<'static>> {
 fn confirm(f: &mut Frame, area: Rect, ctx: &Ctx, c: &crate::state::write::Confirm) {
     let th = ctx.theme;
     let width = area.width.saturating_sub(8).min(100);
-    // A diff reads at a glance: removed lines red, added green, warnings amber.
-    let mut text: Vec<Line> = c
-        .body
-        .iter()
-        .map(|l| match l.chars().next() {
-            Some('-') => Line::styled(l.clone(), th.style(Role::Error)),
-            Some('+') => Line::styled(l.clone(), th.style(Role::Ok)),
-            Some('⚠') => Line::styled(l.clone(), th.style(Role::Warn)),
-            _ => Line::raw(l.clone()),
-        })
+    // A hazard first; a diff reads at a glance: removed lines red, added green, warnings amber.
+    let mut text: Vec<Line> = super::chooser::hazard_lines(th, c.hazard.as_ref(), width);
+    text.extend(c.body.iter().map(|l| match l.chars().next() {
+        Some('-') => Line::styled(l.clone(), th.style(Role::Error)),
+        Some('+') => Line::styled(l.clone(), th.style(Role::Ok)),
+        Some('⚠') => Line::styled(l.clone(), th.style(Role::Warn)),
+        _ => Line::raw(l.clone()),
+    }));
+    let mut text: Vec<Line> = text
+        .into_iter()
         .map(|l| safe::fit(l, usize::from(width.saturating_sub(2))))
         .collect();
     text.push(Line::raw(""));
+    let ok = format!("Confirm {}", c.op.verb());
     text.push(buttons(
         th,
-        &format!("Confirm {}", c.op.verb()),
+        crate::state::hazard::ok_label(&c.hazard, &ok),
         c.ok_focused,
     ));
     let r = centered(area, width, (text.len() as u16 + 2).min(area.height));

@@ -293,3 +293,70 @@ pub fn quit(console: &mut Console) {
         console.framed_screen()
     );
 }
+
+// ------------------------------------------------------------------------ control planes
+
+/// There is no kubelet: marks the pods of Deployment `ns/name` Running and Ready through
+/// the status subresource, then waits until the controllers count them (readyReplicas).
+/// Needs the controller manager (it made the pods and keeps the Deployment's status).
+pub async fn make_ready(env: &KubeEnv, ns: &str, name: &str) {
+    use k8s_openapi::api::core::v1::Pod;
+    use kube::api::{Patch, PatchParams};
+    // Its pods by owner (selectors of two istiods may overlap): through its ReplicaSets.
+    let pods: Api<Pod> = Api::namespaced(env.client(), ns);
+    let list = kube_env::eventually(
+        Duration::from_secs(60),
+        "pods of the Deployment",
+        || async {
+            let sets: Vec<String> = replica_sets_of(env, ns, name)
+                .await
+                .into_iter()
+                .filter_map(|rs| rs.metadata.name)
+                .collect();
+            let owned: Vec<Pod> = pods
+                .list(&ListParams::default())
+                .await
+                .ok()?
+                .items
+                .into_iter()
+                .filter(|p| {
+                    p.metadata
+                        .owner_references
+                        .iter()
+                        .flatten()
+                        .any(|o| o.kind == "ReplicaSet" && sets.contains(&o.name))
+                })
+                .collect();
+            (!owned.is_empty()).then_some(owned)
+        },
+    )
+    .await;
+    let ready = serde_json::json!({"status": {"phase": "Running", "conditions": [
+        {"type": "Ready", "status": "True"},
+        {"type": "ContainersReady", "status": "True"},
+        {"type": "PodScheduled", "status": "True"}
+    ]}});
+    for p in list {
+        let pname = p.metadata.name.unwrap_or_default();
+        pods.patch_status(&pname, &PatchParams::default(), &Patch::Merge(&ready))
+            .await
+            .unwrap_or_else(|e| panic!("mark pod {ns}/{pname} ready: {e}"));
+    }
+    kube_env::eventually(Duration::from_secs(60), "readyReplicas", || async {
+        let d = deployment(env, ns, name).await;
+        (d.status?.ready_replicas? > 0).then_some(())
+    })
+    .await;
+}
+
+/// Without a controller manager nobody writes a Deployment's status: sets it as if its
+/// one replica were ready (an istiod that serves).
+pub async fn set_ready_status(env: &KubeEnv, ns: &str, name: &str) {
+    use kube::api::{Patch, PatchParams};
+    let status = serde_json::json!({"status": {"observedGeneration": 1, "replicas": 1,
+        "updatedReplicas": 1, "readyReplicas": 1, "availableReplicas": 1}});
+    Api::<Deployment>::namespaced(env.client(), ns)
+        .patch_status(name, &PatchParams::default(), &Patch::Merge(&status))
+        .await
+        .unwrap_or_else(|e| panic!("status of Deployment {ns}/{name}: {e}"));
+}

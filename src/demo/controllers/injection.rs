@@ -5,6 +5,8 @@
 
 use serde_json::{Value, json};
 
+use crate::demo::controllers::workload;
+use crate::demo::error::ApiError;
 use crate::demo::meta;
 use crate::demo::store::Store;
 
@@ -21,6 +23,9 @@ pub struct ControlPlane {
     pub proxy_image: String,
     /// creationTimestamp (RFC 3339, so it sorts by time): the oldest is the default.
     pub created: String,
+    pub namespace: String,
+    /// False once its controller reported no ready replica: the webhook has no endpoint.
+    pub serving: bool,
 }
 
 pub fn control_planes(s: &Store) -> Vec<ControlPlane> {
@@ -31,6 +36,18 @@ pub fn control_planes(s: &Store) -> Vec<ControlPlane> {
             let image = d["spec"]["template"]["spec"]["containers"][0]["image"]
                 .as_str()
                 .unwrap_or_default();
+            // Judged by its pods, not its status (which lags at start-up): serving unless it
+            // has pods and none is ready. (Scaled to zero it would not serve either; the
+            // demo has no such control plane.)
+            let ns = meta::namespace(d);
+            let mut pods = s.list("pods", Some(ns)).filter(|p| {
+                meta::label(p, "app") == Some("istiod")
+                    && meta::label(p, REV).unwrap_or("default") == revision
+                    && workload::is_active(p)
+            });
+            let first = pods.next();
+            let serving =
+                first.is_none_or(|p| workload::is_ready(p) || pods.any(|p| workload::is_ready(p)));
             ControlPlane {
                 revision,
                 proxy_image: proxy_image_for(image),
@@ -38,6 +55,8 @@ pub fn control_planes(s: &Store) -> Vec<ControlPlane> {
                     .as_str()
                     .unwrap_or_default()
                     .to_string(),
+                namespace: meta::namespace(d).to_string(),
+                serving,
             }
         })
         .collect()
@@ -105,8 +124,10 @@ pub fn injecting_plane(s: &Store, pod: &Value) -> Option<ControlPlane> {
     }
 }
 
-/// Defaults the API server applies to every new pod, then sidecar injection.
-pub fn admit_pod(s: &Store, pod: &mut Value) {
+/// Defaults the API server applies to every new pod, then sidecar injection. Istio's
+/// injection webhooks fail closed (`failurePolicy: Fail`): a pod whose control plane has no
+/// ready replica is refused, as the real API server refuses it, and its rollout stalls.
+pub fn admit_pod(s: &Store, pod: &mut Value) -> Result<(), ApiError> {
     let spec = meta::map_at(pod, &["spec"]);
     spec.entry("restartPolicy").or_insert("Always".into());
     spec.entry("dnsPolicy").or_insert("ClusterFirst".into());
@@ -120,8 +141,18 @@ pub fn admit_pod(s: &Store, pod: &mut Value) {
         json!({"phase": "Pending", "qosClass": "Burstable"}),
     );
     if let Some(cp) = injecting_plane(s, pod) {
+        if !cp.serving {
+            return Err(ApiError::internal(format!(
+                "Internal error occurred: failed calling webhook \"rev.namespace.sidecar-injector.istio.io\": \
+                 failed to call webhook: Post \"https://istiod-{rev}.{ns}.svc:443/inject?timeout=10s\": \
+                 no endpoints available for service \"istiod-{rev}\"",
+                rev = cp.revision,
+                ns = cp.namespace
+            )));
+        }
         inject(pod, &cp);
     }
+    Ok(())
 }
 
 /// The workload name Istio derives for telemetry when no label names it.
@@ -388,6 +419,36 @@ mod tests {
             injected(&disabled, json!({INJECT: "true"}), json!({})),
             None
         );
+    }
+
+    #[test]
+    fn a_control_plane_without_ready_replicas_refuses_pods() {
+        let mut s = store(json!({"istio.io/rev": "asm-1-22"}));
+        let pod = || {
+            json!({"metadata": {"name": "p", "namespace": "shop"},
+                "spec": {"containers": [{"name": "app"}]}})
+        };
+        let mut p = pod();
+        assert!(admit_pod(&s, &mut p).is_ok(), "no istiod pod yet: serving");
+        assert!(p["spec"]["containers"].to_string().contains("istio-proxy"));
+        // Its pod cannot pull its image: pending, not ready.
+        s.insert(
+            "pods",
+            json!({"metadata": {"name": "istiod-asm-1-22-x", "namespace": "istio-system",
+                "labels": {"app": "istiod", "istio.io/rev": "asm-1-22"}},
+                "status": {"phase": "Pending"}}),
+        );
+        let err = admit_pod(&s, &mut pod()).unwrap_err().status();
+        let msg = err["message"].as_str().unwrap_or_default();
+        assert!(
+            msg.contains(r#"no endpoints available for service "istiod-asm-1-22""#),
+            "{msg}"
+        );
+        assert_eq!(err["code"], 500);
+        // Pods the webhook is not asked about are admitted.
+        let mut out = pod();
+        meta::set_label(&mut out, INJECT, "false");
+        assert!(admit_pod(&s, &mut out).is_ok());
     }
 
     #[test]

@@ -6,8 +6,8 @@ use crate::cluster::kinds::Kind;
 use crate::cluster::objects::{NamespaceInfo, ObjKey, WorkloadKind};
 use crate::model::inject::{Want, WorkloadChange, changes_in, restart_reason};
 use crate::model::mesh::{
-    ControlPlaneState, ControlPlanes, INJECTION_LABEL, Injection, REV_LABEL, RestartReason,
-    injection, mesh_row,
+    ControlPlaneState, ControlPlanes, INJECTION_LABEL, Injection, NotReady, REV_LABEL,
+    RestartReason, injection, mesh_row,
 };
 use crate::state::cache::ClusterCache;
 
@@ -26,8 +26,21 @@ pub(super) fn findings(cache: &ClusterCache, live: &Live, out: &mut Vec<Finding>
             continue;
         }
         let row = mesh_row(cache, &cps, &root, ns);
-        if let ControlPlaneState::Missing { wanted } = &row.control_plane {
-            out.push(no_control_plane(cache, live, ns, wanted, &cps));
+        match &row.control_plane {
+            ControlPlaneState::Missing { wanted } => {
+                out.push(no_control_plane(cache, live, ns, wanted, &cps));
+            }
+            ControlPlaneState::Present { revision, .. } => {
+                if let Some(nr) = cps.not_ready(revision) {
+                    out.push(control_plane_not_ready(
+                        cache,
+                        ns,
+                        &row.injection.effective,
+                        &nr,
+                    ));
+                }
+            }
+            ControlPlaneState::NotNeeded => {}
         }
         if !cps.by_revision.is_empty() {
             disabled(cache, live, ns, out);
@@ -138,6 +151,51 @@ fn no_control_plane(
              New pods get no sidecar (or, with a webhook left behind, may fail to be created).\
              {bare} Point the namespace at a revision that exists, or install that revision.",
             ns.name
+        ),
+    )
+    .with_fix(Fix::ToggleInjection {
+        namespace: ns.name.clone(),
+    })
+}
+
+/// The namespace's revision has an istiod, but not one ready replica: its injection webhook
+/// has nobody to answer, so every pod created there now is at risk.
+fn control_plane_not_ready(
+    cache: &ClusterCache,
+    ns: &NamespaceInfo,
+    asked: &Injection,
+    nr: &NotReady,
+) -> Finding {
+    let asked = match asked {
+        Injection::Enabled => format!("istio-injection=enabled (default revision {})", nr.revision),
+        other => other.label(),
+    };
+    let mut objects = vec![ObjRef::namespace(&ns.name)];
+    objects.extend(
+        cache
+            .control_planes
+            .values()
+            .filter(|w| w.control_plane_revision().as_deref() == Some(nr.revision.as_str()))
+            .map(|w| ObjRef::new(w.kind.as_str(), &w.key)),
+    );
+    Finding::new(
+        "MESH008",
+        objects,
+        "",
+        format!(
+            "{}: {asked} but istiod {} has no ready replica ({}/{})",
+            ns.name, nr.revision, nr.ready, nr.desired
+        ),
+        format!(
+            "Namespace {} asks for {asked}; {}. Its sidecar injection webhook has nobody to \
+             answer, so every pod created in the namespace now (a restart, a scale-up, a pod \
+             rescheduled after a node drain) is refused when the webhook fails closed, and \
+             rollouts stall; when it fails open the pod starts without a sidecar. Running pods \
+             keep their sidecars until they are replaced. Find out why istiod is not ready \
+             (pods pending, crashing, image not pulled, scaled to 0), or point the namespace \
+             at a revision whose istiod is ready.",
+            ns.name,
+            nr.summary()
         ),
     )
     .with_fix(Fix::ToggleInjection {

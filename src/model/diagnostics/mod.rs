@@ -279,6 +279,12 @@ pub const CATALOG: &[CodeInfo] = &[
         None,
     ),
     code(
+        "MESH008",
+        Error,
+        "namespace's revision has no ready istiod",
+        None,
+    ),
+    code(
         "MTLS001",
         Error,
         "Ingress controller outside the mesh into STRICT mTLS",

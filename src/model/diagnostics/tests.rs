@@ -302,6 +302,68 @@ fn mesh007_ambient_without_ztunnel() {
     assert!(codes(&c, &live()).is_empty());
 }
 
+#[test]
+fn mesh008_revision_whose_istiod_has_no_ready_replica() {
+    let mut c = ClusterCache::default();
+    istiod(&mut c, "asm-1-22");
+    istiod(&mut c, "asm-1-23");
+    ns(&mut c, "shop", &[("istio.io/rev", "asm-1-23")]);
+    ns(&mut c, "web", &[("istio.io/rev", "asm-1-22")]);
+    assert!(codes(&c, &live()).is_empty(), "both ready");
+    let key = ObjKey::new("aks-istio-system", "istiod-asm-1-23");
+    c.control_planes.get_mut(&key).unwrap().ready = 0;
+    let all = findings(&c, &live(), &[]);
+    let f = one(&all, "MESH008");
+    assert_eq!(all.len(), 1, "web's asm-1-22 is ready; not MESH002 either");
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(
+        f.objects,
+        vec![ObjRef::namespace("shop"), ObjRef::new("Deployment", &key)]
+    );
+    assert_eq!(
+        f.title,
+        "shop: istio.io/rev=asm-1-23 but istiod asm-1-23 has no ready replica (0/1)"
+    );
+    assert!(
+        f.explanation
+            .contains("istiod asm-1-23 (aks-istio-system) has 0 of 1 replica ready"),
+        "{}",
+        f.explanation
+    );
+    assert!(
+        f.explanation.contains("rollouts stall"),
+        "{}",
+        f.explanation
+    );
+    assert_eq!(
+        f.fix,
+        Some(Fix::ToggleInjection {
+            namespace: "shop".into()
+        })
+    );
+    // istio-injection=enabled follows the default revision (the only one, here).
+    let mut c = ClusterCache::default();
+    istiod(&mut c, "asm-1-22");
+    let key = ObjKey::new("aks-istio-system", "istiod-asm-1-22");
+    c.control_planes.get_mut(&key).unwrap().ready = 0;
+    ns(&mut c, "legacy", &[("istio-injection", "enabled")]);
+    ns(&mut c, "off", &[("istio-injection", "disabled")]);
+    let all = findings(&c, &live(), &[]);
+    assert!(
+        one(&all, "MESH008")
+            .title
+            .contains("default revision asm-1-22")
+    );
+    assert_eq!(
+        codes(&c, &live()),
+        ["MESH008"],
+        "`off` asks for no control plane"
+    );
+    // Control planes not listed yet, or the namespace out of scope: nothing.
+    assert!(codes(&c, &without(Kind::ControlPlanes)).is_empty());
+    assert!(codes(&c, &scoped("off")).is_empty());
+}
+
 // ---------------------------------------------------------------- traffic into STRICT
 
 /// ingress-nginx without sidecar; Ingress shop/web -> Service shop/web; shop STRICT
