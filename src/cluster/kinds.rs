@@ -102,6 +102,15 @@ impl Kind {
         }
     }
 
+    /// `(plural, group)` of a kind that comes from a CRD (not built into Kubernetes), read
+    /// off `resource()`: discovery can tell whether it is installed.
+    pub fn crd(self) -> Option<(&'static str, &'static str)> {
+        let r = self.resource();
+        let (plural, group) = r.split_once('.')?;
+        let builtin = r.contains(' ') || matches!(group, "apps" | "networking.k8s.io");
+        (!builtin).then_some((plural, group))
+    }
+
     /// What is missing when the API answers 404 for this kind.
     pub fn missing_what(self) -> &'static str {
         match self {
@@ -145,6 +154,32 @@ impl Kind {
 }
 
 /// Where a watcher stands. Shown in the header and, per view, when data is missing.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crd_kinds_are_named_by_plural_and_group() {
+        assert_eq!(
+            Kind::HttpRoutes.crd(),
+            Some(("httproutes", "gateway.networking.k8s.io"))
+        );
+        assert_eq!(
+            Kind::ApplicationLoadBalancers.crd(),
+            Some(("applicationloadbalancer", "alb.networking.azure.io"))
+        );
+        for k in [
+            Kind::Pods,
+            Kind::Deployments,
+            Kind::ControlPlanes,
+            Kind::Ingresses,
+            Kind::TlsSecrets,
+        ] {
+            assert_eq!(k.crd(), None, "{k:?} is built in");
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WatchState {
     /// Listing for the first time (or again after a reconnect).

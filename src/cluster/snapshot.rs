@@ -49,7 +49,55 @@ pub async fn load(
             }
         }
     }
+    not_installed_though_forbidden(client, &mut states).await;
     (cache, states)
+}
+
+/// The API server answers 403 for a resource a user may not list before it looks whether
+/// that resource exists, so to a user with narrow RBAC a CRD that is not installed looks
+/// forbidden. Discovery (readable by every authenticated user) tells the two apart: a CRD
+/// kind its group does not serve is NotInstalled. Kept Forbidden whenever discovery does
+/// not answer in full.
+async fn not_installed_though_forbidden(client: &Client, states: &mut BTreeMap<Kind, WatchState>) {
+    let forbidden: Vec<Kind> = states
+        .iter()
+        .filter(|(k, s)| matches!(s, WatchState::Forbidden(_)) && k.crd().is_some())
+        .map(|(k, _)| *k)
+        .collect();
+    if forbidden.is_empty() {
+        return;
+    }
+    let Ok(groups) = client.list_api_groups().await else {
+        return;
+    };
+    // group -> the plurals it serves in any version (None: a version did not answer)
+    let mut served: BTreeMap<&str, Option<Vec<String>>> = BTreeMap::new();
+    for k in forbidden {
+        let Some((plural, group)) = k.crd() else {
+            continue;
+        };
+        if !served.contains_key(group) {
+            let mut plurals = Some(Vec::new());
+            for g in groups.groups.iter().filter(|g| g.name == group) {
+                for v in &g.versions {
+                    match client.list_api_group_resources(&v.group_version).await {
+                        Ok(list) => {
+                            if let Some(p) = plurals.as_mut() {
+                                p.extend(list.resources.into_iter().map(|r| r.name));
+                            }
+                        }
+                        Err(_) => plurals = None,
+                    }
+                }
+            }
+            served.insert(group, plurals);
+        }
+        if let Some(Some(plurals)) = served.get(group)
+            && !plurals.iter().any(|p| p == plural)
+        {
+            states.insert(k, WatchState::NotInstalled);
+        }
+    }
 }
 
 #[cfg(test)]

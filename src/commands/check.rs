@@ -79,6 +79,7 @@ pub async fn run(cli: &Cli, args: &CheckArgs) -> i32 {
                 "complete": coverage.complete(),
                 "summary": summary(&shown, &coverage),
                 "not_checked": not_checked(&states),
+                "not_installed": not_installed(&states),
                 "findings": shown,
             });
             println!(
@@ -177,6 +178,16 @@ fn not_checked(states: &BTreeMap<Kind, WatchState>) -> Vec<serde_json::Value> {
             }
             _ => None,
         })
+        .collect()
+}
+
+/// Kinds whose CRD is not installed: judged complete (nothing of them exists), and named
+/// so that a reader knows which checks had nothing to look at.
+fn not_installed(states: &BTreeMap<Kind, WatchState>) -> Vec<&'static str> {
+    states
+        .iter()
+        .filter(|(_, s)| **s == WatchState::NotInstalled)
+        .map(|(k, _)| k.resource())
         .collect()
 }
 
