@@ -1,5 +1,5 @@
 //! Smoke test of the e2e tooling itself: a real kube-apiserver (1.20) with all
-//! CRDs from ../shared/crds, some Gateway API objects and a Deployment that
+//! CRDs (tests/fixtures/crds), some Gateway API objects and a Deployment that
 //! kube-controller-manager turns into a ReplicaSet.
 //!
 //! Needs the binaries from `tests/e2e/kube-assets.sh` (or KUBEBUILDER_ASSETS).
@@ -112,7 +112,7 @@ async fn real_apiserver_with_crds_gateway_objects_and_controller_manager() {
     );
 
     // All CRDs of all shared bundles.
-    let crds = env.install_shared_crds().await;
+    let crds = env.install_upstream_crds().await;
     for expected in [
         "gateways.gateway.networking.k8s.io",
         "httproutes.gateway.networking.k8s.io",

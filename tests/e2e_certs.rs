@@ -96,7 +96,7 @@ impl Fixture {
 }
 
 async fn setup(env: &KubeEnv) -> Fixture {
-    let dir = kube_env::shared_crds_dir();
+    let dir = kube_env::crds_dir();
     env.install_crds(&[
         dir.join("gateway-api-standard.yaml"),
         dir.join("cert-manager-crds.yaml"),

@@ -235,7 +235,7 @@ impl Drop for Proxy {
 // ---------------------------------------------------------------------------
 
 fn gateway_api_crds() -> PathBuf {
-    kube_env::shared_crds_dir().join("gateway-api-standard.yaml")
+    kube_env::crds_dir().join("gateway-api-standard.yaml")
 }
 
 const EARLY: &str = r#"

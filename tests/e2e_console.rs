@@ -115,7 +115,7 @@ async fn patch_status(
 /// created by [`create_alb`]).
 async fn seed(env: &KubeEnv, agc: bool) {
     let t = Instant::now();
-    env.install_shared_crds().await;
+    env.install_upstream_crds().await;
     if agc {
         install_agc(env).await;
     }

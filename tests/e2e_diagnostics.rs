@@ -245,7 +245,7 @@ async fn route_status(env: &KubeEnv, resolved: bool) {
 
 async fn seed(env: &mut KubeEnv) {
     env.start_controller_manager().await;
-    let dir = kube_env::shared_crds_dir();
+    let dir = kube_env::crds_dir();
     env.install_crds(&[
         dir.join("gateway-api-standard.yaml"),
         dir.join("istio-crds.yaml"),

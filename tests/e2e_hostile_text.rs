@@ -48,7 +48,7 @@ fn tls_secret(name: &str, crt: &str, key: &str) -> Value {
 }
 
 async fn setup(env: &KubeEnv) {
-    let dir = kube_env::shared_crds_dir();
+    let dir = kube_env::crds_dir();
     env.install_crds(&[dir.join("istio-crds.yaml")]).await;
     // 5 days left: CRITICAL, so `check` reports it (CERT002) with the CN in the title.
     let evil = mint(

@@ -361,7 +361,7 @@ async fn write_contract_on_the_demo_cluster() {
 
 async fn real_server() -> kube_env::KubeEnv {
     let env = kube_env::KubeEnv::start().await;
-    let crds = kube_env::shared_crds_dir().join("gateway-api-standard.yaml");
+    let crds = kube_env::crds_dir().join("gateway-api-standard.yaml");
     env.install_crds(&[crds]).await;
     env.apply_yaml(FIXTURE).await;
     env

@@ -153,14 +153,16 @@ pub fn find_assets() -> KubeAssets {
     );
 }
 
-/// Directory holding the CRD bundles shared by the project (`../shared/crds`).
-pub fn shared_crds_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/crds"))
+/// The upstream CRD bundles the tests install (Gateway API standard and experimental,
+/// Istio, cert-manager), kept in the repository unmodified (`tests/fixtures/crds`, sources
+/// in its README.md) so that a clone on its own runs every test.
+pub fn crds_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/crds"))
 }
 
-/// All `*.yaml` files in [`shared_crds_dir`], sorted by name.
-pub fn shared_crd_files() -> Vec<PathBuf> {
-    let dir = shared_crds_dir();
+/// All `*.yaml` files in [`crds_dir`], sorted by name.
+pub fn crd_files() -> Vec<PathBuf> {
+    let dir = crds_dir();
     let mut files: Vec<PathBuf> = fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot read CRD directory {}: {e}", dir.display()))
         .map(|e| e.expect("read_dir entry").path())
@@ -1026,9 +1028,9 @@ impl KubeEnv {
         names
     }
 
-    /// [`install_crds`](Self::install_crds) for every file in `../shared/crds`.
-    pub async fn install_shared_crds(&self) -> Vec<String> {
-        self.install_crds(&shared_crd_files()).await
+    /// [`install_crds`](Self::install_crds) for every file in [`crds_dir`].
+    pub async fn install_upstream_crds(&self) -> Vec<String> {
+        self.install_crds(&crd_files()).await
     }
 
     /// Waits until each named CRD has condition Established=True.

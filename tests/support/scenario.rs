@@ -82,7 +82,7 @@ pub fn step(test: &str, name: &str, started: Instant) {
 
 /// The Gateway API (standard) and Istio CRDs: the console watches those kinds.
 pub async fn install_crds(env: &KubeEnv) {
-    let dir = kube_env::shared_crds_dir();
+    let dir = kube_env::crds_dir();
     env.install_crds(&[
         dir.join("gateway-api-standard.yaml"),
         dir.join("istio-crds.yaml"),
