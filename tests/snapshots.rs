@@ -776,6 +776,35 @@ fn audit_view() {
     insta::assert_snapshot!(t.backend());
 }
 
+/// A long audit entry is never cut without a word: the split pane says where the rest is,
+/// and the whole-overlay detail scrolls to its end.
+#[test]
+fn a_long_audit_entry_is_marked_and_scrolls_to_its_end() {
+    use meshctl_tui::audit::{AuditRow, AuditRows};
+    let mut s = Screen::new("monochrome");
+    s.keys("4:audit");
+    s.key(KeyCode::Enter);
+    let text = format!("{}THE-END", "garbage in the audit log; ".repeat(400));
+    s.msg(Msg::AuditLoaded(AuditRows {
+        rows: vec![AuditRow::Unreadable { line: 1, text }],
+        path: Some("/data/audit.jsonl".into()),
+        error: None,
+    }));
+    let t = s.draw();
+    find(
+        t.backend().buffer(),
+        "… (enter: the whole entry, j/k to scroll)",
+    );
+    assert!(!screen_text(&t).contains("THE-END"));
+    s.key(KeyCode::Enter);
+    s.keys("G");
+    let t = s.draw();
+    find(t.backend().buffer(), "THE-END");
+    s.keys("g");
+    let t = s.draw();
+    assert!(!screen_text(&t).contains("THE-END"), "back at the top");
+}
+
 /// `U` after a restart applied in this session: the confirm names the object and shows the
 /// inverse patch, Cancel focused.
 #[test]

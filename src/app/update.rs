@@ -194,7 +194,7 @@ fn on_key(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, key: KeyEve
         Some(Modal::Weights(_)) => return weights::key(state, key),
         Some(Modal::Migrate) => return crate::app::migrate::key(state, key),
         Some(Modal::Audit(_)) => {
-            return match crate::app::audit_view::key(state, keymap, key) {
+            return match crate::app::audit_view::key(state, ui, keymap, key) {
                 Ok(effects) => effects,
                 Err(action) => act(state, ui, action),
             };

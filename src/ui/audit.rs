@@ -128,7 +128,7 @@ fn detail_entry(e: &AuditEntry, out: &mut Vec<(String, Role)>) {
     }
 }
 
-pub fn draw(f: &mut Frame, area: Rect, top: u16, v: &AuditView, ctx: &Ctx) {
+pub fn draw(f: &mut Frame, area: Rect, top: u16, v: &AuditView, scroll: &mut u16, ctx: &Ctx) {
     let th = ctx.theme;
     let area = super::dialog::below_header(area, top);
     f.render_widget(Clear, area);
@@ -142,7 +142,7 @@ pub fn draw(f: &mut Frame, area: Rect, top: u16, v: &AuditView, ctx: &Ctx) {
         .border_style(th.style(Role::BorderFocus))
         .title(Span::styled(
             crate::text::sanitize_owned(format!(
-                " Audit log {path} (newest first; enter: detail, esc: close) "
+                " Audit log {path} (newest first; enter: detail, j/k there: scroll; esc: close) "
             )),
             th.style(Role::Title),
         ))
@@ -174,10 +174,14 @@ pub fn draw(f: &mut Frame, area: Rect, top: u16, v: &AuditView, ctx: &Ctx) {
         .map(|(t, r)| safe::line(Line::styled(t, th.style(r))))
         .collect();
     if v.detail_only {
-        f.render_widget(
-            Paragraph::new(detail_lines).wrap(Wrap { trim: false }),
-            inner,
+        let rows = safe::scroll_window(
+            detail_lines,
+            usize::from(inner.width),
+            usize::from(inner.height),
+            scroll,
+            None,
         );
+        f.render_widget(Paragraph::new(rows), inner);
         return;
     }
     let list_h = (rows.rows.len() as u16 + 1).clamp(2, inner.height / 2);
@@ -217,10 +221,17 @@ pub fn draw(f: &mut Frame, area: Rect, top: u16, v: &AuditView, ctx: &Ctx) {
         )),
         rule,
     );
-    f.render_widget(
-        Paragraph::new(detail_lines).wrap(Wrap { trim: false }),
-        pane,
-    );
+    // The pane shows the entry's first rows; a longer entry says where the rest is.
+    let (mut rows, _) = safe::wrap_all(detail_lines, usize::from(pane.width));
+    let height = usize::from(pane.height);
+    if rows.len() > height && height > 0 {
+        rows.truncate(height - 1);
+        rows.push(Line::styled(
+            "… (enter: the whole entry, j/k to scroll)",
+            th.style(Role::Muted),
+        ));
+    }
+    f.render_widget(Paragraph::new(rows), pane);
 }
 
 #[cfg(test)]

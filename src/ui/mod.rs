@@ -57,7 +57,7 @@ pub fn draw(f: &mut Frame, state: &AppState, ui: &mut ViewState, ctx: &Ctx) {
     chrome::header(f, header, state, ctx);
     chrome::footer(f, footer, state, ctx);
     body_view(f, body, state, ui, ctx);
-    modals::draw(f, f.area(), state, ctx);
+    modals::draw(f, f.area(), state, &mut ui.audit_scroll, ctx);
     safe::guard(f.buffer_mut());
 }
 

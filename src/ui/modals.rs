@@ -13,7 +13,7 @@ use crate::config::Scope;
 use crate::state::input::TextInput;
 use crate::state::{AppState, Modal};
 
-pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
+pub fn draw(f: &mut Frame, area: Rect, state: &AppState, audit_scroll: &mut u16, ctx: &Ctx) {
     // The audit overlay stays visible under a dialog opened from it (undo, help).
     let below = state.modals.iter().rev().skip(1);
     if let Some(v) = below
@@ -24,7 +24,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         .next()
     {
         let top = super::chrome::header_height(state, area.width);
-        super::audit::draw(f, area, top, v, ctx);
+        super::audit::draw(f, area, top, v, audit_scroll, ctx);
     }
     match state.modals.last() {
         Some(Modal::Help { scroll }) => help(f, area, state, ctx, *scroll),
@@ -54,6 +54,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
             area,
             super::chrome::header_height(state, area.width),
             v,
+            audit_scroll,
             ctx,
         ),
         Some(Modal::Chooser(c)) => super::chooser::chooser(f, area, ctx, c),

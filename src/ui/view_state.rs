@@ -22,6 +22,9 @@ pub struct ViewState {
     pub tree_items: Vec<tui_tree_widget::TreeItem<'static, String>>,
     pub tree_version: u64,
     pub tree_width: u16,
+    /// Scroll of the audit overlay's whole-overlay detail, in wrapped rows (clamped when
+    /// drawn).
+    pub audit_scroll: u16,
 }
 
 impl ViewState {
