@@ -523,7 +523,8 @@ async fn console_gateways_live_weights_routes_frontends_mesh_ns_filter_and_quit(
             "test-infra",
             &[
                 "istio.io/rev=asm-1-22",
-                "asm-1-22 (aks-istio-system 0/2)",
+                // No kubelet runs here: istiod has no ready replica.
+                "asm-1-22 0/2 NOT READY",
                 "STRICT (mesh)",
             ],
             &["2/3", "2"],
@@ -533,7 +534,7 @@ async fn console_gateways_live_weights_routes_frontends_mesh_ns_filter_and_quit(
             &[
                 "istio-injection=enabled",
                 "CONFLICT",
-                "asm-1-22 (aks-istio-system",
+                "asm-1-22 0/2 NOT READY",
                 "STRICT (mesh)",
             ],
             &["1/1", "0"],
@@ -831,7 +832,7 @@ async fn console_with_limited_user_shows_forbidden_and_keeps_working() {
             "test-infra",
             &[
                 "istio.io/rev=asm-1-22",
-                "asm-1-22 (aks-istio-system",
+                "asm-1-22 0/2 NOT READY",
                 "STRICT (mesh)",
             ],
             &["?", "?"],

@@ -416,7 +416,14 @@ fn injection_towards_a_not_ready_control_plane() {
     let mut s = Screen::new("dark");
     s.canary(0);
     s.keys("4");
-    s.draw();
+    let t = s.draw();
+    // The Mesh view says it too, for namespaces already on that revision.
+    assert_role(
+        t.backend().buffer(),
+        &s.theme,
+        "asm-1-23 0/1 NOT READY",
+        Role::Error,
+    );
     s.keys("G"); // shop: istio.io/rev=asm-1-22
     s.keys("I");
     let t = s.draw();

@@ -315,9 +315,19 @@ pub fn mesh(f: &mut Frame, area: Rect, state: &AppState, ui: &mut ViewState, ctx
                     namespace,
                     ready,
                     desired,
+                } if *ready <= 0 => Span::styled(
+                    // As in the chooser and MESH008: pods restarted here may not be created.
+                    format!("{revision} {ready}/{desired} NOT READY ({namespace})"),
+                    th.style(Role::Error),
+                ),
+                ControlPlaneState::Present {
+                    revision,
+                    namespace,
+                    ready,
+                    desired,
                 } => Span::styled(
                     format!("{revision} ({namespace} {ready}/{desired})"),
-                    th.style(if ready > &0 { Role::Ok } else { Role::Warn }),
+                    th.style(Role::Ok),
                 ),
                 ControlPlaneState::Missing { wanted } => {
                     Span::styled(format!("MISSING for {wanted}"), th.style(Role::Error))
