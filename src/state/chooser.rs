@@ -179,9 +179,8 @@ mod tests {
         assert_eq!(c.key(&k(KeyCode::Char('x'))), ChooserKey::Ignored);
     }
 
-    #[test]
-    fn plan_enter_on_cancel_cancels() {
-        let mut p = Plan {
+    fn plan(hazard: Option<Hazard>) -> Plan {
+        Plan {
             title: "t".into(),
             body: vec![],
             ops: vec![],
@@ -189,8 +188,13 @@ mod tests {
             ok_focused: false,
             scroll: 0,
             then: Then::Nothing,
-            hazard: None,
-        };
+            hazard,
+        }
+    }
+
+    #[test]
+    fn plan_enter_on_cancel_cancels() {
+        let mut p = plan(None);
         assert_eq!(p.key(&k(KeyCode::Enter)), PlanKey::Cancelled);
         p.key(&k(KeyCode::Char('j')));
         assert_eq!(p.scroll, 1);
@@ -206,16 +210,7 @@ mod tests {
             ready: 0,
             desired: 1,
         };
-        let mut p = Plan {
-            title: "t".into(),
-            body: vec![],
-            ops: vec![],
-            ok_label: "ok".into(),
-            ok_focused: false,
-            scroll: 0,
-            then: Then::Nothing,
-            hazard: Hazard::not_ready(&[nr], "namespace shop"),
-        };
+        let mut p = plan(Hazard::not_ready(&[nr], "namespace shop"));
         assert_eq!(
             p.key(&k(KeyCode::Enter)),
             PlanKey::Cancelled,
