@@ -5,7 +5,10 @@ pub mod cli;
 pub mod cluster;
 pub mod commands;
 pub mod config;
+pub mod console;
 pub mod demo;
+#[cfg(test)]
+mod layers_tests;
 pub mod model;
 pub mod state;
 pub mod text;

@@ -1,9 +1,9 @@
 use clap::Parser;
 use color_eyre::eyre::{Result, eyre};
 
-use meshctl_tui::app::run::{Session, Ui, run};
 use meshctl_tui::cli::{Cli, Command};
 use meshctl_tui::cluster::connect::Target;
+use meshctl_tui::console::{Session, Ui, run};
 use meshctl_tui::demo::DemoCluster;
 use meshctl_tui::state::{AppState, ConnInfo, Modal};
 use meshctl_tui::ui::theme::{Theme, no_color_from_env};

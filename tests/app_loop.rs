@@ -9,14 +9,14 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams};
-use meshctl_tui::app::action::ViewId;
 use meshctl_tui::app::msg::Msg;
-use meshctl_tui::app::run::{Session, Ui, run};
 use meshctl_tui::cluster::connect::Target;
 use meshctl_tui::cluster::objects::{ObjKey, RouteKind};
 use meshctl_tui::config::Keymap;
+use meshctl_tui::console::{Session, Ui, run};
 use meshctl_tui::demo::DemoCluster;
 use meshctl_tui::model::mesh::ControlPlaneState;
+use meshctl_tui::state::action::ViewId;
 use meshctl_tui::state::{AppState, ConnInfo};
 use meshctl_tui::ui::theme::Theme;
 use ratatui::Terminal;
@@ -546,12 +546,11 @@ async fn scoped_mesh_row_still_sees_the_control_plane() {
     app.quit().await;
 }
 
-/// BUG (not fixed here, src/app/run.rs): a message handled in the "frame pending" branch of
+/// Regression (src/console/run.rs): a message handled in the "frame pending" branch of
 /// the loop (`timeout(wait, rx.recv())` then `continue`) never reaches the `if state.quit`
 /// check, so `q` pressed within a frame budget (33 ms) of another key is ignored until the
 /// next message arrives; on a quiet cluster that is the once-a-minute clock tick.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-
 async fn quits_without_waiting_for_another_message() {
     let app = App::start();
     app.wait_live().await;

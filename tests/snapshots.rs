@@ -11,15 +11,15 @@ mod fixtures;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
-use meshctl_tui::app::action::ViewId;
 use meshctl_tui::app::msg::Msg;
 use meshctl_tui::app::update::update;
 use meshctl_tui::cluster::kinds::{Kind, WatchState};
 use meshctl_tui::cluster::watch::{WatchEvent, WatchMsg};
 use meshctl_tui::config::Keymap;
+use meshctl_tui::state::action::ViewId;
+use meshctl_tui::state::view_state::ViewState;
 use meshctl_tui::state::{AppState, ConnInfo};
 use meshctl_tui::ui::theme::{Role, Theme};
-use meshctl_tui::ui::view_state::ViewState;
 use meshctl_tui::ui::{Ctx, draw};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -359,7 +359,7 @@ impl Screen {
         };
         self.watch(
             Kind::ControlPlanes,
-            WatchEvent::Apply(Box::new(meshctl_tui::state::cache::Obj::ControlPlane(cp))),
+            WatchEvent::Apply(Box::new(meshctl_tui::cluster::cache::Obj::ControlPlane(cp))),
         );
     }
 }
@@ -501,7 +501,7 @@ fn mesh_namespace_detail() {
 /// in progress, and the header indicator; then web finished.
 #[test]
 fn mesh_namespace_detail_rollouts() {
-    use meshctl_tui::state::cache::Obj;
+    use meshctl_tui::cluster::cache::Obj;
     let mut s = Screen::new("dark");
     s.state.rollouts.stuck_after = jiff::SignedDuration::from_secs(90);
     let workload = |s: &Screen, name: &str| {
@@ -1175,7 +1175,7 @@ fn only_the_findings_of_a_broken_watch_are_stale() {
 
 /// HTTPRoute infra/odd-kinds on gw-agc: Service backend-v1 (weight 2), ConfigMap infra/cm
 /// (1) and example.com/Bar infra/bar (1); the controller has not reported yet.
-fn odd_kinds_route() -> meshctl_tui::state::cache::Obj {
+fn odd_kinds_route() -> meshctl_tui::cluster::cache::Obj {
     let doc = serde_json::json!({
         "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
         "metadata": {"name": "odd-kinds", "namespace": "infra", "generation": 1, "resourceVersion": "900"},

@@ -2,11 +2,11 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::app::action::Action;
 use crate::app::msg::Effect;
 use crate::config::Keymap;
+use crate::state::action::Action;
+use crate::state::view_state::ViewState;
 use crate::state::{AppState, Modal};
-use crate::ui::view_state::ViewState;
 
 /// Opens the overlay (or re-reads the log if it is open) and asks the loop to read the log.
 pub fn open(state: &mut AppState) -> Vec<Effect> {

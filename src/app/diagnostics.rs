@@ -2,12 +2,12 @@
 //! makes it (injection chooser, restart confirm, bulk restart chooser, weight editor). Those
 //! flows confirm before they write and refuse in read-only mode; the jump says so first.
 
-use crate::app::action::ViewId;
 use crate::app::msg::Effect;
 use crate::app::update::READ_ONLY;
 use crate::model::diagnostics::{Finding, Fix};
+use crate::state::action::ViewId;
+use crate::state::view_state::ViewState;
 use crate::state::{AppState, Detail, Level};
-use crate::ui::view_state::ViewState;
 
 /// The finding the Diagnostics view points at: the detail's, else the selected row's.
 pub fn selected(state: &AppState, ui: &ViewState) -> Option<Finding> {
@@ -320,7 +320,7 @@ mod tests {
         let apply = Msg::Watch(WatchMsg {
             generation: 1,
             kind: Kind::Pods,
-            event: WatchEvent::Apply(Box::new(crate::state::cache::Obj::Pod(fixed))),
+            event: WatchEvent::Apply(Box::new(crate::cluster::cache::Obj::Pod(fixed))),
         });
         update(&mut s, &mut ui, &km, apply);
         s.refresh();

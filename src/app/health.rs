@@ -64,7 +64,7 @@ mod tests {
     use crate::cluster::watch::{WatchEvent, WatchMsg};
     use crate::config::Keymap;
     use crate::state::ConnInfo;
-    use crate::ui::view_state::ViewState;
+    use crate::state::view_state::ViewState;
     use jiff::Timestamp;
 
     const T0: &str = "2026-11-25T12:00:00Z";

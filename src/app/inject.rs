@@ -4,21 +4,21 @@
 
 use crossterm::event::KeyEvent;
 
-use crate::app::action::ViewId;
 use crate::app::msg::Effect;
 use crate::app::update::{READ_ONLY, selectable_workloads};
 use crate::cluster::kinds::{Kind, WatchState};
 use crate::model::inject::changes_in;
 use crate::model::mesh::ControlPlanes;
+use crate::state::action::ViewId;
 use crate::state::chooser::{ChooserKey, Plan, PlanKey, Purpose, Then};
 use crate::state::hazard::Hazard;
 use crate::state::inject::{
     self, Batch, RestartItem, all_in, bulk_chooser, injection_chooser, label_plan, needs_restart,
     restart_plan, workload_chooser, workload_plan,
 };
+use crate::state::view_state::ViewState;
 use crate::state::write::WriteOp;
 use crate::state::{AppState, Detail, Level, Modal};
-use crate::ui::view_state::ViewState;
 
 fn refuse_read_only(state: &mut AppState) -> bool {
     if state.read_only {

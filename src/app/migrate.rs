@@ -185,12 +185,12 @@ pub fn on_write_done(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::action::ViewId;
     use crate::app::testkit::press;
     use crate::cluster::objects::{NamespaceInfo, ObjKey, WorkloadInfo, WorkloadKind};
     use crate::config::Keymap;
     use crate::state::ConnInfo;
-    use crate::ui::view_state::ViewState;
+    use crate::state::action::ViewId;
+    use crate::state::view_state::ViewState;
     use std::collections::BTreeMap;
 
     fn world(read_only: bool) -> (AppState, ViewState, Keymap) {

@@ -1,5 +1,4 @@
 //! The app loop: messages in, reducer, effects out, draw when dirty.
-pub mod action;
 pub mod audit_view;
 pub mod clock;
 pub mod diagnostics;
@@ -8,7 +7,6 @@ pub mod inject;
 pub mod migrate;
 pub mod msg;
 pub mod palette;
-pub mod run;
 #[cfg(test)]
 pub mod testkit;
 pub mod undo;

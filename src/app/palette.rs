@@ -1,6 +1,6 @@
 //! The `:` command language (k9s habit) and its completion.
 
-use crate::app::action::ViewId;
+use crate::state::action::ViewId;
 
 /// A parsed palette command.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use crate::app::msg::{Effect, Msg};
 use crate::app::update::update;
 use crate::config::Keymap;
 use crate::state::AppState;
-use crate::ui::view_state::ViewState;
+use crate::state::view_state::ViewState;
 
 /// Each char is one key press: `\n` Enter, `\t` Tab, `\x1b` Esc, anything else itself.
 /// Returns every effect the reducer asked for.

@@ -149,7 +149,7 @@ mod tests {
         use crate::app::update::update;
         use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
         let km = crate::config::Keymap::default();
-        let mut ui = crate::ui::view_state::ViewState::default();
+        let mut ui = crate::state::view_state::ViewState::default();
         let k = |c| Msg::Key(KeyEvent::new(c, KeyModifiers::NONE));
         let mut s = state(false);
         update(&mut s, &mut ui, &km, Msg::Undoable(restart_undo("prod")));

@@ -3,7 +3,6 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::app::action::{Action, ViewId};
 use crate::app::msg::{Effect, Msg, Signal};
 use crate::app::palette::{self, Command};
 use crate::app::weights;
@@ -11,10 +10,11 @@ use crate::cluster::kinds::{Kind, WatchState};
 use crate::cluster::watch::{WatchEvent, WatchMsg};
 use crate::config::Keymap;
 use crate::model::tree::Node;
+use crate::state::action::{Action, ViewId};
 use crate::state::input::TextInput;
+use crate::state::view_state::ViewState;
 use crate::state::write::{Confirm, WriteOp};
 use crate::state::{AppState, Detail, Level, Modal};
-use crate::ui::view_state::ViewState;
 
 pub fn update(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
     match msg {
@@ -793,9 +793,9 @@ fn edit(input: &mut TextInput, key: KeyEvent) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::cache::Obj;
     use crate::cluster::objects::NamespaceInfo;
     use crate::state::ConnInfo;
-    use crate::state::cache::Obj;
 
     fn state() -> AppState {
         let conn = ConnInfo {

@@ -4,14 +4,14 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use crate::app::action::ViewId;
 use crate::app::msg::Effect;
 use crate::cluster::objects::{ObjKey, RouteInfo, RouteKind};
 use crate::model::weights::{format_percent, shares};
+use crate::state::action::ViewId;
+use crate::state::view_state::ViewState;
 use crate::state::weights::{LARGE_STEP, Note, SMALL_STEP, WeightChange, WeightEditor};
 use crate::state::write::{Confirm, WriteOp};
 use crate::state::{AppState, Detail, Level, Modal};
-use crate::ui::view_state::ViewState;
 
 /// `W`: the editor for the selected route (Routes view, route detail) or the selected
 /// route/rule/backend in the Gateways tree.
@@ -285,12 +285,12 @@ mod tests {
     use crate::app::msg::Msg;
     use crate::app::testkit::press;
     use crate::app::update::update;
+    use crate::cluster::cache::Obj;
     use crate::cluster::kinds::Kind;
     use crate::cluster::objects::{BackendInfo, RuleInfo};
     use crate::cluster::watch::{WatchEvent, WatchMsg};
     use crate::config::Keymap;
     use crate::state::ConnInfo;
-    use crate::state::cache::Obj;
 
     fn checkout(rv: &str, weights: [i64; 2]) -> RouteInfo {
         let b = |name: &str, weight| BackendInfo {

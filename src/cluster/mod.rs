@@ -1,4 +1,5 @@
 //! Everything that talks to Kubernetes.
+pub mod cache;
 pub mod connect;
 pub mod kinds;
 pub mod objects;

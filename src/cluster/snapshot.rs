@@ -9,7 +9,7 @@ use kube::Client;
 
 use super::kinds::{Kind, WatchState};
 use super::watch::{WatchEvent, WatchMsg, spawn_list_once};
-use crate::state::cache::ClusterCache;
+use crate::cluster::cache::ClusterCache;
 
 /// Lists `kinds` (namespaced ones in `namespace`, None = all) and returns the cache and
 /// each kind's final state: Live, NotInstalled, Forbidden(reason) or Failing(reason). A kind

@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 
 use super::kinds::{Kind, WatchState};
 use super::objects::*;
-use crate::state::cache::Obj;
+use crate::cluster::cache::Obj;
 
 /// What a watcher tells the app loop. `generation` tags the connection/scope it belongs to,
 /// so messages from watchers of a previous context are dropped.

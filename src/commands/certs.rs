@@ -14,11 +14,11 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use super::{Coverage, EXIT_UNREACHABLE, namespace, prepare, source_problems};
-use crate::app::action::ViewId;
 use crate::cli::{CertsArgs, Cli, Output};
 use crate::cluster::kinds::{Kind, WatchState};
 use crate::cluster::snapshot;
 use crate::model::certs::{Bands, CertRow, inventory};
+use crate::state::action::ViewId;
 use crate::state::derived::inputs;
 use crate::text::sanitize;
 
@@ -158,7 +158,7 @@ pub fn table(rows: &[CertRow]) -> String {
                 r.band.label().to_string(),
                 r.days_left.map(|d| d.to_string()).unwrap_or("-".into()),
                 r.not_after
-                    .map(crate::ui::certs::date)
+                    .map(crate::model::certs::date)
                     .unwrap_or_else(|| "-".into()),
                 r.source(),
                 subject_or_problem(r),

@@ -10,7 +10,7 @@ use serde::de::IntoDeserializer;
 use serde::{Deserialize, Serialize};
 
 use super::keys::KeyChord;
-use crate::app::action::{Action, ViewId};
+use crate::state::action::{Action, ViewId};
 
 const DEFAULT_KEYMAP: &str = include_str!("default_keymap.toml");
 const GLOBAL: &str = "global";

@@ -193,7 +193,7 @@ fn describe_error(e: &toml::de::Error, src: &str, origin: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::action::{Action, ViewId};
+    use crate::state::action::{Action, ViewId};
 
     fn origin() -> &'static Path {
         Path::new("/tmp/meshctl/config.toml")

@@ -7,13 +7,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 
+use crate::cluster::cache::ClusterCache;
 use crate::cluster::kinds::Kind;
+use crate::cluster::objects::x509::{CertFacts, ChainPlace, Parsed};
 use crate::cluster::objects::{
     CertData, CmCertificateInfo, ISTIO_CA_SECRET, ISTIO_CACERTS, ISTIO_ROOT_CERT_CONFIGMAP, ObjKey,
     RefRole,
 };
-use crate::model::x509::{CertFacts, ChainPlace, Parsed};
-use crate::state::cache::ClusterCache;
 
 /// Severity thresholds in days (config `[certs] bands = [30, 14, 7]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +80,11 @@ impl Bands {
 
 /// Days until `not_after`, counting a started day as a day (4 days 23 hours = 5 days left;
 /// expired 3 days 1 hour ago = -3). Negative or 0 once expired.
+/// A certificate date as every view and command prints it.
+pub fn date(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%d").to_string()
+}
+
 pub fn days_left(now: Timestamp, not_after: Timestamp) -> i64 {
     let secs = not_after.as_second() - now.as_second();
     secs.div_euclid(86_400) + i64::from(secs.rem_euclid(86_400) != 0)

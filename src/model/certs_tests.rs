@@ -6,12 +6,12 @@ use kube::api::DynamicObject;
 use serde_json::json;
 
 use super::*;
+use crate::cluster::cache::Obj;
+use crate::cluster::objects::x509::tests::mint;
 use crate::cluster::objects::{
     CmCertificateInfo, ConfigMapCerts, FrontendTlsPolicyInfo, GatewayInfo, SecretCerts,
     TlsPolicyInfo, WorkloadInfo,
 };
-use crate::model::x509::tests::mint;
-use crate::state::cache::Obj;
 
 const NOW: &str = "2026-11-25T12:00:00Z";
 

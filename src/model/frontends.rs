@@ -1,7 +1,7 @@
 //! Frontends: AGC ApplicationLoadBalancers and the addresses (FQDNs) of every gateway.
 
+use crate::cluster::cache::ClusterCache;
 use crate::cluster::objects::{AlbInfo, GatewayInfo, ObjKey, find_cond};
-use crate::state::cache::ClusterCache;
 
 pub const AGC_CONTROLLER: &str = "alb.networking.azure.io/alb-controller";
 

@@ -15,9 +15,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::cluster::cache::ClusterCache;
 use crate::cluster::objects::{NamespaceInfo, PodInfo, WorkloadInfo, WorkloadKind};
 use crate::model::mesh::{ControlPlanes, Injection, RestartReason, injection};
-use crate::state::cache::ClusterCache;
 
 pub const INJECT_LABEL: &str = "sidecar.istio.io/inject";
 

@@ -3,9 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::cluster::cache::ClusterCache;
 use crate::cluster::objects::{MtlsMode, NamespaceInfo, PeerAuthInfo, WorkloadInfo};
 use crate::model::inject::{pod_want, restart_reason};
-use crate::state::cache::ClusterCache;
 
 pub const INJECTION_LABEL: &str = "istio-injection";
 pub const REV_LABEL: &str = "istio.io/rev";

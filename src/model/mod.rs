@@ -9,4 +9,3 @@ pub mod routes;
 pub mod topology;
 pub mod tree;
 pub mod weights;
-pub mod x509;

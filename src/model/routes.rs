@@ -1,7 +1,7 @@
 //! Route health: what is wrong with an HTTPRoute/GRPCRoute, as far as the API shows it.
 
+use crate::cluster::cache::ClusterCache;
 use crate::cluster::objects::{BackendInfo, ParentRef, RouteInfo, RouteKind, find_cond};
-use crate::state::cache::ClusterCache;
 
 use super::weights::{format_percent, shares};
 

@@ -1,10 +1,10 @@
 //! The Gateways tree: GatewayClass → Gateway → listener → route → rule → backend (weight,
 //! share) → Service → pods.
 
+use crate::cluster::cache::ClusterCache;
 use crate::cluster::objects::{
     BackendInfo, GatewayInfo, ListenerInfo, PodInfo, RouteInfo, RuleInfo, find_cond,
 };
-use crate::state::cache::ClusterCache;
 
 use super::routes::{
     Known, backend_kind_invalid, backend_kind_label, route_problems, route_status_word,

@@ -1,7 +1,6 @@
 //! Rows the current view shows, derived from the cache. Only the visible view is derived,
 //! and only when the cache or its filter changed, so idle frames cost nothing.
 
-use crate::app::action::ViewId;
 use crate::cluster::kinds::Kind;
 use crate::cluster::objects::{ObjKey, RouteKind};
 use crate::model::frontends::{AlbRow, GatewayFrontend, alb_rows, gateway_frontends};
@@ -10,6 +9,7 @@ use crate::model::routes::{Known, backend_kind_invalid, route_problems, route_st
 use crate::model::topology::gateway_tree;
 use crate::model::tree::Node;
 use crate::model::weights::{format_percent, shares};
+use crate::state::action::ViewId;
 
 use super::AppState;
 
@@ -284,8 +284,8 @@ impl Derived {
 
 #[cfg(test)]
 mod tests {
-    use crate::app::action::ViewId;
     use crate::app::testkit::namespace;
+    use crate::state::action::ViewId;
     use crate::state::input::TextInput;
     use crate::state::{AppState, ConnInfo, Modal};
 

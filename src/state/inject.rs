@@ -4,12 +4,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::cluster::cache::ClusterCache;
 use crate::cluster::objects::{NamespaceInfo, ObjKey, WorkloadInfo, WorkloadKind};
 use crate::model::inject::{
     INJECT_LABEL, PodInject, Want, WorkloadChange, changes_in, restart_reason, totals, want,
 };
 use crate::model::mesh::{ControlPlanes, INJECTION_LABEL, NotReady, REV_LABEL, injection};
-use crate::state::cache::ClusterCache;
 use crate::state::chooser::{Chooser, Plan, Purpose, Then};
 use crate::state::hazard::Hazard;
 use crate::state::write::WriteOp;

@@ -10,10 +10,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::cluster::cache::ClusterCache;
 use crate::cluster::objects::{ObjKey, WorkloadKind};
 use crate::model::inject::changes_in;
 use crate::model::mesh::{ControlPlanes, INJECTION_LABEL, REV_LABEL};
-use crate::state::cache::ClusterCache;
 use crate::state::hazard::Hazard;
 use crate::state::inject::namespaces_text;
 use crate::state::write::WriteOp;

@@ -1,6 +1,6 @@
 //! Plain data the app loop owns. No I/O: the reducer in `app::update` changes it.
+pub mod action;
 pub mod audit_view;
-pub mod cache;
 pub mod chooser;
 pub mod derived;
 pub mod diagnostics;
@@ -10,6 +10,7 @@ pub mod input;
 pub mod migrate;
 pub mod rollout;
 pub mod undo;
+pub mod view_state;
 pub mod weights;
 pub mod write;
 
@@ -17,10 +18,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 
-use crate::app::action::ViewId;
+use crate::cluster::cache::ClusterCache;
 use crate::cluster::kinds::{Kind, WatchState};
 use crate::cluster::objects::ObjKey;
-use cache::ClusterCache;
+use crate::state::action::ViewId;
 use derived::Derived;
 use input::TextInput;
 

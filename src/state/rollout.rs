@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 
 use jiff::{SignedDuration, Timestamp};
 
+use crate::cluster::cache::{ClusterCache, Obj};
 use crate::cluster::kinds::Kind;
 use crate::cluster::objects::{ObjKey, WorkloadInfo, WorkloadKind};
 use crate::cluster::watch::WatchEvent;
 use crate::model::rollout::{self, RolloutStatus};
-use crate::state::cache::{ClusterCache, Obj};
 
 /// The config default of `rollout_stuck_after`.
 pub const DEFAULT_STUCK_AFTER: SignedDuration = SignedDuration::from_mins(5);

@@ -9,10 +9,10 @@ use ratatui::widgets::Paragraph;
 use super::Ctx;
 use super::tables::window;
 use super::theme::{Role, Theme};
-use super::view_state::ViewState;
-use crate::app::action::ViewId;
-use crate::model::certs::{Band, CertRow};
+use crate::model::certs::{Band, CertRow, date};
 use crate::state::AppState;
+use crate::state::action::ViewId;
+use crate::state::view_state::ViewState;
 use crate::text::width;
 
 pub fn band_role(b: Band) -> Role {
@@ -23,10 +23,6 @@ pub fn band_role(b: Band) -> Role {
         Band::Soon => Role::Info,
         Band::Ok => Role::Ok,
     }
-}
-
-pub fn date(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%d").to_string()
 }
 
 fn datetime(t: Timestamp) -> String {

@@ -7,7 +7,7 @@ use ratatui::widgets::Paragraph;
 
 use super::theme::Role;
 use super::{Ctx, safe};
-use crate::app::action::{Action, ViewId};
+use crate::state::action::{Action, ViewId};
 use crate::state::{AppState, Health, Level, Modal};
 
 pub fn header(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {

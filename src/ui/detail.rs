@@ -6,16 +6,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::theme::{Role, Theme};
-use super::view_state::ViewState;
 use super::{Ctx, rollout, safe, tone_role};
-use crate::app::action::Action;
 use crate::cluster::objects::{ObjKey, RouteKind, find_cond};
 use crate::model::inject::{pod_want, restart_reason};
 use crate::model::mesh::{ControlPlanes, injection};
 use crate::model::routes::{Presence, parent_gateway};
 use crate::model::topology::route_node;
 use crate::model::tree::Node;
+use crate::state::action::Action;
 use crate::state::derived::known;
+use crate::state::view_state::ViewState;
 use crate::state::{AppState, Detail};
 
 fn flatten(n: &Node, depth: usize, th: &Theme, out: &mut Vec<Line<'static>>) {

@@ -7,13 +7,13 @@ use ratatui::widgets::Paragraph;
 
 use super::tables::{empty, window};
 use super::theme::{Role, Theme};
-use super::view_state::ViewState;
 use super::{Ctx, safe};
-use crate::app::action::{Action, ViewId};
 use crate::cluster::kinds::WatchState;
 use crate::model::diagnostics::{Finding, Severity};
 use crate::state::AppState;
+use crate::state::action::{Action, ViewId};
 use crate::state::diagnostics::{INPUTS, find};
+use crate::state::view_state::ViewState;
 
 pub fn severity_role(s: Severity) -> Role {
     match s {

@@ -13,7 +13,6 @@ pub mod safe;
 pub mod tables;
 pub mod theme;
 pub mod tree_view;
-pub mod view_state;
 pub mod weights;
 
 use ratatui::Frame;
@@ -21,14 +20,14 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use crate::app::action::ViewId;
 use crate::cluster::kinds::WatchState;
 use crate::config::Keymap;
 use crate::model::tree::Tone;
 use crate::state::AppState;
+use crate::state::action::ViewId;
 use crate::state::derived::inputs;
+use crate::state::view_state::ViewState;
 use theme::{Role, Theme};
-use view_state::ViewState;
 
 /// Everything `draw` reads besides the state.
 pub struct Ctx<'a> {

@@ -7,9 +7,9 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::theme::Role;
 use super::{Ctx, safe};
-use crate::app::action::ViewId;
 use crate::app::update::palette_candidates;
 use crate::config::Scope;
+use crate::state::action::ViewId;
 use crate::state::input::TextInput;
 use crate::state::{AppState, Modal};
 

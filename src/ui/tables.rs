@@ -7,15 +7,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::theme::Role;
-use super::view_state::ViewState;
 use super::{Ctx, safe};
-use crate::app::action::ViewId;
 use crate::cluster::kinds::Kind;
 use crate::cluster::objects::MtlsMode;
 use crate::model::frontends::FrontendMode;
 use crate::model::mesh::{ControlPlaneState, MtlsSource};
 use crate::state::AppState;
+use crate::state::action::ViewId;
 use crate::state::derived::RouteRow;
+use crate::state::view_state::ViewState;
 use crate::text::width;
 
 /// Renders rows `[offset, offset + height)` of `len`, keeping the selection in view.

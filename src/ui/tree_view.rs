@@ -8,10 +8,10 @@ use ratatui::widgets::Paragraph;
 use tui_tree_widget::{Tree, TreeItem};
 
 use super::theme::{Role, Theme};
-use super::view_state::ViewState;
 use super::{Ctx, safe, tone_role};
 use crate::model::tree::Node;
 use crate::state::AppState;
+use crate::state::view_state::ViewState;
 
 /// `room`: the columns left for the text at this depth (the widget indents two columns per
 /// level and draws a two-column open/closed symbol).

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod, Secret, Service};
 use kube::api::DynamicObject;
+use meshctl_tui::cluster::cache::Obj;
 use meshctl_tui::cluster::kinds::Kind;
 use meshctl_tui::cluster::objects::{
     AlbInfo, CmCertificateInfo, ConfigMapCerts, FrontendTlsPolicyInfo, GatewayClassInfo,
@@ -22,7 +23,6 @@ use meshctl_tui::cluster::objects::{
     ReferenceGrantInfo, RouteInfo, SecretCerts, ServiceInfo, TlsPolicyInfo, VirtualService,
     WorkloadInfo,
 };
-use meshctl_tui::state::cache::Obj;
 use serde::de::DeserializeOwned;
 
 #[path = "certs.rs"]

@@ -9,7 +9,7 @@ use kube::api::DynamicObject;
 use super::common::{Cond, ObjKey, conds_from_json, created};
 use super::gateway::CertRef;
 use crate::cluster::kinds::Kind;
-use crate::model::x509::{BundleEntry, Parsed, has_pem_certificate, parse_bundle};
+use crate::cluster::objects::x509::{BundleEntry, Parsed, has_pem_certificate, parse_bundle};
 
 pub const TLS_SECRET_TYPE: &str = "kubernetes.io/tls";
 /// The Istio plugin CA (`cacerts`) and istiod's self-signed CA (`istio-ca-secret`).

@@ -11,6 +11,7 @@ mod mesh;
 mod route;
 mod virtual_service;
 mod workload;
+pub mod x509;
 
 pub use certs::{
     CertData, CmCertificateInfo, ConfigMapCerts, ISTIO_CA_SECRET, ISTIO_CACERTS,

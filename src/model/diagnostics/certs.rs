@@ -5,11 +5,11 @@
 use std::collections::BTreeSet;
 
 use super::{Finding, Live, ObjRef, Severity};
+use crate::cluster::cache::ClusterCache;
 use crate::cluster::kinds::Kind;
 use crate::cluster::objects::ObjKey;
+use crate::cluster::objects::x509::ChainPlace;
 use crate::model::certs::{Band, CertRow, SourceKind};
-use crate::model::x509::ChainPlace;
-use crate::state::cache::ClusterCache;
 
 fn source_ref(r: &CertRow) -> ObjRef {
     ObjRef::new(r.id.kind.label(), &r.id.key)
@@ -244,9 +244,9 @@ fn listeners(cache: &ClusterCache, live: &Live, rows: &[CertRow], out: &mut Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::objects::x509::CertFacts;
     use crate::cluster::objects::{CertRef, GatewayInfo, ListenerInfo, SecretCerts};
     use crate::model::certs::CertId;
-    use crate::model::x509::CertFacts;
     use jiff::Timestamp;
 
     fn ts(s: &str) -> Timestamp {

@@ -5,8 +5,8 @@ use crate::cluster::kinds::Kind;
 use crate::cluster::objects::{BackendInfo, GatewayInfo, RouteInfo, RouteKind, find_cond};
 
 const GATEWAY_GROUP: &str = "gateway.networking.k8s.io";
+use crate::cluster::cache::ClusterCache;
 use crate::model::routes::{RouteProblem, backend_kind_label, route_problems};
-use crate::state::cache::ClusterCache;
 
 use super::{Finding, Fix, Live, ObjRef};
 

@@ -2,6 +2,7 @@
 //! what new pods get, ambient without ztunnel. The rules are model::mesh's and
 //! model::inject's (the Mesh view and the restart dialogs use the same ones).
 
+use crate::cluster::cache::ClusterCache;
 use crate::cluster::kinds::Kind;
 use crate::cluster::objects::{NamespaceInfo, ObjKey, WorkloadKind};
 use crate::model::inject::{Want, WorkloadChange, changes_in, restart_reason};
@@ -9,7 +10,6 @@ use crate::model::mesh::{
     ControlPlaneState, ControlPlanes, INJECTION_LABEL, Injection, NotReady, REV_LABEL,
     RestartReason, injection, mesh_row,
 };
-use crate::state::cache::ClusterCache;
 
 use super::{Finding, Fix, Live, ObjRef, count, some_names};
 

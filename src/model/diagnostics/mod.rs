@@ -21,11 +21,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::cluster::cache::ClusterCache;
 use crate::cluster::kinds::{Kind, WatchState};
 use crate::cluster::objects::{ObjKey, RouteKind, WorkloadKind};
 use crate::model::certs::CertRow;
 use crate::model::routes::Known;
-use crate::state::cache::ClusterCache;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -5,12 +5,12 @@
 
 use std::collections::BTreeSet;
 
+use crate::cluster::cache::ClusterCache;
 use crate::cluster::kinds::Kind;
 use crate::cluster::objects::{
     IngressInfo, MtlsMode, ObjKey, PodInfo, RouteKind, ServiceInfo, WorkloadKind,
 };
 use crate::model::mesh::{ControlPlanes, effective_mtls, injection};
-use crate::state::cache::ClusterCache;
 
 use super::{Finding, Fix, Live, ObjRef, some_names};
 

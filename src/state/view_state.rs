@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use ratatui::widgets::TableState;
 use tui_tree_widget::TreeState;
 
-use crate::app::action::ViewId;
+use crate::state::action::ViewId;
 
 #[derive(Debug, Default)]
 pub struct ViewState {
