@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 
 #[allow(dead_code)]
-#[path = "../../src/model/x509.rs"]
+#[path = "../../src/cluster/objects/x509.rs"]
 mod x509;
 
 fuzz_target!(|data: &[u8]| {
