@@ -22,7 +22,7 @@ pub const AUDIT_FILE: &str = "audit.jsonl";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditResult {
     /// passed | unsupported | rejected (dry run); applied | conflict | forbidden |
-    /// invalid | not-found | failed (outcome).
+    /// invalid | not-found | unreachable | failed (outcome).
     pub result: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -158,11 +158,6 @@ impl AuditLog {
         AuditLog {
             path: dir.map(|d| d.join(AUDIT_FILE)),
         }
-    }
-
-    /// The log in `crate::config::data_dir()` (`$MESHCTL_DATA_DIR` overrides it).
-    pub fn open_default() -> AuditLog {
-        Self::open(crate::config::data_dir())
     }
 
     pub fn path(&self) -> Option<&Path> {

@@ -1096,7 +1096,7 @@ fn header_stale_since_keeps_the_findings_marked_stale() {
         );
     }
     let t = s.draw();
-    let since = meshctl_tui::ui::chrome::local_hms(NOW.parse().unwrap());
+    let since = meshctl_tui::ui::time::local_hms(NOW.parse().unwrap());
     let header = header_text(&t);
     assert!(
         header.contains(&format!("● stale since {since}, retrying")),

@@ -3,7 +3,7 @@
 //! flows confirm before they write and refuse in read-only mode; the jump says so first.
 
 use crate::app::msg::Effect;
-use crate::app::update::READ_ONLY;
+use crate::app::writes::READ_ONLY;
 use crate::model::diagnostics::{Finding, Fix};
 use crate::state::action::ViewId;
 use crate::state::view_state::ViewState;
@@ -61,7 +61,7 @@ pub fn fix(state: &mut AppState, ui: &ViewState) -> Vec<Effect> {
             crate::app::inject::open_injection_for(state, &namespace)
         }
         Fix::RolloutRestart { kind, workload } => {
-            crate::app::update::confirm_restart(state, kind, &workload)
+            crate::app::restart::confirm_restart(state, kind, &workload)
         }
         Fix::BulkRestartNamespace { namespace } => {
             crate::app::inject::open_bulk_for(state, vec![namespace.clone()], Some(namespace))
@@ -229,8 +229,8 @@ mod tests {
         key(&mut s, &mut ui, &km, KeyCode::Tab);
         let fx = key(&mut s, &mut ui, &km, KeyCode::Enter);
         assert!(matches!(
-            fx.as_slice(),
-            [Effect::Write(WriteOp::RolloutRestart { .. })]
+            crate::app::testkit::write_ops(&fx).as_slice(),
+            [WriteOp::RolloutRestart { .. }]
         ));
     }
 

@@ -5,7 +5,8 @@
 use crossterm::event::KeyEvent;
 
 use crate::app::msg::Effect;
-use crate::app::update::{READ_ONLY, selectable_workloads};
+use crate::app::restart::selectable_workloads;
+use crate::app::writes;
 use crate::cluster::kinds::{Kind, WatchState};
 use crate::model::inject::changes_in;
 use crate::model::mesh::ControlPlanes;
@@ -17,15 +18,8 @@ use crate::state::inject::{
     restart_plan, workload_chooser, workload_plan,
 };
 use crate::state::view_state::ViewState;
-use crate::state::write::WriteOp;
+use crate::state::write::{Origin, WriteOp};
 use crate::state::{AppState, Detail, Level, Modal};
-
-fn refuse_read_only(state: &mut AppState) -> bool {
-    if state.read_only {
-        state.flash(READ_ONLY, Level::Warn);
-    }
-    state.read_only
-}
 
 /// The namespace the Mesh view points at: the detail's, else the selected row's.
 fn selected_namespace(state: &AppState, ui: &ViewState) -> Option<String> {
@@ -45,7 +39,7 @@ fn selected_namespace(state: &AppState, ui: &ViewState) -> Option<String> {
 
 /// `I`: the namespace injection chooser.
 pub fn open_injection(state: &mut AppState, ui: &ViewState) -> Vec<Effect> {
-    if refuse_read_only(state) {
+    if writes::refused(state) {
         return vec![];
     }
     let Some(ns) = selected_namespace(state, ui) else {
@@ -60,7 +54,7 @@ pub fn open_injection(state: &mut AppState, ui: &ViewState) -> Vec<Effect> {
 
 /// The namespace injection chooser for `namespace` (also the Diagnostics fix of MESH00x).
 pub fn open_injection_for(state: &mut AppState, namespace: &str) -> Vec<Effect> {
-    if refuse_read_only(state) {
+    if writes::refused(state) {
         return vec![];
     }
     let Some(ns) = state.cache.namespaces.get(namespace) else {
@@ -99,7 +93,7 @@ fn control_planes_unseen(state: &AppState) -> Option<String> {
 
 /// `S`: the selected workload's pod-template `sidecar.istio.io/inject` label.
 pub fn open_workload(state: &mut AppState, ui: &ViewState) -> Vec<Effect> {
-    if refuse_read_only(state) {
+    if writes::refused(state) {
         return vec![];
     }
     let cursor = ui.detail_cursor.get(&state.view).copied().unwrap_or(0);
@@ -117,7 +111,7 @@ pub fn open_workload(state: &mut AppState, ui: &ViewState) -> Vec<Effect> {
 
 /// `B`: bulk restart, over the listed namespaces (or the detail's one).
 pub fn open_bulk(state: &mut AppState, ui: &ViewState) -> Vec<Effect> {
-    if refuse_read_only(state) {
+    if writes::refused(state) {
         return vec![];
     }
     if state.view != ViewId::Mesh {
@@ -145,7 +139,7 @@ pub fn open_bulk_for(
     scope: Vec<String>,
     namespace: Option<String>,
 ) -> Vec<Effect> {
-    if refuse_read_only(state) {
+    if writes::refused(state) {
         return vec![];
     }
     if scope.is_empty() {
@@ -172,7 +166,7 @@ pub fn chooser_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     };
     let purpose = c.purpose.clone();
     state.modals.pop();
-    if refuse_read_only(state) {
+    if writes::refused(state) {
         return vec![];
     }
     let ctx = state.conn.context.clone();
@@ -259,7 +253,7 @@ pub fn plan_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 return vec![];
             };
             // The reducer refuses, not only the key bindings: no write effect in read-only.
-            if refuse_read_only(state) {
+            if writes::refused(state) {
                 return vec![];
             }
             confirmed(state, *p)
@@ -302,7 +296,12 @@ fn confirmed(state: &mut AppState, p: Plan) -> Vec<Effect> {
             Level::Info,
         );
     }
-    p.ops.into_iter().map(Effect::Write).collect()
+    let origin = match p.then {
+        Then::Summarize { .. } => Origin::Bulk,
+        Then::OfferRestart { .. } => Origin::LabelThenRestart,
+        Then::Nothing => Origin::Label,
+    };
+    writes::issue(state, origin, p.ops)
 }
 
 /// Follows the answers of writes started here. Returns true when it set the message itself.
@@ -410,11 +409,12 @@ mod tests {
 
     use super::*;
     use crate::app::msg::Msg;
-    use crate::app::testkit::{namespace as ns, workload};
+    use crate::app::testkit::{answer, namespace as ns, workload, write_ops};
     use crate::app::update::update;
     use crate::cluster::objects::{ObjKey, PodInfo, WorkloadKind};
     use crate::config::Keymap;
     use crate::state::ConnInfo;
+    use crate::state::write::Outcome;
 
     fn pod(ns: &str, app: &str, rev: Option<&str>) -> PodInfo {
         PodInfo::running(ObjKey::new(ns, format!("{app}-1")), Some(app), rev)
@@ -571,13 +571,9 @@ mod tests {
             set: vec![],
             remove: vec!["istio-injection".into()],
         };
-        assert_eq!(fx, vec![Effect::Write(op.clone())]);
+        assert_eq!(write_ops(&fx), vec![op.clone()]);
         // Success: the restart offer lists exactly the workloads whose pods change.
-        let done = Msg::WriteDone {
-            op,
-            result: Ok("applied (resourceVersion 8)".into()),
-            conflict: false,
-        };
+        let done = answer(&fx[0], Outcome::Applied, "applied (resourceVersion 8)");
         assert_eq!(update(&mut s, &mut ui, &km, done), vec![]);
         let p = plan(&s);
         assert!(!p.ok_focused);
@@ -648,14 +644,10 @@ mod tests {
             set: vec![("istio.io/rev".into(), "asm-1-23".into())],
             remove: vec![],
         };
-        assert_eq!(fx, vec![Effect::Write(op.clone())]);
+        assert_eq!(write_ops(&fx), vec![op.clone()]);
         // The restart offer that follows warns the same way (labels from the write, the
         // namespace's watch event has not come yet).
-        let done = Msg::WriteDone {
-            op,
-            result: Ok("applied".into()),
-            conflict: false,
-        };
+        let done = answer(&fx[0], Outcome::Applied, "applied");
         update(&mut s, &mut ui, &km, done);
         let p = plan(&s);
         assert!(p.hazard.is_some(), "{:?}", p.body);
@@ -736,14 +728,10 @@ mod tests {
         key(&mut s, &mut ui, &km, KeyCode::Enter);
         key(&mut s, &mut ui, &km, KeyCode::Tab);
         let fx = key(&mut s, &mut ui, &km, KeyCode::Enter);
-        let Some(Effect::Write(op)) = fx.first().cloned() else {
+        let Some(write) = fx.first() else {
             panic!("write expected: {fx:?}")
         };
-        let done = Msg::WriteDone {
-            op,
-            result: Err("conflict: changed".into()),
-            conflict: true,
-        };
+        let done = answer(write, Outcome::Conflict, "conflict: changed");
         update(&mut s, &mut ui, &km, done);
         assert!(s.modals.is_empty());
         assert!(matches!(&s.flash, Some((m, Level::Error)) if m.contains("conflict")));
@@ -810,12 +798,8 @@ mod tests {
             resource_version: "rv-web".into(),
             value: Some("false".into()),
         };
-        assert_eq!(fx, vec![Effect::Write(op.clone())]);
-        let done = Msg::WriteDone {
-            op,
-            result: Ok("applied".into()),
-            conflict: false,
-        };
+        assert_eq!(write_ops(&fx), vec![op.clone()]);
+        let done = answer(&fx[0], Outcome::Applied, "applied");
         update(&mut s, &mut ui, &km, done);
         assert!(s.modals.is_empty(), "no redundant restart offer");
         assert!(matches!(&s.flash, Some((m, _)) if m.contains("rolls its pods")));
@@ -852,34 +836,19 @@ mod tests {
         key(&mut s, &mut ui, &km, KeyCode::Enter);
         key(&mut s, &mut ui, &km, KeyCode::Tab);
         let fx = key(&mut s, &mut ui, &km, KeyCode::Enter);
-        assert_eq!(fx.len(), 2);
-        let ops: Vec<WriteOp> = fx
-            .into_iter()
-            .map(|e| match e {
-                Effect::Write(op) => op,
-                other => panic!("{other:?}"),
-            })
-            .collect();
+        assert_eq!(write_ops(&fx).len(), 2);
         update(
             &mut s,
             &mut ui,
             &km,
-            Msg::WriteDone {
-                op: ops[0].clone(),
-                result: Ok("applied".into()),
-                conflict: false,
-            },
+            answer(&fx[0], Outcome::Applied, "applied"),
         );
         assert!(matches!(&s.flash, Some((m, Level::Info)) if m.contains("1/2 answered")));
         update(
             &mut s,
             &mut ui,
             &km,
-            Msg::WriteDone {
-                op: ops[1].clone(),
-                result: Err("forbidden: denied".into()),
-                conflict: false,
-            },
+            answer(&fx[1], Outcome::Forbidden, "forbidden: denied"),
         );
         let Some((m, Level::Error)) = &s.flash else {
             panic!("{:?}", s.flash)

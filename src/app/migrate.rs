@@ -6,9 +6,10 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::app::msg::Effect;
+use crate::app::writes;
 use crate::state::hazard;
 use crate::state::migrate::{Direction, Migration, default_pair, pairs, plane_revisions};
-use crate::state::write::WriteOp;
+use crate::state::write::{Origin, WriteDone};
 use crate::state::{AppState, Level, Modal};
 
 pub fn open(state: &mut AppState) -> Vec<Effect> {
@@ -65,8 +66,7 @@ fn on_key(state: &mut AppState, m: &mut Migration, key: KeyEvent) -> Vec<Effect>
                 }
                 let c = m.confirm.take().expect("confirm is open");
                 // The reducer refuses, not only the keys: no write effect in read-only.
-                if state.read_only {
-                    state.flash(super::update::READ_ONLY, Level::Warn);
+                if writes::refused(state) {
                     return vec![];
                 }
                 state.flash(
@@ -76,7 +76,7 @@ fn on_key(state: &mut AppState, m: &mut Migration, key: KeyEvent) -> Vec<Effect>
                     ),
                     Level::Info,
                 );
-                return m.start(&c).into_iter().map(Effect::Write).collect();
+                return writes::issue(state, Origin::MigrationWave, m.start(&c));
             }
             KeyCode::Enter | KeyCode::Esc | KeyCode::Char('n' | 'q') => {
                 m.confirm = None;
@@ -104,8 +104,7 @@ fn on_key(state: &mut AppState, m: &mut Migration, key: KeyEvent) -> Vec<Effect>
 }
 
 fn ask(state: &mut AppState, m: &mut Migration, direction: Direction) {
-    if state.read_only {
-        state.flash(super::update::READ_ONLY, Level::Warn);
+    if writes::refused(state) {
         return;
     }
     let set = match direction {
@@ -156,11 +155,10 @@ fn other_pair(state: &mut AppState, m: &mut Migration) {
 
 /// The answer of a write: if the migration started it, the next writes (restarts after an
 /// applied label), and the message. None when it is not the migration's.
-pub fn on_write_done(
-    state: &mut AppState,
-    op: &WriteOp,
-    result: &Result<String, String>,
-) -> Option<Vec<Effect>> {
+pub fn on_write_done(state: &mut AppState, done: &WriteDone) -> Option<Vec<Effect>> {
+    let op = &done.op;
+    let result = done.result();
+    let result = &result;
     let m = state.migration.as_mut()?;
     let next = m.on_write_done(&state.cache, op, result)?;
     let last = m.log.last().cloned().unwrap_or_default();
@@ -176,10 +174,7 @@ pub fn on_write_done(
         ),
         Ok(_) => state.flash(format!("migration: {last}"), level),
     }
-    if state.read_only {
-        return Some(vec![]);
-    }
-    Some(next.into_iter().map(Effect::Write).collect())
+    Some(writes::issue(state, Origin::MigrationWave, next))
 }
 
 #[cfg(test)]
@@ -239,13 +234,13 @@ mod tests {
         assert!(s.migration.as_ref().unwrap().confirm.is_none());
         let fx = press(&mut s, &mut ui, &km, "w\t\n");
         assert_eq!(
-            fx,
-            vec![Effect::Write(WriteOp::SetNamespaceLabels {
+            crate::app::testkit::write_ops(&fx),
+            vec![crate::state::write::WriteOp::SetNamespaceLabels {
                 namespace: "shop".into(),
                 resource_version: "5".into(),
                 set: vec![("istio.io/rev".into(), "asm-1-23".into())],
                 remove: vec![],
-            })]
+            }]
         );
         // Esc closes the screen; the migration and its steps stay.
         press(&mut s, &mut ui, &km, "\x1b");

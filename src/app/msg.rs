@@ -5,7 +5,7 @@ use jiff::Timestamp;
 
 use crate::cluster::watch::WatchMsg;
 use crate::state::ConnInfo;
-use crate::state::write::WriteOp;
+use crate::state::write::{Origin, WriteDone, WriteId, WriteOp};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Msg {
@@ -37,14 +37,8 @@ pub enum Msg {
     Undoable(Box<crate::cluster::write::undo::Undoable>),
     /// The audit log as read for the `:audit` overlay.
     AuditLoaded(crate::audit::AuditRows),
-    /// The result of an `Effect::Write`, in words for the user.
-    WriteDone {
-        op: WriteOp,
-        result: Result<String, String>,
-        /// The object changed since the write was prepared (409 / failed test): nothing
-        /// was written, and the user decides again on the fresh object.
-        conflict: bool,
-    },
+    /// The answer to the `Effect::Write` with the same id.
+    WriteDone(WriteDone),
 }
 
 /// Signals the loop handles like a full-screen program.
@@ -81,8 +75,13 @@ pub enum Effect {
     Probe {
         generation: u64,
     },
-    /// A confirmed write. Never produced in read-only mode.
-    Write(WriteOp),
+    /// A confirmed write, answered by `Msg::WriteDone` with the same id. Only
+    /// `app::writes::issue` makes one, and never in read-only mode.
+    Write {
+        id: WriteId,
+        origin: Origin,
+        op: WriteOp,
+    },
     /// Read the audit log (answered by `Msg::AuditLoaded`).
     LoadAudit,
     /// Restore the terminal and stop the process (job control); on `fg`, take it again.

@@ -57,3 +57,35 @@ pub fn workload(
         ..Default::default()
     }
 }
+
+/// The ops of the write effects among `fx`, in order.
+pub fn write_ops(fx: &[Effect]) -> Vec<crate::state::write::WriteOp> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Write { op, .. } => Some(op.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The answer to a write effect, as the console sends it.
+pub fn answer(fx: &Effect, outcome: crate::state::write::Outcome, text: &str) -> Msg {
+    let Effect::Write { id, op, .. } = fx else {
+        panic!("not a write effect: {fx:?}");
+    };
+    Msg::WriteDone(crate::state::write::WriteDone {
+        id: *id,
+        op: op.clone(),
+        outcome,
+        text: text.into(),
+    })
+}
+
+/// The answer "applied" to a write effect.
+pub fn applied(fx: &Effect) -> Msg {
+    answer(
+        fx,
+        crate::state::write::Outcome::Applied,
+        "applied (resourceVersion 8)",
+    )
+}

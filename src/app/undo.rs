@@ -6,9 +6,8 @@ use crate::state::write::{Confirm, WriteOp};
 use crate::state::{AppState, Level, Modal};
 
 /// Opens the undo confirm, or says why there is nothing to undo.
-pub fn request(state: &mut AppState, read_only_message: &str) -> Vec<Effect> {
-    if state.read_only {
-        state.flash(read_only_message, Level::Warn);
+pub fn request(state: &mut AppState) -> Vec<Effect> {
+    if crate::app::writes::refused(state) {
         return vec![];
     }
     let Some(u) = state.undo.clone() else {
@@ -86,7 +85,7 @@ mod tests {
     #[test]
     fn nothing_written_this_session_means_nothing_to_undo() {
         let mut s = state(false);
-        assert_eq!(request(&mut s, "ro"), vec![]);
+        assert_eq!(request(&mut s), vec![]);
         assert!(s.modals.is_empty());
         assert!(matches!(&s.flash, Some((m, _)) if m.starts_with("nothing to undo")));
     }
@@ -95,16 +94,16 @@ mod tests {
     fn read_only_refuses_in_the_reducer() {
         let mut s = state(true);
         undoable(&mut s, restart_undo("prod"));
-        assert_eq!(request(&mut s, "read-only mode"), vec![]);
+        assert_eq!(request(&mut s), vec![]);
         assert!(s.modals.is_empty());
-        assert!(matches!(&s.flash, Some((m, Level::Warn)) if m == "read-only mode"));
+        assert!(matches!(&s.flash, Some((m, Level::Warn)) if m.starts_with("read-only mode")));
     }
 
     #[test]
     fn undo_confirms_with_the_inverse_patch_and_is_used_up_when_applied() {
         let mut s = state(false);
         undoable(&mut s, restart_undo("prod"));
-        assert_eq!(request(&mut s, "ro"), vec![]);
+        assert_eq!(request(&mut s), vec![]);
         let Some(Modal::Confirm(c)) = s.modals.last() else {
             panic!("confirm expected")
         };
@@ -138,7 +137,7 @@ mod tests {
         // The older undo finishing does not drop the newer one.
         written(&mut s, &stale, true);
         assert!(s.undo.as_ref().is_some_and(|u| u.context == "staging"));
-        assert_eq!(request(&mut s, "ro"), vec![]);
+        assert_eq!(request(&mut s), vec![]);
         assert!(s.modals.is_empty());
         assert!(matches!(&s.flash, Some((m, _)) if m.contains(":ctx staging")));
     }
@@ -163,7 +162,10 @@ mod tests {
         update(&mut s, &mut ui, &km, k(KeyCode::Char('U')));
         update(&mut s, &mut ui, &km, k(KeyCode::Tab));
         let fx = update(&mut s, &mut ui, &km, k(KeyCode::Enter));
-        assert_eq!(fx, vec![Effect::Write(WriteOp::Undo(restart_undo("prod")))]);
+        assert_eq!(
+            crate::app::testkit::write_ops(&fx),
+            vec![WriteOp::Undo(restart_undo("prod"))]
+        );
         // The same dialog in read-only mode (e.g. opened before a config reload): no write.
         let mut s = state(true);
         let mut c = Confirm::new(WriteOp::Undo(restart_undo("prod")), "prod");

@@ -5,6 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::app::msg::{Effect, Msg, Signal};
 use crate::app::palette::{self, Command};
+use crate::app::restart::selectable_workloads;
 use crate::app::weights;
 use crate::cluster::kinds::{Kind, WatchState};
 use crate::cluster::watch::{WatchEvent, WatchMsg};
@@ -13,7 +14,6 @@ use crate::model::tree::Node;
 use crate::state::action::{Action, ViewId};
 use crate::state::input::TextInput;
 use crate::state::view_state::ViewState;
-use crate::state::write::{Confirm, WriteOp};
 use crate::state::{AppState, Detail, Level, Modal};
 
 pub fn update(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
@@ -54,35 +54,7 @@ pub fn update(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, msg: Ms
             crate::app::audit_view::loaded(state, rows);
             vec![]
         }
-        Msg::WriteDone {
-            op,
-            result,
-            conflict,
-        } => {
-            weights::write_done(state, &result, conflict);
-            crate::app::undo::written(state, &op, result.is_ok());
-            if let Some(next) = crate::app::migrate::on_write_done(state, &op, &result) {
-                return next;
-            }
-            if crate::app::inject::on_write_done(state, &op, &result) {
-                return vec![];
-            }
-            match result {
-                Ok(text) => state.flash(
-                    format!("{} {}: {text}", op.verb(), op.object()),
-                    Level::Info,
-                ),
-                Err(text) => state.flash(
-                    format!("{} {} failed: {text}", op.verb(), op.object()),
-                    Level::Error,
-                ),
-            }
-            // The audit overlay shows this write's line as soon as it is written.
-            if crate::app::audit_view::is_open(state) {
-                return vec![Effect::LoadAudit];
-            }
-            vec![]
-        }
+        Msg::WriteDone(done) => crate::app::completions::done(state, done),
         Msg::Connected { generation, result } => {
             if generation != state.generation {
                 return vec![];
@@ -272,10 +244,10 @@ pub fn act(state: &mut AppState, ui: &mut ViewState, action: Action) -> Vec<Effe
             }
             return set_namespace(state, next);
         }
-        Action::RolloutRestart => return rollout_restart(state, ui),
+        Action::RolloutRestart => return crate::app::restart::rollout_restart(state, ui),
         Action::EditWeights => return weights::open(state, ui),
         Action::Migrate => return crate::app::migrate::open(state),
-        Action::Undo => return crate::app::undo::request(state, READ_ONLY),
+        Action::Undo => return crate::app::undo::request(state),
         Action::ShowAudit => return crate::app::audit_view::open(state),
         Action::ToggleInjection => return crate::app::inject::open_injection(state, ui),
         Action::WorkloadInjection => return crate::app::inject::open_workload(state, ui),
@@ -346,71 +318,6 @@ pub fn act(state: &mut AppState, ui: &mut ViewState, action: Action) -> Vec<Effe
     vec![]
 }
 
-/// The workloads of the namespace being shown, in the order the detail lists them.
-pub fn selectable_workloads(state: &AppState) -> Vec<&crate::cluster::objects::WorkloadInfo> {
-    match state.detail() {
-        Some(Detail::Namespace(ns)) => state.cache.workloads_in(ns).collect(),
-        _ => Vec::new(),
-    }
-}
-
-pub(crate) const READ_ONLY: &str =
-    "read-only mode: writes are disabled (started with --read-only or read_only = true)";
-
-fn rollout_restart(state: &mut AppState, ui: &ViewState) -> Vec<Effect> {
-    if state.read_only {
-        state.flash(READ_ONLY, Level::Warn);
-        return vec![];
-    }
-    let cursor = ui.detail_cursor.get(&state.view).copied().unwrap_or(0);
-    let Some(w) = selectable_workloads(state).get(cursor).copied() else {
-        state.flash(
-            "select a workload first: Mesh view, enter on a namespace, then j/k",
-            Level::Warn,
-        );
-        return vec![];
-    };
-    let (kind, key) = (w.kind, w.key.clone());
-    confirm_restart(state, kind, &key)
-}
-
-/// The rollout-restart confirm for one workload (also the Diagnostics fix of MESH00x).
-pub fn confirm_restart(
-    state: &mut AppState,
-    kind: crate::cluster::objects::WorkloadKind,
-    key: &crate::cluster::objects::ObjKey,
-) -> Vec<Effect> {
-    if state.read_only {
-        state.flash(READ_ONLY, Level::Warn);
-        return vec![];
-    }
-    let Some(w) = state.cache.workloads.get(&(key.clone(), kind)) else {
-        state.flash(
-            format!("{} {key} no longer exists", kind.as_str()),
-            Level::Warn,
-        );
-        return vec![];
-    };
-    let Some(rv) = w.resource_version.clone() else {
-        state.flash(
-            format!("{} has no resourceVersion yet; try again", w.key),
-            Level::Warn,
-        );
-        return vec![];
-    };
-    let op = WriteOp::RolloutRestart {
-        kind: w.kind,
-        key: w.key.clone(),
-        resource_version: rv,
-    };
-    let mut confirm = Confirm::new(op, &state.conn.context);
-    let not_ready = crate::state::inject::not_ready_in(&state.cache, &[key.ns.as_str()]);
-    confirm.hazard =
-        crate::state::hazard::Hazard::not_ready(&not_ready, &format!("{} {key}", kind.as_str()));
-    state.modals.push(Modal::Confirm(Box::new(confirm)));
-    vec![]
-}
-
 fn confirm_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     let Some(Modal::Confirm(c)) = state.modals.last_mut() else {
         return vec![];
@@ -431,17 +338,7 @@ fn confirm_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Enter if c.ok_focused => {
             let op = c.op.clone();
             state.modals.pop();
-            weights::stash_on_confirm(state, &op);
-            // The reducer refuses, not only the key bindings: no write effect in read-only.
-            if state.read_only {
-                state.flash(READ_ONLY, Level::Warn);
-                return vec![];
-            }
-            state.flash(
-                format!("{} {}: dry run, then write…", op.verb(), op.object()),
-                Level::Info,
-            );
-            return vec![Effect::Write(op)];
+            return crate::app::completions::confirmed(state, op);
         }
         KeyCode::Enter | KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('q') => {
             state.modals.pop();
@@ -796,6 +693,7 @@ mod tests {
     use crate::cluster::cache::Obj;
     use crate::cluster::objects::NamespaceInfo;
     use crate::state::ConnInfo;
+    use crate::state::write::{Confirm, WriteOp};
 
     fn state() -> AppState {
         let conn = ConnInfo {
@@ -1135,12 +1033,12 @@ mod tests {
         update(&mut s, &mut ui, &km, code(KeyCode::Tab));
         let fx = update(&mut s, &mut ui, &km, code(KeyCode::Enter));
         assert_eq!(
-            fx,
-            vec![Effect::Write(WriteOp::RolloutRestart {
+            crate::app::testkit::write_ops(&fx),
+            vec![WriteOp::RolloutRestart {
                 kind: crate::cluster::objects::WorkloadKind::Deployment,
                 key: crate::cluster::objects::ObjKey::new("shop", "cart"),
                 resource_version: "42".into(),
-            })]
+            }]
         );
     }
 

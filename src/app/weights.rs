@@ -10,14 +10,13 @@ use crate::model::weights::{format_percent, shares};
 use crate::state::action::ViewId;
 use crate::state::view_state::ViewState;
 use crate::state::weights::{LARGE_STEP, Note, SMALL_STEP, WeightChange, WeightEditor};
-use crate::state::write::{Confirm, WriteOp};
+use crate::state::write::{Confirm, Outcome, WriteDone, WriteOp};
 use crate::state::{AppState, Detail, Level, Modal};
 
 /// `W`: the editor for the selected route (Routes view, route detail) or the selected
 /// route/rule/backend in the Gateways tree.
 pub fn open(state: &mut AppState, ui: &ViewState) -> Vec<Effect> {
-    if state.read_only {
-        state.flash(super::update::READ_ONLY, Level::Warn);
+    if crate::app::writes::refused(state) {
         return vec![];
     }
     let Some((kind, key, rule)) = selected_route(state, ui) else {
@@ -32,8 +31,7 @@ pub fn open(state: &mut AppState, ui: &ViewState) -> Vec<Effect> {
 
 /// The editor on rule `rule` of one route (also the Diagnostics fix of a weights finding).
 pub fn open_rule(state: &mut AppState, kind: RouteKind, key: &ObjKey, rule: usize) -> Vec<Effect> {
-    if state.read_only {
-        state.flash(super::update::READ_ONLY, Level::Warn);
+    if crate::app::writes::refused(state) {
         return vec![];
     }
     let Some(route) = state.cache.routes.get(&(key.clone(), kind)) else {
@@ -236,28 +234,32 @@ pub fn diff_body(context: &str, e: &WeightEditor, changes: &[WeightChange]) -> V
     body
 }
 
-/// Keeps the draft while its write runs: the confirmed editor leaves the modal stack.
-pub fn stash_on_confirm(state: &mut AppState, op: &WriteOp) {
+/// The confirmed editor leaves the modal stack; its draft waits with the write it became
+/// (`app::writes`), so only that write's answer decides what happens to it.
+pub fn take_confirmed_draft(state: &mut AppState, op: &WriteOp) -> Option<Box<WeightEditor>> {
     if matches!(op, WriteOp::SetWeights { .. })
         && let Some(Modal::Weights(_)) = state.modals.last()
         && let Some(Modal::Weights(e)) = state.modals.pop()
     {
-        state.pending_weights = Some(e);
+        return Some(e);
     }
+    None
 }
 
-/// A finished weight write: applied drops the draft; refused brings the editor back with
-/// the draft and, beside it, the cluster's weights now, so nothing is lost or overwritten.
-pub fn write_done(state: &mut AppState, result: &Result<String, String>, conflict: bool) {
-    let Some(mut e) = state.pending_weights.take() else {
+/// The answer to the weight write that carried `draft`: applied drops the draft; refused
+/// brings the editor back with the draft and, beside it, the cluster's weights now, so
+/// nothing is lost or overwritten.
+pub fn write_done(state: &mut AppState, draft: Option<Box<WeightEditor>>, done: &WriteDone) {
+    let Some(mut e) = draft else {
         return;
     };
-    let Err(why) = result else {
+    if done.outcome.applied() {
         return;
-    };
+    }
+    let why = &done.text;
     let route = route_of(state, &e).cloned();
     e.sync(route.as_ref());
-    e.note = Some(if conflict {
+    e.note = Some(if done.outcome == Outcome::Conflict {
         Note::Error(
             "CONFLICT: the route changed since you opened it; nothing was written. \
              Compare: b keeps your draft on the fresh object, r takes the fresh weights, esc discards."
@@ -283,7 +285,7 @@ pub fn on_route_change(state: &mut AppState) {
 mod tests {
     use super::*;
     use crate::app::msg::Msg;
-    use crate::app::testkit::press;
+    use crate::app::testkit::{answer, applied, press, write_ops};
     use crate::app::update::update;
     use crate::cluster::cache::Obj;
     use crate::cluster::kinds::Kind;
@@ -291,6 +293,7 @@ mod tests {
     use crate::cluster::watch::{WatchEvent, WatchMsg};
     use crate::config::Keymap;
     use crate::state::ConnInfo;
+    use crate::state::write::{Origin, Outcome};
 
     fn checkout(rv: &str, weights: [i64; 2]) -> RouteInfo {
         let b = |name: &str, weight| BackendInfo {
@@ -410,27 +413,72 @@ mod tests {
         assert_eq!(editor(&s).weights(), vec![50, 50]);
         // Enter, Tab, Enter: one write with the precondition; the draft waits for the result.
         let fx = press(&mut s, &mut ui, &km, "\n\t\n");
-        assert_eq!(fx, vec![Effect::Write(set_weights_op([50, 50]))]);
+        assert_eq!(write_ops(&fx), vec![set_weights_op([50, 50])]);
         assert!(s.modals.is_empty());
-        assert!(s.pending_weights.is_some());
+        assert_eq!(s.writes.in_flight(), 1, "the draft waits with its write");
+        update(&mut s, &mut ui, &km, applied(&fx[0]));
+        assert!(s.writes.in_flight() == 0 && s.modals.is_empty());
+    }
+
+    /// Regression: the draft used to wait in one slot that *any* write's answer emptied. With
+    /// a bulk restart (or a migration wave) in flight, its answer arriving first dropped the
+    /// draft, or reopened the editor with another write's error. Now each answer goes to the
+    /// write that asked for it.
+    #[test]
+    fn another_writes_answer_neither_drops_nor_reopens_the_weight_draft() {
+        let (mut s, mut ui, km) = world(false);
+        let restart = WriteOp::RolloutRestart {
+            kind: crate::cluster::objects::WorkloadKind::Deployment,
+            key: ObjKey::new("shop", "cart"),
+            resource_version: "3".into(),
+        };
+        let bulk = crate::app::writes::issue(&mut s, Origin::Bulk, vec![restart]);
+        press(&mut s, &mut ui, &km, "W");
+        let fx = press(&mut s, &mut ui, &km, "jc\n\t\n");
+        assert_eq!(write_ops(&fx), vec![set_weights_op([50, 50])]);
+        // The restart is refused first: no editor, and the draft still waits.
         update(
             &mut s,
             &mut ui,
             &km,
-            Msg::WriteDone {
-                op: set_weights_op([50, 50]),
-                result: Ok("applied".into()),
-                conflict: false,
-            },
+            answer(&bulk[0], Outcome::Forbidden, "forbidden: no"),
         );
-        assert!(s.pending_weights.is_none() && s.modals.is_empty());
+        assert!(s.modals.is_empty(), "{:?}", s.modals);
+        assert_eq!(s.writes.in_flight(), 1);
+        // Then the weights write conflicts: the editor is back with this write's draft.
+        update(
+            &mut s,
+            &mut ui,
+            &km,
+            answer(&fx[0], Outcome::Conflict, "changed"),
+        );
+        let e = editor(&s);
+        assert_eq!(e.weights(), vec![50, 50], "the draft is not lost");
+        assert!(matches!(&e.note, Some(Note::Error(t)) if t.contains("CONFLICT")));
+        assert_eq!(s.writes.in_flight(), 0);
+    }
+
+    #[test]
+    fn read_only_issues_no_write_whatever_the_flow() {
+        let (mut s, _, _) = world(true);
+        for origin in [
+            Origin::Single,
+            Origin::Weights,
+            Origin::Bulk,
+            Origin::MigrationWave,
+        ] {
+            let fx = crate::app::writes::issue(&mut s, origin, vec![set_weights_op([1, 2])]);
+            assert_eq!(fx, vec![]);
+        }
+        assert_eq!(s.writes.in_flight(), 0);
+        assert!(matches!(&s.flash, Some((m, Level::Warn)) if m.starts_with("read-only mode")));
     }
 
     #[test]
     fn a_conflict_brings_back_the_draft_beside_the_fresh_weights() {
         let (mut s, mut ui, km) = world(false);
         press(&mut s, &mut ui, &km, "W");
-        press(&mut s, &mut ui, &km, "jc\n\t\n");
+        let fx = press(&mut s, &mut ui, &km, "jc\n\t\n");
         // Someone else changed the route meanwhile; the server refused the write.
         update(
             &mut s,
@@ -446,11 +494,7 @@ mod tests {
             &mut s,
             &mut ui,
             &km,
-            Msg::WriteDone {
-                op: set_weights_op([50, 50]),
-                result: Err("the object changed".into()),
-                conflict: true,
-            },
+            answer(&fx[0], Outcome::Conflict, "the object changed"),
         );
         let e = editor(&s);
         assert_eq!(e.weights(), vec![50, 50], "the draft is not lost");
@@ -461,11 +505,15 @@ mod tests {
         // b: the draft on the fresh object; the next write is conditioned on "8".
         press(&mut s, &mut ui, &km, "b");
         let fx = press(&mut s, &mut ui, &km, "\n\t\n");
-        let Some(Effect::Write(WriteOp::SetWeights {
-            resource_version,
-            changes,
+        let Some(Effect::Write {
+            op:
+                WriteOp::SetWeights {
+                    resource_version,
+                    changes,
+                    ..
+                },
             ..
-        })) = fx.first()
+        }) = fx.first()
         else {
             panic!("a write: {fx:?}")
         };

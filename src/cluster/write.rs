@@ -190,11 +190,14 @@ pub enum WriteOutcome {
     Forbidden(String),
     Invalid(String),
     NotFound(String),
+    /// No answer from the API server (connection refused or reset, timeout).
+    Unreachable(String),
     Failed(String),
 }
 
 impl WriteOutcome {
-    /// Short machine name: "applied", "conflict", "forbidden", "invalid", "not-found", "failed".
+    /// Short machine name: "applied", "conflict", "forbidden", "invalid", "not-found", "unreachable",
+    /// "failed".
     pub fn name(&self) -> &'static str {
         match self {
             WriteOutcome::Applied { .. } => "applied",
@@ -202,6 +205,7 @@ impl WriteOutcome {
             WriteOutcome::Forbidden(_) => "forbidden",
             WriteOutcome::Invalid(_) => "invalid",
             WriteOutcome::NotFound(_) => "not-found",
+            WriteOutcome::Unreachable(_) => "unreachable",
             WriteOutcome::Failed(_) => "failed",
         }
     }
@@ -214,6 +218,7 @@ impl WriteOutcome {
             | WriteOutcome::Forbidden(message)
             | WriteOutcome::Invalid(message)
             | WriteOutcome::NotFound(message)
+            | WriteOutcome::Unreachable(message)
             | WriteOutcome::Failed(message) => Some(message),
         }
     }
@@ -337,8 +342,12 @@ fn dry_run_unsupported(s: &kube::core::Status) -> bool {
 }
 
 async fn classify(client: &kube::Client, req: &WriteRequest, err: kube::Error) -> WriteOutcome {
-    let kube::Error::Api(s) = err else {
-        return WriteOutcome::Failed(err.to_string());
+    let s = match err {
+        kube::Error::Api(s) => s,
+        kube::Error::HyperError(_) | kube::Error::Service(_) => {
+            return WriteOutcome::Unreachable(err.to_string());
+        }
+        other => return WriteOutcome::Failed(other.to_string()),
     };
     let message = s.message.clone();
     match s.code {

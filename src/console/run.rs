@@ -15,7 +15,7 @@ use crate::app::msg::{Effect, Msg, Signal};
 use crate::app::update::update;
 use crate::config::Keymap;
 use crate::state::view_state::ViewState;
-use crate::state::{AppState, ConnInfo, Level};
+use crate::state::{AppState, Level};
 use crate::ui::theme::Theme;
 use crate::ui::{Ctx, draw};
 
@@ -276,7 +276,7 @@ where
             Effect::Suspend => host.suspend(state),
             Effect::Resume => host.resume(state),
             Effect::Rewatch { .. } => session.watch(state, tx),
-            Effect::Write(op) => session.write(op, state, tx),
+            Effect::Write { id, op, .. } => session.write(id, op, state, tx),
             Effect::LoadAudit => session.load_audit(tx),
             Effect::Probe { generation } => session.probe(generation, tx),
             Effect::Connect {

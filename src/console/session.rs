@@ -30,7 +30,8 @@ impl Session {
             demo,
             client: None,
             watchers: Vec::new(),
-            audit: AuditLog::open_default(),
+            // `$MESHCTL_DATA_DIR` overrides where it lives.
+            audit: AuditLog::open(crate::config::data_dir()),
             stuck_timer: Default::default(),
             silence: Default::default(),
         }

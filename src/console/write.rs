@@ -9,18 +9,25 @@ use crate::audit::AuditEntry;
 use crate::cluster::objects::{RouteKind, WorkloadKind};
 use crate::cluster::write;
 use crate::state::AppState;
-use crate::state::write::WriteOp;
+use crate::state::write::{Outcome, WriteDone, WriteId, WriteOp};
 
 impl Session {
     /// Runs a confirmed write in the background (dry run, then the real patch), records it in
     /// the audit log and reports back as `Msg::WriteDone`. The UI stays responsive meanwhile.
-    pub(super) fn write(&self, op: WriteOp, state: &AppState, tx: &UnboundedSender<Msg>) {
+    pub(super) fn write(
+        &self,
+        id: WriteId,
+        op: WriteOp,
+        state: &AppState,
+        tx: &UnboundedSender<Msg>,
+    ) {
         let Some(client) = self.client.clone() else {
-            let _ = tx.send(Msg::WriteDone {
+            let _ = tx.send(Msg::WriteDone(WriteDone {
+                id,
                 op,
-                result: Err("not connected".into()),
-                conflict: false,
-            });
+                outcome: Outcome::Unreachable,
+                text: "not connected".into(),
+            }));
             return;
         };
         let (context, user) = (state.conn.context.clone(), state.conn.user.clone());
@@ -53,22 +60,20 @@ impl Session {
                 entry = entry.with_undo(&u.inverse);
             }
             let audit_error = audit.append(&entry).err();
-            let conflict = matches!(
-                report.final_outcome(),
-                Some(write::WriteOutcome::Conflict { .. })
-            );
-            let mut result = describe(&report, req.verb);
+            let outcome = outcome_of(&report);
+            let mut text = describe(&report, req.verb);
             if let Some(e) = audit_error {
-                result = result.map(|ok| format!("{ok} (audit log: {e})"));
+                text = format!("{text} (audit log: {e})");
             }
             if let Some(u) = undo {
                 let _ = tx.send(Msg::Undoable(Box::new(u)));
             }
-            let _ = tx.send(Msg::WriteDone {
+            let _ = tx.send(Msg::WriteDone(WriteDone {
+                id,
                 op,
-                result,
-                conflict,
-            });
+                outcome,
+                text,
+            }));
         });
     }
 }
@@ -144,23 +149,96 @@ fn workload_target(kind: WorkloadKind, key: &crate::cluster::objects::ObjKey) ->
     }
 }
 
-/// The report in words: what happened, with the server's reason when it refused.
-fn describe(report: &write::WriteReport, verb: &str) -> Result<String, String> {
+/// What the write did, typed for the reducer. A dry run that refused for a reason other
+/// than a conflict, RBAC or an unreachable server is `DryRunFailed`: nothing was written.
+fn outcome_of(report: &write::WriteReport) -> Outcome {
+    use write::WriteOutcome as W;
+    let dry_run_refused = report.outcome.is_none();
     match report.final_outcome() {
-        Some(write::WriteOutcome::Conflict { message, .. }) if verb == "undo" => Err(format!(
-            "changed since your write; undo refused, nothing was written. ({message})"
-        )),
+        Some(W::Applied { .. }) => Outcome::Applied,
+        Some(W::Conflict { .. }) => Outcome::Conflict,
+        Some(W::Forbidden(_)) => Outcome::Forbidden,
+        Some(W::Unreachable(_)) => Outcome::Unreachable,
+        Some(_) if dry_run_refused => Outcome::DryRunFailed,
+        Some(W::Invalid(_)) => Outcome::Invalid,
+        Some(W::NotFound(_)) => Outcome::NotFound,
+        Some(W::Failed(_)) | None => Outcome::Failed,
+    }
+}
+
+/// The report in words: what happened, with the server's reason when it refused.
+fn describe(report: &write::WriteReport, verb: &str) -> String {
+    match report.final_outcome() {
+        Some(write::WriteOutcome::Conflict { message, .. }) if verb == "undo" => {
+            format!("changed since your write; undo refused, nothing was written. ({message})")
+        }
         Some(write::WriteOutcome::Applied {
             resource_version, ..
-        }) => Ok(format!("applied (resourceVersion {resource_version})")),
-        Some(write::WriteOutcome::Conflict { message, .. }) => Err(format!(
+        }) => format!("applied (resourceVersion {resource_version})"),
+        Some(write::WriteOutcome::Conflict { message, .. }) => format!(
             "the object changed since you opened it; nothing was written. Review and retry. ({message})"
-        )),
-        Some(other) => Err(format!(
-            "{}: {}",
-            other.name(),
-            other.message().unwrap_or_default()
-        )),
-        None => Err("no outcome".into()),
+        ),
+        Some(other) => format!("{}: {}", other.name(), other.message().unwrap_or_default()),
+        None => "no outcome".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use write::{DryRun, WriteOutcome, WriteReport};
+
+    fn report(dry_run: DryRun, outcome: Option<WriteOutcome>) -> WriteReport {
+        WriteReport { dry_run, outcome }
+    }
+
+    #[test]
+    fn every_outcome_is_typed_from_the_report() {
+        let applied = WriteOutcome::Applied {
+            resource_version: "7".into(),
+            object: serde_json::Value::Null,
+        };
+        let cases = [
+            (report(DryRun::Passed, Some(applied)), Outcome::Applied),
+            (
+                report(
+                    DryRun::Passed,
+                    Some(WriteOutcome::Conflict {
+                        current: None,
+                        message: "rv".into(),
+                    }),
+                ),
+                Outcome::Conflict,
+            ),
+            (
+                report(DryRun::Rejected(WriteOutcome::Forbidden("no".into())), None),
+                Outcome::Forbidden,
+            ),
+            (
+                report(
+                    DryRun::Rejected(WriteOutcome::Invalid("webhook".into())),
+                    None,
+                ),
+                Outcome::DryRunFailed,
+            ),
+            (
+                report(DryRun::Passed, Some(WriteOutcome::Invalid("bad".into()))),
+                Outcome::Invalid,
+            ),
+            (
+                report(
+                    DryRun::Passed,
+                    Some(WriteOutcome::Unreachable("reset".into())),
+                ),
+                Outcome::Unreachable,
+            ),
+            (
+                report(DryRun::Passed, Some(WriteOutcome::NotFound("gone".into()))),
+                Outcome::NotFound,
+            ),
+        ];
+        for (r, want) in cases {
+            assert_eq!(outcome_of(&r), want, "{r:?}");
+        }
     }
 }

@@ -129,6 +129,20 @@ pub fn safe_encode(s: &str) -> String {
         .collect()
 }
 
+/// A pod whose Ready condition is True.
+pub fn is_ready(pod: &Value) -> bool {
+    pod["status"]["conditions"].as_array().is_some_and(|cs| {
+        cs.iter()
+            .any(|c| c["type"] == "Ready" && c["status"] == "True")
+    })
+}
+
+/// Counts toward a controller's replicas: not terminating, not finished.
+pub fn is_active(pod: &Value) -> bool {
+    let phase = pod["status"]["phase"].as_str().unwrap_or_default();
+    !is_terminating(pod) && phase != "Succeeded" && phase != "Failed"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

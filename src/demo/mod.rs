@@ -11,6 +11,7 @@ mod controllers;
 mod discovery;
 mod engine;
 mod error;
+mod injection;
 mod loader;
 mod meta;
 mod ops;

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::controllers::injection;
 use super::error::ApiError;
+use super::injection;
 use super::meta;
 use super::patch::{self, PatchType};
 use super::resources::ResourceType;

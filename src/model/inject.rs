@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use crate::cluster::cache::ClusterCache;
 use crate::cluster::objects::{NamespaceInfo, PodInfo, WorkloadInfo, WorkloadKind};
-use crate::model::mesh::{ControlPlanes, Injection, RestartReason, injection};
+use crate::model::istio::{ControlPlanes, Injection, RestartReason, injection};
 
 pub const INJECT_LABEL: &str = "sidecar.istio.io/inject";
 
@@ -58,7 +58,7 @@ impl PodInject {
             effective: p.inject_override,
             rev: p
                 .labels
-                .get(crate::model::mesh::REV_LABEL)
+                .get(crate::model::istio::REV_LABEL)
                 .filter(|_| p.sidecar.is_none())
                 .cloned(),
         }

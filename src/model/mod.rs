@@ -3,6 +3,7 @@ pub mod certs;
 pub mod diagnostics;
 pub mod frontends;
 pub mod inject;
+pub mod istio;
 pub mod mesh;
 pub mod rollout;
 pub mod routes;

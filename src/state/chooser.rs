@@ -6,8 +6,22 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::state::hazard::{self, Hazard};
-use crate::state::inject::{LabelChoice, WorkloadChoice};
 use crate::state::write::WriteOp;
+
+/// One namespace label change offered by the injection chooser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelChoice {
+    pub label: String,
+    pub set: Vec<(String, String)>,
+    pub remove: Vec<String>,
+}
+
+/// One value for a workload's pod-template `sidecar.istio.io/inject` label (None = remove).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkloadChoice {
+    pub label: String,
+    pub value: Option<String>,
+}
 
 /// What the chooser is for; the reducer turns a pick into the next step.
 #[derive(Debug, Clone, PartialEq, Eq)]

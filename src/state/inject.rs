@@ -10,24 +10,9 @@ use crate::model::inject::{
     INJECT_LABEL, PodInject, Want, WorkloadChange, changes_in, restart_reason, totals, want,
 };
 use crate::model::mesh::{ControlPlanes, INJECTION_LABEL, NotReady, REV_LABEL, injection};
-use crate::state::chooser::{Chooser, Plan, Purpose, Then};
+use crate::state::chooser::{Chooser, LabelChoice, Plan, Purpose, Then, WorkloadChoice};
 use crate::state::hazard::Hazard;
 use crate::state::write::WriteOp;
-
-/// One namespace label change offered by the injection chooser.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LabelChoice {
-    pub label: String,
-    pub set: Vec<(String, String)>,
-    pub remove: Vec<String>,
-}
-
-/// One value for a workload's pod-template `sidecar.istio.io/inject` label (None = remove).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WorkloadChoice {
-    pub label: String,
-    pub value: Option<String>,
-}
 
 /// Writes in flight that something waits for.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -112,8 +112,9 @@ pub struct AppState {
     pub last_namespace: Option<String>,
     pub read_only: bool,
     pub modals: Vec<Modal>,
-    /// A confirmed weight draft whose write is running: back in the editor if refused.
-    pub pending_weights: Option<Box<weights::WeightEditor>>,
+    /// Writes in flight by id, with the flow that asked for each (and a weight draft
+    /// waiting for its own write's answer).
+    pub writes: write::Writes,
     /// A revision migration (outlives its screen: restarts follow applied labels).
     pub migration: Option<Box<migrate::Migration>>,
     pub filters: BTreeMap<ViewId, String>,
@@ -167,7 +168,7 @@ impl AppState {
             namespace,
             read_only,
             modals: Vec::new(),
-            pending_weights: None,
+            writes: write::Writes::default(),
             migration: None,
             filters: BTreeMap::new(),
             details: BTreeMap::new(),

@@ -143,3 +143,120 @@ impl Confirm {
         }
     }
 }
+
+/// Identity of one write effect. Its completion (`Msg::WriteDone`) answers this id, and the
+/// reducer finds the flow that asked for it in `Writes`: nothing is routed by guessing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WriteId(pub u64);
+
+/// Which flow asked for a write: decides what its completion does besides the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// One confirmed write (rollout restart from a view or a Diagnostics fix).
+    Single,
+    /// The weight editor's confirmed draft: kept until this write answers.
+    Weights,
+    /// The injection chooser's bulk restart (a batch summarised once all answered).
+    Bulk,
+    /// A label write of the injection chooser (its answer says what happens to the pods).
+    Label,
+    /// A label write of the injection chooser that offers the restarts once applied.
+    LabelThenRestart,
+    /// One write of a revision migration's wave.
+    MigrationWave,
+    /// `U`: reverting this session's last applied write.
+    Undo,
+}
+
+/// What a finished write did, typed, so flows decide on facts and not on message text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Applied,
+    /// The object changed since the write was prepared (409, failed JSON-patch `test`):
+    /// nothing was written; the user decides again on the fresh object.
+    Conflict,
+    Forbidden,
+    /// The server rejected the object (422 and the like).
+    Invalid,
+    NotFound,
+    /// No answer from the API server (connection refused, timeout, not connected).
+    Unreachable,
+    /// The server dry run refused for another reason (an admission webhook, say); nothing
+    /// was written.
+    DryRunFailed,
+    /// Anything else the server answered.
+    Failed,
+}
+
+impl Outcome {
+    pub fn applied(self) -> bool {
+        self == Outcome::Applied
+    }
+}
+
+/// The answer to one write effect: its id, what it did, and that in words for the user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteDone {
+    pub id: WriteId,
+    pub op: WriteOp,
+    pub outcome: Outcome,
+    pub text: String,
+}
+
+impl WriteDone {
+    /// The answer as the flows' state machines take it: the words, applied or not.
+    pub fn result(&self) -> Result<String, String> {
+        if self.outcome.applied() {
+            Ok(self.text.clone())
+        } else {
+            Err(self.text.clone())
+        }
+    }
+}
+
+/// Writes in flight, by id. A weight draft waits here for its own write's answer.
+#[derive(Debug, Default)]
+pub struct Writes {
+    next: u64,
+    pending: std::collections::BTreeMap<WriteId, Pending>,
+}
+
+#[derive(Debug)]
+pub struct Pending {
+    pub origin: Origin,
+    /// The confirmed weight draft (origin `Weights`): back in the editor if refused.
+    pub draft: Option<Box<crate::state::weights::WeightEditor>>,
+}
+
+impl Writes {
+    /// A new id for a write of `origin`, recorded as in flight.
+    pub fn start(&mut self, origin: Origin) -> WriteId {
+        self.next += 1;
+        let id = WriteId(self.next);
+        self.pending.insert(
+            id,
+            Pending {
+                origin,
+                draft: None,
+            },
+        );
+        id
+    }
+
+    /// Keeps a weight draft with the write it became.
+    pub fn keep_draft(&mut self, id: WriteId, draft: Box<crate::state::weights::WeightEditor>) {
+        if let Some(p) = self.pending.get_mut(&id) {
+            p.draft = Some(draft);
+        }
+    }
+
+    /// The flow that asked for `id`, no longer in flight. None for an id this session did
+    /// not issue (or already answered).
+    pub fn finish(&mut self, id: WriteId) -> Option<Pending> {
+        self.pending.remove(&id)
+    }
+
+    pub fn in_flight(&self) -> usize {
+        self.pending.len()
+    }
+}

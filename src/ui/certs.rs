@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 use super::Ctx;
 use super::tables::window;
 use super::theme::{Role, Theme};
-use crate::model::certs::{Band, CertRow, date};
+use crate::model::certs::{Band, CertRow};
 use crate::state::AppState;
 use crate::state::action::ViewId;
 use crate::state::view_state::ViewState;

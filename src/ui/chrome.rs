@@ -20,7 +20,7 @@ pub fn header(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         Health::Live => ("● live".to_string(), Role::Ok),
         // Short, so the findings count still fits; the view's banner tells the reason.
         Health::Stale { since, .. } => (
-            format!("● stale since {}, retrying", local_hms(since)),
+            format!("● stale since {}, retrying", super::time::local_hms(since)),
             Role::Error,
         ),
         Health::Disconnected(m) => (
@@ -105,13 +105,6 @@ pub fn header(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         .map(|l| safe::fit(l, usize::from(area.width)))
         .collect();
     f.render_widget(Paragraph::new(lines).style(h), area);
-}
-
-/// `14:03:07` in the local time zone (the zone the user reads clocks in).
-pub fn local_hms(t: jiff::Timestamp) -> String {
-    t.to_zoned(jiff::tz::TimeZone::system())
-        .strftime("%H:%M:%S")
-        .to_string()
 }
 
 /// Most rows a flash message may take below the tabs.

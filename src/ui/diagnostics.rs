@@ -160,7 +160,7 @@ pub fn detail_lines(state: &AppState, id: &str, th: &Theme, fix_key: &str) -> Ve
     if state.diagnostics.is_stale(f) {
         let since = state
             .stale_since
-            .map(|t| format!(" since {}", super::chrome::local_hms(t)))
+            .map(|t| format!(" since {}", super::time::local_hms(t)))
             .unwrap_or_default();
         out.push(Line::styled(
             format!(

@@ -12,6 +12,7 @@ pub mod rollout;
 pub mod safe;
 pub mod tables;
 pub mod theme;
+pub mod time;
 pub mod tree_view;
 pub mod weights;
 

@@ -7,7 +7,6 @@ use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::DynamicObject;
 
 use super::common::{Cond, ObjKey, conds_from_json, created};
-use super::gateway::CertRef;
 use crate::cluster::kinds::Kind;
 use crate::cluster::objects::x509::{BundleEntry, Parsed, has_pem_certificate, parse_bundle};
 
@@ -199,6 +198,14 @@ pub struct TlsPolicyInfo {
     /// `Service/name` of each target.
     pub targets: Vec<String>,
     pub refs: Vec<TlsPolicyRef>,
+}
+
+/// A TLS certificate reference of a listener (usually a Secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertRef {
+    pub kind: String,
+    pub ns: String,
+    pub name: String,
 }
 
 /// A Gateway API `SecretObjectReference`/`LocalObjectReference` (`kind` defaults to Secret).

@@ -5,6 +5,7 @@ use gateway_api::gateways::Gateway;
 use jiff::Timestamp;
 use kube::api::DynamicObject;
 
+use super::certs::CertRef;
 use super::common::{Cond, ObjKey, conds, conds_from_json, created};
 
 pub const ALB_NAMESPACE_ANNOTATION: &str = "alb.networking.azure.io/alb-namespace";
@@ -28,14 +29,6 @@ impl From<&GatewayClass> for GatewayClassInfo {
             conditions: conds(gc.status.as_ref().and_then(|s| s.conditions.as_ref())),
         }
     }
-}
-
-/// A TLS certificate reference of a listener (usually a Secret).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CertRef {
-    pub kind: String,
-    pub ns: String,
-    pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -14,13 +14,11 @@ mod workload;
 pub mod x509;
 
 pub use certs::{
-    CertData, CmCertificateInfo, ConfigMapCerts, ISTIO_CA_SECRET, ISTIO_CACERTS,
+    CertData, CertRef, CmCertificateInfo, ConfigMapCerts, ISTIO_CA_SECRET, ISTIO_CACERTS,
     ISTIO_ROOT_CERT_CONFIGMAP, RefRole, SecretCerts, TLS_SECRET_TYPE, TlsPolicyInfo, TlsPolicyRef,
 };
 pub use common::{Cond, ObjKey, find_cond};
-pub use gateway::{
-    AlbInfo, CertRef, FrontendTlsPolicyInfo, GatewayClassInfo, GatewayInfo, ListenerInfo,
-};
+pub use gateway::{AlbInfo, FrontendTlsPolicyInfo, GatewayClassInfo, GatewayInfo, ListenerInfo};
 pub use ingress::{
     GrantFrom, GrantTo, IngressClassInfo, IngressInfo, IngressServiceRef, ReferenceGrantInfo,
 };

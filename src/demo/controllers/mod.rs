@@ -5,7 +5,6 @@
 pub mod daemonsets;
 pub mod deployments;
 pub mod gc;
-pub mod injection;
 pub mod kubelet;
 pub mod replicasets;
 pub mod routes;

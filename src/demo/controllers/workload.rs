@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::Mode;
 use super::kubelet;
 use crate::demo::meta;
+pub use crate::demo::meta::{is_active, is_ready};
 use crate::demo::ops::{self, DeleteOptions};
 use crate::demo::store::Store;
 
@@ -50,19 +51,6 @@ pub fn template_hash(template: &Value) -> String {
 
 pub fn replicas(obj: &Value) -> i64 {
     obj["spec"]["replicas"].as_i64().unwrap_or(1).max(0)
-}
-
-pub fn is_ready(pod: &Value) -> bool {
-    pod["status"]["conditions"].as_array().is_some_and(|cs| {
-        cs.iter()
-            .any(|c| c["type"] == "Ready" && c["status"] == "True")
-    })
-}
-
-/// Counts toward a controller's replicas: not terminating, not finished.
-pub fn is_active(pod: &Value) -> bool {
-    let phase = pod["status"]["phase"].as_str().unwrap_or_default();
-    !meta::is_terminating(pod) && phase != "Succeeded" && phase != "Failed"
 }
 
 pub fn owned_by(objs: &[Arc<Value>], owner_uid: &str) -> Vec<Arc<Value>> {

@@ -5,7 +5,6 @@
 
 use serde_json::{Value, json};
 
-use crate::demo::controllers::workload;
 use crate::demo::error::ApiError;
 use crate::demo::meta;
 use crate::demo::store::Store;
@@ -43,11 +42,11 @@ pub fn control_planes(s: &Store) -> Vec<ControlPlane> {
             let mut pods = s.list("pods", Some(ns)).filter(|p| {
                 meta::label(p, "app") == Some("istiod")
                     && meta::label(p, REV).unwrap_or("default") == revision
-                    && workload::is_active(p)
+                    && meta::is_active(p)
             });
             let first = pods.next();
             let serving =
-                first.is_none_or(|p| workload::is_ready(p) || pods.any(|p| workload::is_ready(p)));
+                first.is_none_or(|p| meta::is_ready(p) || pods.any(|p| meta::is_ready(p)));
             ControlPlane {
                 revision,
                 proxy_image: proxy_image_for(image),
