@@ -152,7 +152,7 @@ where
         if dirty {
             let wait = FRAME_BUDGET.saturating_sub(last_draw.elapsed());
             if wait.is_zero() {
-                state.refresh();
+                state.refresh_keeping(&mut view);
                 host.terminal
                     .draw(|f| draw(f, &state, &mut view, &ctx))
                     .map_err(Into::into)?;

@@ -192,6 +192,54 @@ impl Derived {
         }
     }
 
+    /// The identity of row `i` of a table view: what the cursor stays on across
+    /// re-derivations (rows arriving above it must not move it to another object).
+    pub fn row_key(&self, view: ViewId, i: usize) -> Option<String> {
+        match view {
+            ViewId::Gateways => None,
+            ViewId::Routes => self
+                .routes
+                .get(i)
+                .map(|r| format!("{}/{}", r.kind.kind(), r.key)),
+            ViewId::Frontends => match self.albs.get(i) {
+                Some(a) => Some(format!("alb/{}", a.alb.key)),
+                None => self
+                    .frontends
+                    .get(i - self.albs.len())
+                    .map(|f| format!("gw/{}", f.gateway)),
+            },
+            ViewId::Mesh => self.mesh.get(i).map(|r| r.namespace.clone()),
+            ViewId::Certs => self.certs.get(i).map(|r| {
+                let id = &r.id;
+                format!(
+                    "{}/{}/{}#{}",
+                    id.kind.label(),
+                    id.key,
+                    id.data_key,
+                    id.index
+                )
+            }),
+            ViewId::Diagnostics => self.findings.get(i).map(|f| f.id.clone()),
+        }
+    }
+
+    /// Number of rows of a table view.
+    pub fn len(&self, view: ViewId) -> usize {
+        match view {
+            ViewId::Routes => self.routes.len(),
+            ViewId::Frontends => self.albs.len() + self.frontends.len(),
+            ViewId::Mesh => self.mesh.len(),
+            ViewId::Diagnostics => self.findings.len(),
+            ViewId::Certs => self.certs.len(),
+            ViewId::Gateways => 0,
+        }
+    }
+
+    /// Where the row with identity `key` is now, if it is shown.
+    pub fn position(&self, view: ViewId, key: &str) -> Option<usize> {
+        (0..self.len(view)).find(|&i| self.row_key(view, i).as_deref() == Some(key))
+    }
+
     /// Every row of the (table) view, before the filter: the costly part.
     fn all_rows(state: &AppState) -> Derived {
         let cache = &state.cache;

@@ -9,6 +9,7 @@ pub mod inject;
 pub mod input;
 pub mod migrate;
 pub mod rollout;
+pub mod selection;
 pub mod undo;
 pub mod view_state;
 pub mod weights;

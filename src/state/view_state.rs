@@ -25,6 +25,8 @@ pub struct ViewState {
     /// Scroll of the audit overlay's whole-overlay detail, in wrapped rows (clamped when
     /// drawn).
     pub audit_scroll: u16,
+    /// The object each table view's cursor is on (see `state::selection`).
+    pub anchors: BTreeMap<ViewId, String>,
 }
 
 impl ViewState {
