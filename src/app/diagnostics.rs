@@ -3,7 +3,6 @@
 //! flows confirm before they write and refuse in read-only mode; the jump says so first.
 
 use crate::app::msg::Effect;
-use crate::app::writes::READ_ONLY;
 use crate::model::diagnostics::{Finding, Fix};
 use crate::state::action::ViewId;
 use crate::state::view_state::ViewState;
@@ -49,11 +48,7 @@ pub fn fix(state: &mut AppState, ui: &ViewState) -> Vec<Effect> {
         );
         return vec![];
     };
-    if state.read_only {
-        state.flash(
-            format!("{} fix ({}): {READ_ONLY}", f.code, fix.describe()),
-            Level::Warn,
-        );
+    if crate::app::writes::refused_for(state, &format!("{} fix ({})", f.code, fix.describe())) {
         return vec![];
     }
     match fix {

@@ -5,14 +5,24 @@ use crate::app::msg::Effect;
 use crate::state::write::{Origin, WriteId, WriteOp};
 use crate::state::{AppState, Level};
 
-pub(crate) const READ_ONLY: &str =
+const READ_ONLY: &str =
     "read-only mode: writes are disabled (started with --read-only or read_only = true)";
 
 /// True (and says so) when writes are disabled. Flows call it before opening a dialog
 /// whose only purpose is a write; `issue` calls it again, so no write escapes it.
 pub fn refused(state: &mut AppState) -> bool {
+    refused_for(state, "")
+}
+
+/// `refused`, with what was asked for in front of the message (`MESH003 fix (…): read-only…`).
+pub fn refused_for(state: &mut AppState, what: &str) -> bool {
     if state.read_only {
-        state.flash(READ_ONLY, Level::Warn);
+        let text = if what.is_empty() {
+            READ_ONLY.to_string()
+        } else {
+            format!("{what}: {READ_ONLY}")
+        };
+        state.flash(text, Level::Warn);
     }
     state.read_only
 }
