@@ -81,79 +81,41 @@ impl Kind {
     /// THE table of kinds: where each is served, how it is watched, what its absence means.
     /// The watchers, the one-shot snapshot, write targets, discovery and the banners all
     /// read it; nothing else spells a group, version or plural.
+    // One row per kind reads better than rustfmt's vertical layout.
+    #[rustfmt::skip]
     pub const fn spec(self) -> KindSpec {
+        use KindSpec as S;
         use Selector::{Field, Label};
         match self {
-            Kind::Namespaces => KindSpec::builtin("", "v1", "Namespace", "namespaces").cluster(),
-            Kind::Pods => KindSpec::builtin("", "v1", "Pod", "pods"),
-            Kind::Services => KindSpec::builtin("", "v1", "Service", "services"),
-            Kind::Deployments => KindSpec::builtin("apps", "v1", "Deployment", "deployments"),
-            Kind::StatefulSets => KindSpec::builtin("apps", "v1", "StatefulSet", "statefulsets"),
-            Kind::DaemonSets => KindSpec::builtin("apps", "v1", "DaemonSet", "daemonsets"),
-            Kind::GatewayClasses => {
-                KindSpec::crd(GATEWAY_API, "v1", "GatewayClass", "gatewayclasses").cluster()
-            }
-            Kind::Gateways => KindSpec::crd(GATEWAY_API, "v1", "Gateway", "gateways"),
-            Kind::HttpRoutes => KindSpec::crd(GATEWAY_API, "v1", "HTTPRoute", "httproutes"),
-            Kind::GrpcRoutes => KindSpec::crd(GATEWAY_API, "v1", "GRPCRoute", "grpcroutes"),
+            Kind::Namespaces => S::builtin("", "v1", "Namespace", "namespaces").cluster(),
+            Kind::Pods => S::builtin("", "v1", "Pod", "pods"),
+            Kind::Services => S::builtin("", "v1", "Service", "services"),
+            Kind::Deployments => S::builtin("apps", "v1", "Deployment", "deployments"),
+            Kind::StatefulSets => S::builtin("apps", "v1", "StatefulSet", "statefulsets"),
+            Kind::DaemonSets => S::builtin("apps", "v1", "DaemonSet", "daemonsets"),
+            Kind::GatewayClasses => S::crd(GATEWAY_API, "v1", "GatewayClass", "gatewayclasses").cluster(),
+            Kind::Gateways => S::crd(GATEWAY_API, "v1", "Gateway", "gateways"),
+            Kind::HttpRoutes => S::crd(GATEWAY_API, "v1", "HTTPRoute", "httproutes"),
+            Kind::GrpcRoutes => S::crd(GATEWAY_API, "v1", "GRPCRoute", "grpcroutes"),
             // v1beta1: served by every Istio release in support (v1 only from 1.22 on).
-            Kind::VirtualServices => KindSpec::crd(
-                ISTIO_NETWORKING,
-                "v1beta1",
-                "VirtualService",
-                "virtualservices",
-            ),
-            Kind::PeerAuthentications => KindSpec::crd(
-                ISTIO_SECURITY,
-                "v1",
-                "PeerAuthentication",
-                "peerauthentications",
-            )
-            .every_namespace(),
+            Kind::VirtualServices => S::crd(ISTIO_NETWORKING, "v1beta1", "VirtualService", "virtualservices"),
+            Kind::PeerAuthentications => S::crd(ISTIO_SECURITY, "v1", "PeerAuthentication", "peerauthentications").every_namespace(),
             // AGC uses the singular word as its plural.
-            Kind::ApplicationLoadBalancers => KindSpec::crd(
-                AGC,
-                "v1",
-                "ApplicationLoadBalancer",
-                "applicationloadbalancer",
-            ),
-            Kind::FrontendTlsPolicies => {
-                KindSpec::crd(AGC, "v1", "FrontendTLSPolicy", "frontendtlspolicies")
-            }
-            Kind::ControlPlanes => KindSpec::builtin("apps", "v1", "Deployment", "deployments")
-                .every_namespace()
-                .select(Label("app=istiod")),
-            Kind::Ingresses => KindSpec::builtin("networking.k8s.io", "v1", "Ingress", "ingresses"),
-            Kind::IngressClasses => {
-                KindSpec::builtin("networking.k8s.io", "v1", "IngressClass", "ingressclasses")
-                    .cluster()
-            }
+            Kind::ApplicationLoadBalancers => S::crd(AGC, "v1", "ApplicationLoadBalancer", "applicationloadbalancer"),
+            Kind::FrontendTlsPolicies => S::crd(AGC, "v1", "FrontendTLSPolicy", "frontendtlspolicies"),
+            Kind::ControlPlanes => S::builtin("apps", "v1", "Deployment", "deployments").every_namespace().select(Label("app=istiod")),
+            Kind::Ingresses => S::builtin("networking.k8s.io", "v1", "Ingress", "ingresses"),
+            Kind::IngressClasses => S::builtin("networking.k8s.io", "v1", "IngressClass", "ingressclasses").cluster(),
             // v1beta1: served by every Gateway API release that has the kind (v1 from 1.3).
-            Kind::ReferenceGrants => {
-                KindSpec::crd(GATEWAY_API, "v1beta1", "ReferenceGrant", "referencegrants")
-            }
+            Kind::ReferenceGrants => S::crd(GATEWAY_API, "v1beta1", "ReferenceGrant", "referencegrants"),
             // Lean: only the Secrets that can hold certificates are listed at all.
-            Kind::TlsSecrets => KindSpec::builtin("", "v1", "Secret", "secrets")
-                .select(Field("type=kubernetes.io/tls")),
-            Kind::IstioCaCerts => KindSpec::builtin("", "v1", "Secret", "secrets")
-                .every_namespace()
-                .select(Field("metadata.name=cacerts")),
-            Kind::IstioCaSecrets => KindSpec::builtin("", "v1", "Secret", "secrets")
-                .every_namespace()
-                .select(Field("metadata.name=istio-ca-secret")),
-            Kind::ConfigMaps => KindSpec::builtin("", "v1", "ConfigMap", "configmaps"),
-            Kind::CertManagerCertificates => {
-                KindSpec::crd(CERT_MANAGER, "v1", "Certificate", "certificates")
-            }
-            Kind::BackendTlsPolicies => KindSpec::crd(
-                GATEWAY_API_BACKEND_TLS,
-                "v1",
-                "BackendTLSPolicy",
-                "backendtlspolicies",
-            ),
-            Kind::AlbBackendTlsPolicies => {
-                KindSpec::crd(AGC, "v1", "BackendTLSPolicy", "backendtlspolicies")
-            }
+            Kind::TlsSecrets => S::builtin("", "v1", "Secret", "secrets").select(Field("type=kubernetes.io/tls")),
+            Kind::IstioCaCerts => S::builtin("", "v1", "Secret", "secrets").every_namespace().select(Field("metadata.name=cacerts")),
+            Kind::IstioCaSecrets => S::builtin("", "v1", "Secret", "secrets").every_namespace().select(Field("metadata.name=istio-ca-secret")),
+            Kind::ConfigMaps => S::builtin("", "v1", "ConfigMap", "configmaps"),
+            Kind::CertManagerCertificates => S::crd(CERT_MANAGER, "v1", "Certificate", "certificates"),
+            Kind::BackendTlsPolicies => S::crd(GATEWAY_API_BACKEND_TLS, "v1", "BackendTLSPolicy", "backendtlspolicies"),
+            Kind::AlbBackendTlsPolicies => S::crd(AGC, "v1", "BackendTLSPolicy", "backendtlspolicies"),
         }
     }
 
@@ -527,6 +489,25 @@ mod tests {
         assert_eq!(
             Kind::AlbBackendTlsPolicies.missing_what(),
             "Application Gateway for Containers (ALB controller) CRDs"
+        );
+    }
+
+    /// The certificate watches select what the projections expect to receive.
+    #[test]
+    fn secret_selectors_name_what_the_projections_read() {
+        use crate::cluster::objects::{ISTIO_CA_SECRET, ISTIO_CACERTS, TLS_SECRET_TYPE};
+        let field = |k: Kind| match k.spec().selector {
+            Some(Selector::Field(f)) => f.to_string(),
+            other => panic!("{k:?}: {other:?}"),
+        };
+        assert_eq!(field(Kind::TlsSecrets), format!("type={TLS_SECRET_TYPE}"));
+        assert_eq!(
+            field(Kind::IstioCaCerts),
+            format!("metadata.name={ISTIO_CACERTS}")
+        );
+        assert_eq!(
+            field(Kind::IstioCaSecrets),
+            format!("metadata.name={ISTIO_CA_SECRET}")
         );
     }
 
