@@ -124,7 +124,11 @@ impl Kind {
     pub fn resource(self) -> &'static str {
         static NAMES: LazyLock<Vec<String>> =
             LazyLock::new(|| Kind::ALL.iter().map(|k| k.spec().resource()).collect());
-        &NAMES[self as usize]
+        // A kind missing from `ALL` (a bug) reads as its plural rather than panicking.
+        match Kind::ALL.iter().position(|k| *k == self) {
+            Some(i) => &NAMES[i],
+            None => self.spec().plural,
+        }
     }
 
     /// `(plural, group)` of a kind that comes from a CRD (not built into Kubernetes):

@@ -120,11 +120,19 @@ fn spawn_one<M: From<WatchMsg> + Send + 'static>(
         client,
         once,
     };
-    // The one per-kind dispatch of the watchers: how each kind's objects become lean `Obj`s
-    // (projections in `objects/`). Where and how to watch comes from `kind.spec()`:
-    // `typed` reads built-in kinds as their k8s-openapi type, `typed_crd` reads CRD objects
-    // as their type (an object that does not read is kept as unreadable), `dynamic` hands
-    // the `DynamicObject` to a projection that picks the few fields it needs.
+    projections(kind, w)
+}
+
+/// An object of `kind` projected the way its watcher projects it, e.g. a document of a
+/// test fixture. Unlike a typed watcher, which fails its list, an object that does not read
+/// as its type becomes `Obj::Unreadable`.
+pub fn project(kind: Kind, obj: &DynamicObject) -> Obj {
+    projections(kind, OneObject { kind, obj })
+}
+
+/// THE per-kind table of projections: how each kind's objects become lean `Obj`s (the
+/// projections live in `objects/`). Where and how to watch comes from `kind.spec()`.
+fn projections<P: Projector>(kind: Kind, w: P) -> P::Out {
     match kind {
         Kind::Namespaces => w.typed(|n: &Namespace| Obj::Namespace(NamespaceInfo::from(n))),
         Kind::Pods => w.typed(|p: &Pod| Obj::Pod(PodInfo::from(p))),
@@ -166,6 +174,65 @@ fn spawn_one<M: From<WatchMsg> + Send + 'static>(
         Kind::BackendTlsPolicies | Kind::AlbBackendTlsPolicies => {
             w.dynamic(move |o| Obj::TlsPolicy(TlsPolicyInfo::from_dynamic(kind, o)))
         }
+    }
+}
+
+/// How a kind's objects are read before its projection runs. `Watch` watches the kind;
+/// `OneObject` projects a single object.
+trait Projector {
+    type Out;
+
+    /// A built-in kind, as its k8s-openapi type `K` (which must be served where the
+    /// kind's row says: checked in debug builds, so by every test that watches it).
+    fn typed<K, F>(self, project: F) -> Self::Out
+    where
+        K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+        K::Scope: TypedScope,
+        F: Fn(&K) -> Obj + Send + 'static;
+
+    /// A CRD kind read as its Rust type `T`: an object that does not read (schema drift,
+    /// bad data) is kept as unreadable instead of failing the whole list.
+    fn typed_crd<T, F>(self, project: F) -> Self::Out
+    where
+        T: DeserializeOwned + 'static,
+        F: Fn(&T) -> Obj + Send + 'static;
+
+    /// A kind read as `DynamicObject`s; the projection picks the fields it needs.
+    fn dynamic<F>(self, project: F) -> Self::Out
+    where
+        F: Fn(&DynamicObject) -> Obj + Send + 'static;
+}
+
+struct OneObject<'a> {
+    kind: Kind,
+    obj: &'a DynamicObject,
+}
+
+impl Projector for OneObject<'_> {
+    type Out = Obj;
+
+    fn typed<K, F>(self, project: F) -> Obj
+    where
+        K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+        K::Scope: TypedScope,
+        F: Fn(&K) -> Obj + Send + 'static,
+    {
+        typed_or_unreadable(self.kind, self.obj, project)
+    }
+
+    fn typed_crd<T, F>(self, project: F) -> Obj
+    where
+        T: DeserializeOwned + 'static,
+        F: Fn(&T) -> Obj + Send + 'static,
+    {
+        typed_or_unreadable(self.kind, self.obj, project)
+    }
+
+    fn dynamic<F>(self, project: F) -> Obj
+    where
+        F: Fn(&DynamicObject) -> Obj + Send + 'static,
+    {
+        project(self.obj)
     }
 }
 
@@ -233,9 +300,11 @@ impl<M: From<WatchMsg> + Send + 'static> Watch<M> {
             None => config,
         }
     }
+}
 
-    /// Watches a built-in kind as its k8s-openapi type `K`, which must be the one the
-    /// table names (checked in debug builds, so by every test that spawns it).
+impl<M: From<WatchMsg> + Send + 'static> Projector for Watch<M> {
+    type Out = JoinHandle<()>;
+
     fn typed<K, F>(self, project: F) -> JoinHandle<()>
     where
         K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
@@ -253,18 +322,15 @@ impl<M: From<WatchMsg> + Send + 'static> Watch<M> {
         tokio::spawn(self.run(api, project))
     }
 
-    /// Watches a CRD kind and reads each object as `T`: an object that does not read (schema
-    /// drift, bad data) is kept as unreadable instead of failing the whole list.
     fn typed_crd<T, F>(self, project: F) -> JoinHandle<()>
     where
         T: DeserializeOwned + 'static,
         F: Fn(&T) -> Obj + Send + 'static,
     {
         let kind = self.kind;
-        self.dynamic(move |o| typed_or_unreadable(kind, o, &project))
+        Projector::dynamic(self, move |o| typed_or_unreadable(kind, o, &project))
     }
 
-    /// Watches a kind as `DynamicObject`s, projected as they are.
     fn dynamic<F>(self, project: F) -> JoinHandle<()>
     where
         F: Fn(&DynamicObject) -> Obj + Send + 'static,
@@ -458,18 +524,33 @@ mod tests {
             "metadata": {"name": "gw", "namespace": "infra"},
             "spec": {"gatewayClassName": "x", "listeners": [{"name": "l", "port": "eighty", "protocol": "HTTP"}]}
         }));
-        let obj = typed_or_unreadable(
-            Kind::Gateways,
-            &bad,
-            |g: &gateway_api::gateways::Gateway| Obj::Gateway(GatewayInfo::from(g)),
-        );
-        match obj {
+        match project(Kind::Gateways, &bad) {
             Obj::Unreadable { kind, key, error } => {
                 assert_eq!((kind, key), (Kind::Gateways, ObjKey::new("infra", "gw")));
                 assert!(error.contains("invalid type"), "{error}");
             }
             other => panic!("expected unreadable, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn one_object_is_projected_as_its_watcher_projects_it() {
+        let pod = dyn_obj(serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "cart-1", "namespace": "shop"},
+            "spec": {"containers": [{"name": "cart", "image": "cart:1"}]}
+        }));
+        assert!(
+            matches!(project(Kind::Pods, &pod), Obj::Pod(p) if p.key == ObjKey::new("shop", "cart-1"))
+        );
+        let secret = dyn_obj(serde_json::json!({
+            "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+            "metadata": {"name": "cacerts", "namespace": "istio-system"}
+        }));
+        assert!(matches!(
+            project(Kind::IstioCaCerts, &secret),
+            Obj::CertSecret(Kind::IstioCaCerts, s) if s.key.name == "cacerts"
+        ));
     }
 
     /// Every kind has a watcher, its typed watcher reads the resource the table names (a
