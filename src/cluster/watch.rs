@@ -251,11 +251,14 @@ struct Watch<M> {
 
 /// Builds a typed `Api` for either scope: the scope is part of a k8s-openapi type.
 trait TypedScope: Sized {
+    /// Cluster-scoped: must agree with the row's `Scope::Cluster`.
+    const CLUSTER: bool;
     fn api<K: Resource<Scope = Self, DynamicType = ()>>(client: Client, ns: Option<&str>)
     -> Api<K>;
 }
 
 impl TypedScope for NamespaceResourceScope {
+    const CLUSTER: bool = false;
     fn api<K: Resource<Scope = Self, DynamicType = ()>>(
         client: Client,
         ns: Option<&str>,
@@ -268,6 +271,7 @@ impl TypedScope for NamespaceResourceScope {
 }
 
 impl TypedScope for ClusterResourceScope {
+    const CLUSTER: bool = true;
     fn api<K: Resource<Scope = Self, DynamicType = ()>>(client: Client, _: Option<&str>) -> Api<K> {
         Api::all(client)
     }
@@ -316,6 +320,12 @@ impl<M: From<WatchMsg> + Send + 'static> Projector for Watch<M> {
             names_of::<K>(),
             [s.group, s.version, s.kind, s.plural].map(String::from),
             "{:?}: the type disagrees with the table",
+            self.kind
+        );
+        debug_assert_eq!(
+            K::Scope::CLUSTER,
+            s.scope == Scope::Cluster,
+            "{:?}",
             self.kind
         );
         let api = K::Scope::api::<K>(self.client.clone(), self.namespace());
