@@ -68,57 +68,34 @@ pub struct ClusterCache {
     pub unreadable: BTreeMap<(Kind, ObjKey), String>,
 }
 
-fn workload_kind(kind: Kind) -> Option<WorkloadKind> {
-    match kind {
-        Kind::Deployments => Some(WorkloadKind::Deployment),
-        Kind::StatefulSets => Some(WorkloadKind::StatefulSet),
-        Kind::DaemonSets => Some(WorkloadKind::DaemonSet),
-        _ => None,
-    }
-}
-
-fn route_kind(kind: Kind) -> Option<RouteKind> {
-    match kind {
-        Kind::HttpRoutes => Some(RouteKind::Http),
-        Kind::GrpcRoutes => Some(RouteKind::Grpc),
-        Kind::VirtualServices => Some(RouteKind::Virtual),
-        _ => None,
-    }
-}
-
 impl ClusterCache {
+    /// The one per-kind dispatch of the cache: the field that holds a watch's objects.
+    fn slot(&mut self, kind: Kind) -> &mut dyn Slot {
+        match kind {
+            Kind::Namespaces => &mut self.namespaces,
+            Kind::Pods => &mut self.pods,
+            Kind::Services => &mut self.services,
+            Kind::Deployments | Kind::StatefulSets | Kind::DaemonSets => &mut self.workloads,
+            Kind::ControlPlanes => &mut self.control_planes,
+            Kind::GatewayClasses => &mut self.gateway_classes,
+            Kind::Gateways => &mut self.gateways,
+            Kind::HttpRoutes | Kind::GrpcRoutes | Kind::VirtualServices => &mut self.routes,
+            Kind::PeerAuthentications => &mut self.peer_auths,
+            Kind::ApplicationLoadBalancers => &mut self.albs,
+            Kind::FrontendTlsPolicies => &mut self.frontend_tls,
+            Kind::Ingresses => &mut self.ingresses,
+            Kind::IngressClasses => &mut self.ingress_classes,
+            Kind::ReferenceGrants => &mut self.reference_grants,
+            Kind::TlsSecrets | Kind::IstioCaCerts | Kind::IstioCaSecrets => &mut self.cert_secrets,
+            Kind::ConfigMaps => &mut self.cert_config_maps,
+            Kind::CertManagerCertificates => &mut self.cm_certificates,
+            Kind::BackendTlsPolicies | Kind::AlbBackendTlsPolicies => &mut self.tls_policies,
+        }
+    }
+
     /// Drops everything of one kind (before a fresh list replaces it).
     pub fn clear(&mut self, kind: Kind) {
-        match kind {
-            Kind::Namespaces => self.namespaces.clear(),
-            Kind::Pods => self.pods.clear(),
-            Kind::Services => self.services.clear(),
-            Kind::Deployments | Kind::StatefulSets | Kind::DaemonSets => {
-                let wk = workload_kind(kind);
-                self.workloads.retain(|(_, k), _| Some(*k) != wk);
-            }
-            Kind::GatewayClasses => self.gateway_classes.clear(),
-            Kind::Gateways => self.gateways.clear(),
-            Kind::HttpRoutes | Kind::GrpcRoutes | Kind::VirtualServices => {
-                let rk = route_kind(kind);
-                self.routes.retain(|(_, k), _| Some(*k) != rk);
-            }
-            Kind::PeerAuthentications => self.peer_auths.clear(),
-            Kind::ApplicationLoadBalancers => self.albs.clear(),
-            Kind::FrontendTlsPolicies => self.frontend_tls.clear(),
-            Kind::ControlPlanes => self.control_planes.clear(),
-            Kind::Ingresses => self.ingresses.clear(),
-            Kind::IngressClasses => self.ingress_classes.clear(),
-            Kind::ReferenceGrants => self.reference_grants.clear(),
-            Kind::TlsSecrets | Kind::IstioCaCerts | Kind::IstioCaSecrets => {
-                self.cert_secrets.retain(|(k, _), _| *k != kind)
-            }
-            Kind::ConfigMaps => self.cert_config_maps.clear(),
-            Kind::CertManagerCertificates => self.cm_certificates.clear(),
-            Kind::BackendTlsPolicies | Kind::AlbBackendTlsPolicies => {
-                self.tls_policies.retain(|(k, _), _| *k != kind)
-            }
-        }
+        self.slot(kind).clear_kind(kind);
         self.unreadable.retain(|(k, _), _| *k != kind);
     }
 
@@ -158,12 +135,7 @@ impl ClusterCache {
                 self.gateways.insert(g.key.clone(), g);
             }
             Obj::Route(r) => {
-                let kind = match r.kind {
-                    RouteKind::Http => Kind::HttpRoutes,
-                    RouteKind::Grpc => Kind::GrpcRoutes,
-                    RouteKind::Virtual => Kind::VirtualServices,
-                };
-                self.unreadable.remove(&(kind, r.key.clone()));
+                self.unreadable.remove(&(r.kind.watched(), r.key.clone()));
                 self.routes.insert((r.key.clone(), r.kind), r);
             }
             Obj::PeerAuth(p) => {
@@ -210,66 +182,7 @@ impl ClusterCache {
     }
 
     pub fn delete(&mut self, kind: Kind, key: &ObjKey) {
-        match kind {
-            Kind::Namespaces => {
-                self.namespaces.remove(&key.name);
-            }
-            Kind::Pods => {
-                self.pods.remove(key);
-            }
-            Kind::Services => {
-                self.services.remove(key);
-            }
-            Kind::Deployments | Kind::StatefulSets | Kind::DaemonSets => {
-                if let Some(wk) = workload_kind(kind) {
-                    self.workloads.remove(&(key.clone(), wk));
-                }
-            }
-            Kind::GatewayClasses => {
-                self.gateway_classes.remove(&key.name);
-            }
-            Kind::Gateways => {
-                self.gateways.remove(key);
-            }
-            Kind::HttpRoutes | Kind::GrpcRoutes | Kind::VirtualServices => {
-                if let Some(rk) = route_kind(kind) {
-                    self.routes.remove(&(key.clone(), rk));
-                }
-            }
-            Kind::PeerAuthentications => {
-                self.peer_auths.remove(key);
-            }
-            Kind::ApplicationLoadBalancers => {
-                self.albs.remove(key);
-            }
-            Kind::FrontendTlsPolicies => {
-                self.frontend_tls.remove(key);
-            }
-            Kind::ControlPlanes => {
-                self.control_planes.remove(key);
-            }
-            Kind::Ingresses => {
-                self.ingresses.remove(key);
-            }
-            Kind::IngressClasses => {
-                self.ingress_classes.remove(&key.name);
-            }
-            Kind::ReferenceGrants => {
-                self.reference_grants.remove(key);
-            }
-            Kind::TlsSecrets | Kind::IstioCaCerts | Kind::IstioCaSecrets => {
-                self.cert_secrets.remove(&(kind, key.clone()));
-            }
-            Kind::ConfigMaps => {
-                self.cert_config_maps.remove(key);
-            }
-            Kind::CertManagerCertificates => {
-                self.cm_certificates.remove(key);
-            }
-            Kind::BackendTlsPolicies | Kind::AlbBackendTlsPolicies => {
-                self.tls_policies.remove(&(kind, key.clone()));
-            }
-        }
+        self.slot(kind).remove(kind, key);
         self.unreadable.remove(&(kind, key.clone()));
     }
 
@@ -284,6 +197,74 @@ impl ClusterCache {
 
     pub fn workloads_in<'a>(&'a self, ns: &'a str) -> impl Iterator<Item = &'a WorkloadInfo> + 'a {
         self.workloads.values().filter(move |w| w.key.ns == ns)
+    }
+}
+
+/// A cache field as `clear` and `delete` see it. A field holds one kind, or several told
+/// apart by a part of the key.
+trait Slot {
+    /// Drops the objects that came from the watch of `kind`.
+    fn clear_kind(&mut self, kind: Kind);
+    fn remove(&mut self, kind: Kind, key: &ObjKey);
+}
+
+/// One namespaced kind.
+impl<T> Slot for BTreeMap<ObjKey, T> {
+    fn clear_kind(&mut self, _: Kind) {
+        self.clear();
+    }
+    fn remove(&mut self, _: Kind, key: &ObjKey) {
+        BTreeMap::remove(self, key);
+    }
+}
+
+/// One cluster-scoped kind, keyed by name.
+impl<T> Slot for BTreeMap<String, T> {
+    fn clear_kind(&mut self, _: Kind) {
+        self.clear();
+    }
+    fn remove(&mut self, _: Kind, key: &ObjKey) {
+        BTreeMap::remove(self, &key.name);
+    }
+}
+
+/// Several kinds keyed by the watch they came from (certificate Secrets, TLS policies).
+impl<T> Slot for BTreeMap<(Kind, ObjKey), T> {
+    fn clear_kind(&mut self, kind: Kind) {
+        self.retain(|(k, _), _| *k != kind);
+    }
+    fn remove(&mut self, kind: Kind, key: &ObjKey) {
+        BTreeMap::remove(self, &(kind, key.clone()));
+    }
+}
+
+/// Several kinds keyed by a kind of their own (workloads, routes).
+impl<S: SubKind, T> Slot for BTreeMap<(ObjKey, S), T> {
+    fn clear_kind(&mut self, kind: Kind) {
+        let sub = S::of(kind);
+        self.retain(|(_, s), _| Some(*s) != sub);
+    }
+    fn remove(&mut self, kind: Kind, key: &ObjKey) {
+        if let Some(sub) = S::of(kind) {
+            BTreeMap::remove(self, &(key.clone(), sub));
+        }
+    }
+}
+
+/// The part of a key that names the watch an object came from.
+trait SubKind: Copy + Ord {
+    fn of(kind: Kind) -> Option<Self>;
+}
+
+impl SubKind for WorkloadKind {
+    fn of(kind: Kind) -> Option<Self> {
+        WorkloadKind::of(kind)
+    }
+}
+
+impl SubKind for RouteKind {
+    fn of(kind: Kind) -> Option<Self> {
+        RouteKind::of(kind)
     }
 }
 
@@ -322,5 +303,31 @@ mod tests {
         c.apply(ns("a"));
         c.delete(Kind::Namespaces, &ObjKey::new("", "a"));
         assert!(c.namespaces.is_empty());
+    }
+
+    fn workload(kind: WorkloadKind, name: &str) -> Obj {
+        Obj::Workload(WorkloadInfo {
+            kind,
+            key: ObjKey::new("shop", name),
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn kinds_sharing_a_field_are_cleared_and_deleted_apart() {
+        let mut c = ClusterCache::default();
+        c.apply(workload(WorkloadKind::Deployment, "cart"));
+        c.apply(workload(WorkloadKind::StatefulSet, "db"));
+        c.apply(workload(WorkloadKind::DaemonSet, "agent"));
+        c.reset(Kind::Deployments, vec![]);
+        c.delete(Kind::DaemonSets, &ObjKey::new("shop", "agent"));
+        // Deleting under another kind's name leaves the object alone.
+        c.delete(Kind::Deployments, &ObjKey::new("shop", "db"));
+        let left: Vec<_> = c
+            .workloads
+            .keys()
+            .map(|(k, w)| (k.name.as_str(), *w))
+            .collect();
+        assert_eq!(left, [("db", WorkloadKind::StatefulSet)]);
     }
 }

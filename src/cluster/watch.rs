@@ -7,8 +7,10 @@ use std::fmt::Debug;
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod, Secret, Service};
+use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{ApiResource, DynamicObject, GroupVersionKind, PartialObjectMeta};
+use k8s_openapi::{ClusterResourceScope, NamespaceResourceScope};
+use kube::api::{DynamicObject, PartialObjectMeta};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client, Resource};
@@ -16,7 +18,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use super::kinds::{Kind, WatchState};
+use super::kinds::{Kind, KindSpec, Scope, Selector, WatchState};
 use super::objects::*;
 use crate::cluster::cache::Obj;
 
@@ -84,31 +86,6 @@ pub fn spawn_list_once<M: From<WatchMsg> + Send + 'static>(
         .collect()
 }
 
-fn api_for<K>(client: Client, kind: Kind, ns: Option<&str>, _: &()) -> Api<K>
-where
-    K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
-{
-    match ns {
-        Some(ns) if !kind.always_all_namespaces() && !kind.cluster_scoped() => {
-            Api::namespaced(client, ns)
-        }
-        _ => Api::all(client),
-    }
-}
-
-fn api_dyn(client: Client, kind: Kind, ns: Option<&str>, ar: &ApiResource) -> Api<DynamicObject> {
-    match ns {
-        Some(ns) if !kind.always_all_namespaces() && !kind.cluster_scoped() => {
-            Api::namespaced_with(client, ns, ar)
-        }
-        _ => Api::all_with(client, ar),
-    }
-}
-
-fn gvk(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
-    ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural)
-}
-
 /// Reads a dynamic object into its typed form and projects it. A failure keeps the object
 /// visible as unreadable instead of failing the whole list (as a typed list would).
 fn typed_or_unreadable<T: DeserializeOwned>(
@@ -134,192 +111,248 @@ fn spawn_one<M: From<WatchMsg> + Send + 'static>(
     tx: UnboundedSender<M>,
     once: bool,
 ) -> JoinHandle<()> {
-    let ns = ns.as_deref();
     let w = Watch {
         kind,
+        spec: kind.spec(),
+        namespace: ns,
         generation,
         tx,
-        client: client.clone(),
+        client,
         once,
     };
+    projections(kind, w)
+}
+
+/// An object of `kind` projected the way its watcher projects it, e.g. a document of a
+/// test fixture. Unlike a typed watcher, which fails its list, an object that does not read
+/// as its type becomes `Obj::Unreadable`.
+pub fn project(kind: Kind, obj: &DynamicObject) -> Obj {
+    projections(kind, OneObject { kind, obj })
+}
+
+/// THE per-kind table of projections: how each kind's objects become lean `Obj`s (the
+/// projections live in `objects/`). Where and how to watch comes from `kind.spec()`.
+fn projections<P: Projector>(kind: Kind, w: P) -> P::Out {
     match kind {
-        Kind::Namespaces => tokio::spawn(w.run(Api::<Namespace>::all(client), |n| {
-            Obj::Namespace(NamespaceInfo::from(n))
-        })),
-        Kind::Pods => tokio::spawn(w.run(api_for::<Pod>(client, kind, ns, &()), |p| {
-            Obj::Pod(PodInfo::from(p))
-        })),
-        Kind::Services => tokio::spawn(w.run(api_for::<Service>(client, kind, ns, &()), |s| {
-            Obj::Service(ServiceInfo::from(s))
-        })),
-        Kind::Deployments => {
-            tokio::spawn(w.run(api_for::<Deployment>(client, kind, ns, &()), |d| {
-                Obj::Workload(WorkloadInfo::from(d))
-            }))
-        }
-        Kind::StatefulSets => {
-            tokio::spawn(w.run(api_for::<StatefulSet>(client, kind, ns, &()), |d| {
-                Obj::Workload(WorkloadInfo::from(d))
-            }))
-        }
-        Kind::DaemonSets => tokio::spawn(w.run(api_for::<DaemonSet>(client, kind, ns, &()), |d| {
-            Obj::Workload(WorkloadInfo::from(d))
-        })),
-        Kind::GatewayClasses => {
-            let ar = gvk(
-                "gateway.networking.k8s.io",
-                "v1",
-                "GatewayClass",
-                "gatewayclasses",
-            );
-            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), move |o| {
-                typed_or_unreadable(kind, o, |t: &gateway_api::gatewayclasses::GatewayClass| {
-                    Obj::GatewayClass(GatewayClassInfo::from(t))
-                })
-            }))
-        }
+        Kind::Namespaces => w.typed(|n: &Namespace| Obj::Namespace(NamespaceInfo::from(n))),
+        Kind::Pods => w.typed(|p: &Pod| Obj::Pod(PodInfo::from(p))),
+        Kind::Services => w.typed(|s: &Service| Obj::Service(ServiceInfo::from(s))),
+        Kind::Deployments => w.typed(|d: &Deployment| Obj::Workload(WorkloadInfo::from(d))),
+        Kind::StatefulSets => w.typed(|d: &StatefulSet| Obj::Workload(WorkloadInfo::from(d))),
+        Kind::DaemonSets => w.typed(|d: &DaemonSet| Obj::Workload(WorkloadInfo::from(d))),
+        Kind::ControlPlanes => w.typed(|d: &Deployment| Obj::ControlPlane(WorkloadInfo::from(d))),
+        Kind::GatewayClasses => w.typed_crd(|t: &gateway_api::gatewayclasses::GatewayClass| {
+            Obj::GatewayClass(GatewayClassInfo::from(t))
+        }),
         Kind::Gateways => {
-            let ar = gvk("gateway.networking.k8s.io", "v1", "Gateway", "gateways");
-            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), move |o| {
-                typed_or_unreadable(kind, o, |t: &gateway_api::gateways::Gateway| {
-                    Obj::Gateway(GatewayInfo::from(t))
-                })
-            }))
+            w.typed_crd(|t: &gateway_api::gateways::Gateway| Obj::Gateway(GatewayInfo::from(t)))
         }
         Kind::HttpRoutes => {
-            let ar = gvk("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes");
-            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), move |o| {
-                typed_or_unreadable(kind, o, |t: &gateway_api::httproutes::HttpRoute| {
-                    Obj::Route(RouteInfo::from(t))
-                })
-            }))
+            w.typed_crd(|t: &gateway_api::httproutes::HttpRoute| Obj::Route(RouteInfo::from(t)))
         }
         Kind::GrpcRoutes => {
-            let ar = gvk("gateway.networking.k8s.io", "v1", "GRPCRoute", "grpcroutes");
-            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), move |o| {
-                typed_or_unreadable(kind, o, |t: &gateway_api::grpcroutes::GrpcRoute| {
-                    Obj::Route(RouteInfo::from(t))
-                })
-            }))
+            w.typed_crd(|t: &gateway_api::grpcroutes::GrpcRoute| Obj::Route(RouteInfo::from(t)))
         }
-        Kind::VirtualServices => {
-            // v1beta1: served by every Istio release in support (v1 only from 1.22 on).
-            let ar = gvk(
-                "networking.istio.io",
-                "v1beta1",
-                "VirtualService",
-                "virtualservices",
-            );
-            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), move |o| {
-                typed_or_unreadable(kind, o, |t: &VirtualService| Obj::Route(RouteInfo::from(t)))
-            }))
-        }
-        Kind::PeerAuthentications => {
-            let ar = gvk(
-                "security.istio.io",
-                "v1",
-                "PeerAuthentication",
-                "peerauthentications",
-            );
-            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| {
-                Obj::PeerAuth(PeerAuthInfo::from(o))
-            }))
-        }
-        Kind::ApplicationLoadBalancers => {
-            // AGC uses the singular word as its plural.
-            let ar = gvk(
-                "alb.networking.azure.io",
-                "v1",
-                "ApplicationLoadBalancer",
-                "applicationloadbalancer",
-            );
-            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| {
-                Obj::Alb(AlbInfo::from(o))
-            }))
-        }
+        Kind::VirtualServices => w.typed_crd(|t: &VirtualService| Obj::Route(RouteInfo::from(t))),
+        Kind::PeerAuthentications => w.dynamic(|o| Obj::PeerAuth(PeerAuthInfo::from(o))),
+        Kind::ApplicationLoadBalancers => w.dynamic(|o| Obj::Alb(AlbInfo::from(o))),
         Kind::FrontendTlsPolicies => {
-            let ar = gvk(
-                "alb.networking.azure.io",
-                "v1",
-                "FrontendTLSPolicy",
-                "frontendtlspolicies",
-            );
-            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| {
-                Obj::FrontendTls(FrontendTlsPolicyInfo::from(o))
-            }))
+            w.dynamic(|o| Obj::FrontendTls(FrontendTlsPolicyInfo::from(o)))
         }
-        Kind::ControlPlanes => {
-            let api = Api::<Deployment>::all(client);
-            tokio::spawn(
-                w.run_with(api, watcher::Config::default().labels("app=istiod"), |d| {
-                    Obj::ControlPlane(WorkloadInfo::from(d))
-                }),
-            )
+        Kind::Ingresses => w.typed(|i: &Ingress| Obj::Ingress(IngressInfo::from(i))),
+        Kind::IngressClasses => {
+            w.typed(|c: &IngressClass| Obj::IngressClass(IngressClassInfo::from(c)))
         }
-        Kind::Ingresses => tokio::spawn(w.run(
-            api_for::<k8s_openapi::api::networking::v1::Ingress>(client, kind, ns, &()),
-            |i| Obj::Ingress(IngressInfo::from(i)),
-        )),
-        Kind::IngressClasses => tokio::spawn(w.run(
-            Api::<k8s_openapi::api::networking::v1::IngressClass>::all(client),
-            |c| Obj::IngressClass(IngressClassInfo::from(c)),
-        )),
-        Kind::ReferenceGrants => {
-            // v1beta1: served by every Gateway API release that has the kind (v1 from 1.3).
-            let ar = gvk(
-                "gateway.networking.k8s.io",
-                "v1beta1",
-                "ReferenceGrant",
-                "referencegrants",
-            );
-            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| {
-                Obj::ReferenceGrant(ReferenceGrantInfo::from(o))
-            }))
-        }
+        Kind::ReferenceGrants => w.dynamic(|o| Obj::ReferenceGrant(ReferenceGrantInfo::from(o))),
         Kind::TlsSecrets | Kind::IstioCaCerts | Kind::IstioCaSecrets => {
-            // Lean: only the Secrets that can hold certificates are listed at all.
-            let fields = match kind {
-                Kind::TlsSecrets => format!("type={TLS_SECRET_TYPE}"),
-                Kind::IstioCaCerts => format!("metadata.name={ISTIO_CACERTS}"),
-                _ => format!("metadata.name={ISTIO_CA_SECRET}"),
-            };
-            let api = api_for::<Secret>(client, kind, ns, &());
-            tokio::spawn(
-                w.run_with(api, watcher::Config::default().fields(&fields), move |s| {
-                    Obj::CertSecret(kind, SecretCerts::from(s))
-                }),
-            )
+            w.typed(move |s: &Secret| Obj::CertSecret(kind, SecretCerts::from(s)))
         }
-        Kind::ConfigMaps => tokio::spawn(w.run(api_for::<ConfigMap>(client, kind, ns, &()), |c| {
-            Obj::CertConfigMap(ConfigMapCerts::from(c))
-        })),
+        Kind::ConfigMaps => w.typed(|c: &ConfigMap| Obj::CertConfigMap(ConfigMapCerts::from(c))),
         Kind::CertManagerCertificates => {
-            let ar = gvk("cert-manager.io", "v1", "Certificate", "certificates");
-            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), |o| {
-                Obj::CmCertificate(CmCertificateInfo::from(o))
-            }))
+            w.dynamic(|o| Obj::CmCertificate(CmCertificateInfo::from(o)))
         }
         Kind::BackendTlsPolicies | Kind::AlbBackendTlsPolicies => {
-            let group = if kind == Kind::BackendTlsPolicies {
-                "gateway.networking.k8s.io"
-            } else {
-                "alb.networking.azure.io"
-            };
-            let ar = gvk(group, "v1", "BackendTLSPolicy", "backendtlspolicies");
-            tokio::spawn(w.run(api_dyn(client, kind, ns, &ar), move |o| {
-                Obj::TlsPolicy(TlsPolicyInfo::from_dynamic(kind, o))
-            }))
+            w.dynamic(move |o| Obj::TlsPolicy(TlsPolicyInfo::from_dynamic(kind, o)))
         }
+    }
+}
+
+/// How a kind's objects are read before its projection runs. `Watch` watches the kind;
+/// `OneObject` projects a single object.
+trait Projector {
+    type Out;
+
+    /// A built-in kind, as its k8s-openapi type `K` (which must be served where the
+    /// kind's row says: checked in debug builds, so by every test that watches it).
+    fn typed<K, F>(self, project: F) -> Self::Out
+    where
+        K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+        K::Scope: TypedScope,
+        F: Fn(&K) -> Obj + Send + 'static;
+
+    /// A CRD kind read as its Rust type `T`: an object that does not read (schema drift,
+    /// bad data) is kept as unreadable instead of failing the whole list.
+    fn typed_crd<T, F>(self, project: F) -> Self::Out
+    where
+        T: DeserializeOwned + 'static,
+        F: Fn(&T) -> Obj + Send + 'static;
+
+    /// A kind read as `DynamicObject`s; the projection picks the fields it needs.
+    fn dynamic<F>(self, project: F) -> Self::Out
+    where
+        F: Fn(&DynamicObject) -> Obj + Send + 'static;
+}
+
+struct OneObject<'a> {
+    kind: Kind,
+    obj: &'a DynamicObject,
+}
+
+impl Projector for OneObject<'_> {
+    type Out = Obj;
+
+    fn typed<K, F>(self, project: F) -> Obj
+    where
+        K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+        K::Scope: TypedScope,
+        F: Fn(&K) -> Obj + Send + 'static,
+    {
+        typed_or_unreadable(self.kind, self.obj, project)
+    }
+
+    fn typed_crd<T, F>(self, project: F) -> Obj
+    where
+        T: DeserializeOwned + 'static,
+        F: Fn(&T) -> Obj + Send + 'static,
+    {
+        typed_or_unreadable(self.kind, self.obj, project)
+    }
+
+    fn dynamic<F>(self, project: F) -> Obj
+    where
+        F: Fn(&DynamicObject) -> Obj + Send + 'static,
+    {
+        project(self.obj)
     }
 }
 
 struct Watch<M> {
     kind: Kind,
+    spec: KindSpec,
+    /// The console's namespace scope (None = all namespaces); `spec.scope` decides whether
+    /// this kind honours it.
+    namespace: Option<String>,
     generation: u64,
     tx: UnboundedSender<M>,
     client: Client,
     /// List once and stop (no watch, no retry).
     once: bool,
+}
+
+/// Builds a typed `Api` for either scope: the scope is part of a k8s-openapi type.
+trait TypedScope: Sized {
+    /// Cluster-scoped: must agree with the row's `Scope::Cluster`.
+    const CLUSTER: bool;
+    fn api<K: Resource<Scope = Self, DynamicType = ()>>(client: Client, ns: Option<&str>)
+    -> Api<K>;
+}
+
+impl TypedScope for NamespaceResourceScope {
+    const CLUSTER: bool = false;
+    fn api<K: Resource<Scope = Self, DynamicType = ()>>(
+        client: Client,
+        ns: Option<&str>,
+    ) -> Api<K> {
+        match ns {
+            Some(ns) => Api::namespaced(client, ns),
+            None => Api::all(client),
+        }
+    }
+}
+
+impl TypedScope for ClusterResourceScope {
+    const CLUSTER: bool = true;
+    fn api<K: Resource<Scope = Self, DynamicType = ()>>(client: Client, _: Option<&str>) -> Api<K> {
+        Api::all(client)
+    }
+}
+
+/// The group, version, kind and plural a k8s-openapi type is served at.
+fn names_of<K: Resource<DynamicType = ()>>() -> [String; 4] {
+    [
+        K::group(&()).into_owned(),
+        K::version(&()).into_owned(),
+        K::kind(&()).into_owned(),
+        K::plural(&()).into_owned(),
+    ]
+}
+
+impl<M: From<WatchMsg> + Send + 'static> Watch<M> {
+    /// The namespace to watch in: the console's scope, for kinds that honour it.
+    fn namespace(&self) -> Option<&str> {
+        match self.spec.scope {
+            Scope::Namespaced => self.namespace.as_deref(),
+            Scope::Cluster | Scope::EveryNamespace => None,
+        }
+    }
+
+    fn config(&self) -> watcher::Config {
+        let config = watcher::Config::default();
+        match self.spec.selector {
+            Some(Selector::Label(s)) => config.labels(s),
+            Some(Selector::Field(s)) => config.fields(s),
+            None => config,
+        }
+    }
+}
+
+impl<M: From<WatchMsg> + Send + 'static> Projector for Watch<M> {
+    type Out = JoinHandle<()>;
+
+    fn typed<K, F>(self, project: F) -> JoinHandle<()>
+    where
+        K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+        K::Scope: TypedScope,
+        F: Fn(&K) -> Obj + Send + 'static,
+    {
+        let s = &self.spec;
+        debug_assert_eq!(
+            names_of::<K>(),
+            [s.group, s.version, s.kind, s.plural].map(String::from),
+            "{:?}: the type disagrees with the table",
+            self.kind
+        );
+        debug_assert_eq!(
+            K::Scope::CLUSTER,
+            s.scope == Scope::Cluster,
+            "{:?}",
+            self.kind
+        );
+        let api = K::Scope::api::<K>(self.client.clone(), self.namespace());
+        tokio::spawn(self.run(api, project))
+    }
+
+    fn typed_crd<T, F>(self, project: F) -> JoinHandle<()>
+    where
+        T: DeserializeOwned + 'static,
+        F: Fn(&T) -> Obj + Send + 'static,
+    {
+        let kind = self.kind;
+        Projector::dynamic(self, move |o| typed_or_unreadable(kind, o, &project))
+    }
+
+    fn dynamic<F>(self, project: F) -> JoinHandle<()>
+    where
+        F: Fn(&DynamicObject) -> Obj + Send + 'static,
+    {
+        let ar = self.spec.api_resource();
+        let client = self.client.clone();
+        let api = match self.namespace() {
+            Some(ns) => Api::namespaced_with(client, ns, &ar),
+            None => Api::all_with(client, &ar),
+        };
+        tokio::spawn(self.run(api, project))
+    }
 }
 
 /// How a watcher error reads to the user.
@@ -362,15 +395,7 @@ impl<M: From<WatchMsg> + Send + 'static> Watch<M> {
         K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
         F: Fn(&K) -> Obj + Send + 'static,
     {
-        self.run_with(api, watcher::Config::default(), project)
-            .await
-    }
-
-    async fn run_with<K, F>(self, api: Api<K>, config: watcher::Config, project: F)
-    where
-        K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
-        F: Fn(&K) -> Obj + Send + 'static,
-    {
+        let config = self.config();
         self.send(WatchEvent::State(WatchState::Syncing));
         let mut last_state = WatchState::Syncing;
         // Between restarts after a broken watch (see `relist` below).
@@ -458,7 +483,7 @@ impl<M: From<WatchMsg> + Send + 'static> Watch<M> {
             }
             self.send(WatchEvent::State(WatchState::NotInstalled));
             // Don't re-list a kind that does not exist: wait for its CRD to appear.
-            if !wait_for_crd(&self.client, self.kind).await {
+            if !wait_for_crd(&self.client, &self.spec).await {
                 return;
             }
             last_state = WatchState::Syncing;
@@ -467,11 +492,15 @@ impl<M: From<WatchMsg> + Send + 'static> Watch<M> {
     }
 }
 
-/// Blocks until the CRD of `kind` exists, by watching that one CRD by name. Returns false if
-/// the CRD can't be watched (then a slow retry loop stands in, once a minute).
-async fn wait_for_crd(client: &Client, kind: Kind) -> bool {
+/// Blocks until the CRD of `spec` exists, by watching that one CRD by name. Returns true
+/// after a minute if the CRD can't be watched (a slow retry loop stands in), false when
+/// there is nothing to wait for: a built-in kind whose API the server does not serve.
+async fn wait_for_crd(client: &Client, spec: &KindSpec) -> bool {
+    let Some(name) = spec.crd_name() else {
+        return false;
+    };
     let api: Api<PartialObjectMeta<CustomResourceDefinition>> = Api::all(client.clone());
-    let cfg = watcher::Config::default().fields(&format!("metadata.name={}", kind.resource()));
+    let cfg = watcher::Config::default().fields(&format!("metadata.name={name}"));
     let mut stream = watcher::watcher(api, cfg).default_backoff().boxed();
     let mut seen = false;
     while let Some(ev) = stream.next().await {
@@ -505,18 +534,73 @@ mod tests {
             "metadata": {"name": "gw", "namespace": "infra"},
             "spec": {"gatewayClassName": "x", "listeners": [{"name": "l", "port": "eighty", "protocol": "HTTP"}]}
         }));
-        let obj = typed_or_unreadable(
-            Kind::Gateways,
-            &bad,
-            |g: &gateway_api::gateways::Gateway| Obj::Gateway(GatewayInfo::from(g)),
-        );
-        match obj {
+        match project(Kind::Gateways, &bad) {
             Obj::Unreadable { kind, key, error } => {
                 assert_eq!((kind, key), (Kind::Gateways, ObjKey::new("infra", "gw")));
                 assert!(error.contains("invalid type"), "{error}");
             }
             other => panic!("expected unreadable, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn one_object_is_projected_as_its_watcher_projects_it() {
+        let pod = dyn_obj(serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "cart-1", "namespace": "shop"},
+            "spec": {"containers": [{"name": "cart", "image": "cart:1"}]}
+        }));
+        assert!(
+            matches!(project(Kind::Pods, &pod), Obj::Pod(p) if p.key == ObjKey::new("shop", "cart-1"))
+        );
+        let secret = dyn_obj(serde_json::json!({
+            "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+            "metadata": {"name": "cacerts", "namespace": "istio-system"}
+        }));
+        assert!(matches!(
+            project(Kind::IstioCaCerts, &secret),
+            Obj::CertSecret(Kind::IstioCaCerts, s) if s.key.name == "cacerts"
+        ));
+    }
+
+    /// Every kind has a watcher, its typed watcher reads the resource the table names (a
+    /// debug assertion in `typed`), and the demo cluster serves it.
+    #[tokio::test]
+    async fn every_kind_is_listed_from_the_demo_cluster() {
+        let demo = crate::demo::DemoCluster::start().expect("demo");
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<WatchMsg>();
+        for task in spawn_list_once(&demo.client(), &Kind::ALL, None, tx) {
+            task.await.expect("a lister ends without panicking");
+        }
+        let mut states = std::collections::BTreeMap::new();
+        let mut listed = std::collections::BTreeSet::new();
+        while let Ok(m) = rx.try_recv() {
+            match m.event {
+                WatchEvent::State(s) => {
+                    states.insert(m.kind, s);
+                }
+                WatchEvent::Reset(objs) => {
+                    for o in objs {
+                        if let Obj::CertSecret(k, s) = o {
+                            listed.insert((k, s.key.name));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for k in Kind::ALL {
+            assert_eq!(states.get(&k), Some(&WatchState::Live), "{k:?}");
+        }
+        // Selectors reach the server: only the named Secrets come back.
+        let ca: Vec<_> = listed
+            .iter()
+            .filter(|(k, _)| *k == Kind::IstioCaCerts)
+            .collect();
+        assert!(
+            !ca.is_empty() && ca.iter().all(|(_, name)| name == "cacerts"),
+            "{ca:?}"
+        );
     }
 
     #[test]

@@ -12,6 +12,9 @@ use kube::api::{Api, ApiResource, DynamicObject, Patch, PatchParams};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::cluster::kinds::{Kind, Scope};
+use crate::cluster::objects::ObjKey;
+
 pub use build::{
     guarded_json_patch, guarded_merge_patch, rollout_restart, set_namespace_labels,
     set_template_label, set_weights, undo_of,
@@ -35,65 +38,46 @@ pub struct Target {
 }
 
 impl Target {
-    fn new(gvkp: (&str, &str, &str, &str), namespace: Option<&str>, name: &str) -> Target {
-        let (group, version, kind, plural) = gvkp;
+    /// The object `key` of `kind`: group, version, kind and plural come from the table of
+    /// kinds (`Kind::spec`); a cluster-scoped kind has no namespace.
+    pub fn of(kind: Kind, key: &ObjKey) -> Target {
+        let spec = kind.spec();
         Target {
-            group: group.into(),
-            version: version.into(),
-            kind: kind.into(),
-            plural: plural.into(),
-            namespace: namespace.map(Into::into),
-            name: name.into(),
+            group: spec.group.into(),
+            version: spec.version.into(),
+            kind: spec.kind.into(),
+            plural: spec.plural.into(),
+            namespace: (spec.scope != Scope::Cluster).then(|| key.ns.clone()),
+            name: key.name.clone(),
         }
     }
 
     pub fn deployment(namespace: &str, name: &str) -> Target {
-        Self::new(
-            ("apps", "v1", "Deployment", "deployments"),
-            Some(namespace),
-            name,
-        )
+        Self::of(Kind::Deployments, &ObjKey::new(namespace, name))
     }
 
     pub fn statefulset(namespace: &str, name: &str) -> Target {
-        Self::new(
-            ("apps", "v1", "StatefulSet", "statefulsets"),
-            Some(namespace),
-            name,
-        )
+        Self::of(Kind::StatefulSets, &ObjKey::new(namespace, name))
     }
 
     pub fn daemonset(namespace: &str, name: &str) -> Target {
-        Self::new(
-            ("apps", "v1", "DaemonSet", "daemonsets"),
-            Some(namespace),
-            name,
-        )
+        Self::of(Kind::DaemonSets, &ObjKey::new(namespace, name))
     }
 
     pub fn namespace(name: &str) -> Target {
-        Self::new(("", "v1", "Namespace", "namespaces"), None, name)
+        Self::of(Kind::Namespaces, &ObjKey::new("", name))
     }
 
     pub fn httproute(namespace: &str, name: &str) -> Target {
-        let gvkp = ("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes");
-        Self::new(gvkp, Some(namespace), name)
+        Self::of(Kind::HttpRoutes, &ObjKey::new(namespace, name))
     }
 
     pub fn grpcroute(namespace: &str, name: &str) -> Target {
-        let gvkp = ("gateway.networking.k8s.io", "v1", "GRPCRoute", "grpcroutes");
-        Self::new(gvkp, Some(namespace), name)
+        Self::of(Kind::GrpcRoutes, &ObjKey::new(namespace, name))
     }
 
-    /// `v1beta1`: served by every Istio release in support (`v1` only from 1.22 on).
     pub fn virtualservice(namespace: &str, name: &str) -> Target {
-        let gvkp = (
-            "networking.istio.io",
-            "v1beta1",
-            "VirtualService",
-            "virtualservices",
-        );
-        Self::new(gvkp, Some(namespace), name)
+        Self::of(Kind::VirtualServices, &ObjKey::new(namespace, name))
     }
 
     /// "Deployment shop/cart", "Namespace shop".
@@ -109,6 +93,8 @@ impl Target {
         self.group.is_empty() && self.kind == "Secret"
     }
 
+    /// Built from the target's own fields: a target read back from the audit log (undo)
+    /// addresses exactly what was written then.
     pub fn api_resource(&self) -> ApiResource {
         let api_version = if self.group.is_empty() {
             self.version.clone()
@@ -469,6 +455,43 @@ mod tests {
         let obj = serde_json::json!({"metadata": {"name": "x"}, "data": {"k": "dg=="}});
         assert_eq!(redact(&secret, obj.clone()).get("data"), None);
         assert_eq!(redact(&Target::namespace("x"), obj.clone()), obj);
+    }
+
+    /// Every write target is addressed as the table of kinds says: the same resource the
+    /// watcher of that kind lists.
+    #[test]
+    fn write_targets_take_their_resource_from_the_table() {
+        let targets = [
+            (Target::deployment("a", "b"), Kind::Deployments),
+            (Target::statefulset("a", "b"), Kind::StatefulSets),
+            (Target::daemonset("a", "b"), Kind::DaemonSets),
+            (Target::namespace("b"), Kind::Namespaces),
+            (Target::httproute("a", "b"), Kind::HttpRoutes),
+            (Target::grpcroute("a", "b"), Kind::GrpcRoutes),
+            (Target::virtualservice("a", "b"), Kind::VirtualServices),
+        ];
+        for (t, k) in targets {
+            let (ar, want) = (t.api_resource(), k.spec().api_resource());
+            assert_eq!(
+                (
+                    &ar.group,
+                    &ar.version,
+                    &ar.api_version,
+                    &ar.kind,
+                    &ar.plural
+                ),
+                (
+                    &want.group,
+                    &want.version,
+                    &want.api_version,
+                    &want.kind,
+                    &want.plural
+                ),
+                "{k:?}"
+            );
+            assert_eq!(t.namespace.is_none(), k.cluster_scoped(), "{k:?}");
+            assert_eq!(t.name, "b");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@ use gateway_api::httproutes::{HttpRoute, HttpRouteRulesMatches};
 use jiff::Timestamp;
 
 use super::common::{Cond, ObjKey, created};
+use crate::cluster::kinds::Kind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub enum RouteKind {
@@ -16,12 +17,25 @@ pub enum RouteKind {
 }
 
 impl RouteKind {
-    pub fn kind(self) -> &'static str {
+    pub const ALL: [RouteKind; 3] = [RouteKind::Http, RouteKind::Grpc, RouteKind::Virtual];
+
+    /// The watch routes of this kind come from.
+    pub fn watched(self) -> Kind {
         match self {
-            RouteKind::Http => "HTTPRoute",
-            RouteKind::Grpc => "GRPCRoute",
-            RouteKind::Virtual => "VirtualService",
+            RouteKind::Http => Kind::HttpRoutes,
+            RouteKind::Grpc => Kind::GrpcRoutes,
+            RouteKind::Virtual => Kind::VirtualServices,
         }
+    }
+
+    /// The route kind a watch delivers; None for a watch of something else.
+    pub fn of(kind: Kind) -> Option<RouteKind> {
+        RouteKind::ALL.into_iter().find(|r| r.watched() == kind)
+    }
+
+    /// `HTTPRoute`, `GRPCRoute`, `VirtualService`.
+    pub fn kind(self) -> &'static str {
+        self.watched().spec().kind
     }
 }
 
@@ -265,6 +279,15 @@ impl From<&GrpcRoute> for RouteInfo {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn route_kinds_serialize_as_their_watched_kind() {
+        for r in RouteKind::ALL {
+            assert_eq!(RouteKind::of(r.watched()), Some(r));
+            assert_eq!(serde_json::to_value(r).unwrap(), r.kind(), "{r:?}");
+        }
+        assert_eq!(RouteKind::Grpc.kind(), "GRPCRoute");
+    }
 
     fn meta() -> serde_json::Value {
         json!({"name": "r", "namespace": "app", "generation": 3})

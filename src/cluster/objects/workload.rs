@@ -5,6 +5,7 @@ use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{Pod, PodTemplateSpec, Service};
 
 use super::common::{Cond, ObjKey, created};
+use crate::cluster::kinds::Kind;
 
 pub const PROXY_CONTAINER: &str = "istio-proxy";
 
@@ -246,12 +247,30 @@ pub enum WorkloadKind {
 }
 
 impl WorkloadKind {
-    pub fn as_str(self) -> &'static str {
+    pub const ALL: [WorkloadKind; 3] = [
+        WorkloadKind::Deployment,
+        WorkloadKind::StatefulSet,
+        WorkloadKind::DaemonSet,
+    ];
+
+    /// The watch workloads of this kind come from.
+    pub fn watched(self) -> Kind {
         match self {
-            WorkloadKind::Deployment => "Deployment",
-            WorkloadKind::StatefulSet => "StatefulSet",
-            WorkloadKind::DaemonSet => "DaemonSet",
+            WorkloadKind::Deployment => Kind::Deployments,
+            WorkloadKind::StatefulSet => Kind::StatefulSets,
+            WorkloadKind::DaemonSet => Kind::DaemonSets,
         }
+    }
+
+    /// The workload kind a watch delivers; None for a watch of something else (the
+    /// control-plane watch has its own cache field).
+    pub fn of(kind: Kind) -> Option<WorkloadKind> {
+        WorkloadKind::ALL.into_iter().find(|w| w.watched() == kind)
+    }
+
+    /// `Deployment`, `StatefulSet`, `DaemonSet`.
+    pub fn as_str(self) -> &'static str {
+        self.watched().spec().kind
     }
 }
 
