@@ -8,12 +8,26 @@ use crate::state::modal_action::ModalAction;
 /// One hint: the actions whose first keys are shown joined by `/`, and what they do.
 pub type Item<'a, A> = (&'a [A], &'a str);
 
-/// How a key reads in a hint: `backtab` as the shift-tab users press.
+/// How a key reads in a hint: arrows as arrows, `backtab` as the shift-tab users press.
 pub fn shown(key: KeyChord) -> String {
     match key.to_string().as_str() {
         "backtab" => "shift-tab".to_string(),
+        "left" => "←".to_string(),
+        "right" => "→".to_string(),
+        "up" => "↑".to_string(),
+        "down" => "↓".to_string(),
         other => other.to_string(),
     }
+}
+
+/// The second key of each action, joined by `/` (`←/→` beside `+/-`); `None` unless every
+/// action has one.
+pub fn second_keys<A: ModalAction>(km: &Keymap, actions: &[A]) -> Option<String> {
+    let keys: Option<Vec<String>> = actions
+        .iter()
+        .map(|a| km.modal_keys(*a).get(1).copied().map(shown))
+        .collect();
+    keys.map(|k| k.join("/"))
 }
 
 /// The first key of each action, joined by `/` (`j/k`); `None` when none is bound.
@@ -88,5 +102,9 @@ mod tests {
             keys(&km, &[WeightsAction::NextRule, WeightsAction::PreviousRule]).as_deref(),
             Some("tab/shift-tab")
         );
+        let arrows = [WeightsAction::Decrease, WeightsAction::Increase];
+        assert_eq!(second_keys(&km, &arrows).as_deref(), Some("←/→"));
+        km.bind_modal::<WeightsAction>("left".parse().unwrap(), None);
+        assert_eq!(second_keys(&km, &arrows).as_deref(), Some("h/→"));
     }
 }

@@ -100,19 +100,6 @@ pub fn help_lines(state: &AppState, ctx: &Ctx) -> Vec<Line<'static>> {
         ));
         out.extend(modal_help_lines::<WeightsAction>(ctx));
     }
-    if view == ViewId::Mesh {
-        out.push(Line::raw(""));
-        let opener = ctx
-            .keymap
-            .key_for(view, Action::Migrate)
-            .map(|k| format!(" ({k} or :migrate)"))
-            .unwrap_or_else(|| " (:migrate)".to_string());
-        out.push(Line::styled(
-            format!("Revision migration{opener}"),
-            th.style(Role::Title),
-        ));
-        out.extend(modal_help_lines::<MigrationAction>(ctx));
-    }
     out.push(Line::raw(""));
     out.push(Line::styled(
         "Commands (type : then Enter; Tab completes)",
@@ -181,6 +168,7 @@ fn modal_help_lines<A: ModalAction>(ctx: &Ctx) -> Vec<Line<'static>> {
 fn dialog_hint_lines(ctx: &Ctx) -> Vec<Line<'static>> {
     use ChooserAction as C;
     use DialogAction as D;
+    use MigrationAction as M;
     let km = ctx.keymap;
     let rows = [
         (
@@ -227,6 +215,31 @@ fn dialog_hint_lines(ctx: &Ctx) -> Vec<Line<'static>> {
                     (&[PaletteAction::Run][..], "run"),
                     (&[PaletteAction::Complete], "complete"),
                     (&[PaletteAction::Cancel], "cancel"),
+                ],
+                "  ",
+            ),
+        ),
+        (
+            "migration",
+            hints::line(
+                km,
+                &[
+                    (&[M::Down, M::Up][..], "select"),
+                    (&[M::LaterWave, M::EarlierWave], "wave"),
+                    (&[M::Toggle], "include/exclude"),
+                    (&[M::NextWave], "next wave"),
+                ],
+                "  ",
+            ),
+        ),
+        (
+            "",
+            hints::line(
+                km,
+                &[
+                    (&[M::Rollback][..], "roll back"),
+                    (&[M::OtherPair], "other pair"),
+                    (&[M::Close], "close"),
                 ],
                 "  ",
             ),

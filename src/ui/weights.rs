@@ -202,19 +202,28 @@ fn key_lines(km: &Keymap) -> [String; 3] {
         .map(|k| format!("0-9 or {k}"))
         .unwrap_or_else(|| "0-9".to_string());
     let type_value = format!("{typing} type a value");
+    // A step names its second keys too: arrows beside +/-, >/< beside L/H.
+    let step = |up: A, down: A, alt: [A; 2], what: &str| {
+        let first = hints::keys(km, &[up, down])?;
+        Some(match hints::second_keys(km, &alt) {
+            Some(second) => format!("{first} or {second} {what}"),
+            None => format!("{first} {what}"),
+        })
+    };
+    let first = [
+        hints::keys(km, &[A::Down, A::Up]).map(|k| format!("{k} backend")),
+        step(A::Increase, A::Decrease, [A::Decrease, A::Increase], "±1"),
+        step(
+            A::IncreaseMore,
+            A::DecreaseMore,
+            [A::IncreaseMore, A::DecreaseMore],
+            "±10",
+        ),
+        Some(type_value),
+        hints::keys(km, &[A::EvenSplit]).map(|k| format!("{k} even split")),
+    ];
     [
-        hints::line(
-            km,
-            &[
-                (&[A::Down, A::Up], "backend"),
-                (&[A::Increase, A::Decrease], "±1"),
-                (&[A::IncreaseMore, A::DecreaseMore], "±10"),
-            ],
-            "   ",
-        ) + "   "
-            + &type_value
-            + "   "
-            + &hints::line(km, &[(&[A::EvenSplit], "even split")], "   "),
+        first.into_iter().flatten().collect::<Vec<_>>().join("   "),
         hints::line(
             km,
             &[
