@@ -31,8 +31,9 @@ pub fn loaded(state: &mut AppState, rows: crate::audit::AuditRows) {
 }
 
 /// An action of `[keys.audit]` (movement, the detail, close, reload). Keys it does not bind
-/// reach the global table: a quit key with ctrl quits, another quit or back key closes, and
-/// undo, help and the command palette go to `act` (the `Err`).
+/// reach the global table for a few actions only: a quit key with ctrl quits, the audit key
+/// re-reads, and undo, help and the command palette go to `act` (the `Err`). A key unbound
+/// here with `"none"` does nothing else, so it is not a global quit either.
 pub fn key(
     state: &mut AppState,
     ui: &mut ViewState,
@@ -45,22 +46,12 @@ pub fn key(
                 state.quit = true;
                 Ok(vec![Effect::Quit])
             }
-            Some(Action::Back | Action::Quit) => {
-                close(state);
-                Ok(vec![])
-            }
             Some(Action::ShowAudit) => Ok(vec![Effect::LoadAudit]),
             Some(a @ (Action::Undo | Action::Help | Action::CommandPalette)) => Err(a),
             _ => Ok(vec![]),
         };
     };
     Ok(apply(state, &mut ui.audit_scroll, action))
-}
-
-fn close(state: &mut AppState) {
-    if let Some(Modal::Audit(_)) = state.modals.last() {
-        state.modals.pop();
-    }
 }
 
 /// One overlay action. In the whole-overlay detail, movement scrolls the entry (a long patch

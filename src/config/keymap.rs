@@ -501,4 +501,115 @@ mod tests {
             Some("E")
         );
     }
+    /// The actions of `A` with no key in `km`.
+    fn unbound<A: ModalAction>(km: &Keymap) -> Vec<A> {
+        A::ALL
+            .iter()
+            .copied()
+            .filter(|a| km.modal_key(*a).is_none())
+            .collect()
+    }
+
+    #[test]
+    fn the_default_file_binds_every_modal_action() {
+        let km = Keymap::default();
+        assert_eq!(unbound::<DialogAction>(&km), vec![]);
+        assert_eq!(unbound::<ChooserAction>(&km), vec![]);
+        assert_eq!(unbound::<WeightsAction>(&km), vec![]);
+        assert_eq!(unbound::<MigrationAction>(&km), vec![]);
+        assert_eq!(unbound::<PaletteAction>(&km), vec![]);
+        assert_eq!(unbound::<FilterAction>(&km), vec![]);
+        assert_eq!(unbound::<AuditAction>(&km), vec![]);
+        // Every modal section of the file is one the keymap knows, and file order was read.
+        let file: toml::Table = toml::from_str(DEFAULT_KEYMAP).expect("default keymap parses");
+        let entries: usize = file["keys"]
+            .as_table()
+            .expect("keys table")
+            .values()
+            .filter_map(|t| t.as_table())
+            .map(|t| t.len())
+            .sum();
+        assert_eq!(default_entries().len(), entries);
+    }
+
+    #[test]
+    fn modal_defaults_reproduce_the_old_keys() {
+        let km = Keymap::default();
+        let d = |k: &str| km.modal_for_chord::<DialogAction>(k.parse().expect("key"));
+        for k in ["tab", "backtab", "left", "right", "h", "l"] {
+            assert_eq!(d(k), Some(DialogAction::SwitchFocus), "{k}");
+        }
+        for k in ["esc", "n", "q"] {
+            assert_eq!(d(k), Some(DialogAction::Cancel), "{k}");
+        }
+        assert_eq!(d("enter"), Some(DialogAction::Choose));
+        assert_eq!(d("x"), None);
+        let w = |k: &str| km.modal_for_chord::<WeightsAction>(k.parse().expect("key"));
+        for k in ["+", "=", "l", "right"] {
+            assert_eq!(w(k), Some(WeightsAction::Increase), "{k}");
+        }
+        for k in ["L", ">", "]"] {
+            assert_eq!(w(k), Some(WeightsAction::IncreaseMore), "{k}");
+        }
+        assert_eq!(w("5"), None, "digits are text: they start a value");
+        let p = |k: &str| km.modal_for_chord::<PaletteAction>(k.parse().expect("key"));
+        assert_eq!(p("ctrl-c"), Some(PaletteAction::Cancel));
+        assert_eq!(p("q"), None, "typed text stays text");
+        // The first key listed is the one hints show.
+        assert_eq!(
+            km.modal_key(DialogAction::SwitchFocus)
+                .map(|k| k.to_string()),
+            Some("tab".into())
+        );
+        assert_eq!(
+            km.modal_key(ChooserAction::Down).map(|k| k.to_string()),
+            Some("j".into())
+        );
+    }
+
+    #[test]
+    fn a_users_modal_key_acts_shows_first_and_none_unbinds() {
+        let mut km = Keymap::default();
+        let src = "[keys.dialog]\n\"y\" = \"choose\"\n\"enter\" = \"none\"\n";
+        assert!(km.apply_overrides(&overrides(src)).is_empty());
+        assert_eq!(km.modal(&key("y")), Some(DialogAction::Choose));
+        assert_eq!(km.modal::<DialogAction>(&key("enter")), None);
+        assert_eq!(
+            km.modal_key(DialogAction::Choose).map(|k| k.to_string()),
+            Some("y".into())
+        );
+        // Other contexts keep their enter.
+        assert_eq!(km.modal(&key("enter")), Some(ChooserAction::Pick));
+        // A second user key for an action that keeps its defaults shows before them.
+        km.apply_overrides(&overrides("[keys.dialog]\n\"ctrl-x\" = \"cancel\"\n"));
+        assert_eq!(
+            km.modal_keys(DialogAction::Cancel)
+                .iter()
+                .map(|k| k.to_string())
+                .collect::<Vec<_>>(),
+            ["ctrl-x", "esc", "n", "q"]
+        );
+    }
+
+    #[test]
+    fn bad_modal_entries_warn_and_name_the_sections() {
+        let mut km = Keymap::default();
+        let src = "[keys.chooser]\n\"x\" = \"quit\"\n\"y\" = \"pick\"\n[keys.dialogs]\n\"z\" = \"cancel\"\n";
+        let warnings = km.apply_overrides(&overrides(src));
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("[keys.chooser]") && w.contains("unknown action `quit`")),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("dialogs") && w.contains("dialog, chooser, weights")),
+            "{warnings:?}"
+        );
+        assert_eq!(km.modal(&key("y")), Some(ChooserAction::Pick));
+        assert_eq!(km.modal::<ChooserAction>(&key("x")), None);
+    }
 }
