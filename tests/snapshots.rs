@@ -1361,3 +1361,221 @@ fn a_ten_thousand_character_message_wraps_and_its_end_is_reachable() {
     let t = s.draw();
     find(t.backend().buffer(), "THE-END");
 }
+
+// -------------------------------------------------------------------------- rebound dialog keys
+//
+// One test per modal context: a config.toml override rebinds one key; the new key acts, the
+// old one no longer does, and the footer or the dialog's own hint names the new key.
+
+impl Screen {
+    /// The keymap of a config.toml with these `[keys.*]` tables, as the app builds it at start.
+    fn rebind(&mut self, config_toml: &str) -> &mut Self {
+        let (config, warnings) =
+            meshctl_tui::config::parse(config_toml, std::path::Path::new("config.toml"));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let (keymap, warnings) = config.keymap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        self.keymap = keymap;
+        self
+    }
+
+    fn press(&mut self, key: &str) -> &mut Self {
+        let chord: meshctl_tui::config::KeyChord = key.parse().unwrap();
+        self.msg(Msg::Key(KeyEvent::new(chord.code(), chord.modifiers())));
+        self
+    }
+
+    fn text(&mut self) -> String {
+        let t = self.draw();
+        screen_text(&t)
+    }
+
+    fn top(&self) -> Option<&Modal> {
+        self.state.modals.last()
+    }
+}
+
+use meshctl_tui::state::Modal;
+
+#[test]
+fn rebound_confirm_cancel_key() {
+    let mut s = Screen::new("monochrome");
+    s.rebind("[keys.dialog]\n\"x\" = \"cancel\"\n\"esc\" = \"none\"\n");
+    s.keys("4");
+    s.draw();
+    s.keys("G");
+    s.key(KeyCode::Enter);
+    s.draw();
+    s.keys("R"); // restart the namespace's first workload: a confirm
+    assert!(matches!(s.top(), Some(Modal::Confirm(_))));
+    let text = s.text();
+    assert!(
+        text.contains(" tab switch Cancel/Confirm  enter choose  x cancel"),
+        "{text}"
+    );
+    s.key(KeyCode::Esc);
+    assert!(matches!(s.top(), Some(Modal::Confirm(_))), "esc is unbound");
+    s.keys("x");
+    assert!(s.top().is_none(), "x cancels");
+}
+
+#[test]
+fn rebound_plan_scroll_key() {
+    let mut s = Screen::new("monochrome");
+    s.rebind("[keys.dialog]\n\"ctrl-n\" = \"scroll_down\"\n\"j\" = \"none\"\n");
+    s.keys("4");
+    s.draw();
+    s.keys("B");
+    s.key(KeyCode::Enter); // the chooser's first option: a plan of restarts
+    let scroll = |s: &Screen| match s.top() {
+        Some(Modal::Plan(p)) => p.scroll,
+        other => panic!("plan expected, got {other:?}"),
+    };
+    s.keys("j");
+    assert_eq!(scroll(&s), 0, "j is unbound");
+    s.press("ctrl-n");
+    assert_eq!(scroll(&s), 1, "ctrl-n scrolls");
+    let text = s.text();
+    assert!(text.contains(" ctrl-n/k scroll  tab switch"), "{text}");
+}
+
+#[test]
+fn rebound_chooser_pick_key() {
+    let mut s = Screen::new("monochrome");
+    s.rebind("[keys.chooser]\n\"space\" = \"pick\"\n\"enter\" = \"none\"\n");
+    s.keys("4");
+    s.draw();
+    s.keys("B");
+    assert!(matches!(s.top(), Some(Modal::Chooser(_))));
+    let text = s.text();
+    assert!(
+        text.contains(" j/k choose  space next  esc cancel"),
+        "{text}"
+    );
+    assert!(
+        text.contains("j/k choose  space next (a confirm follows)  esc cancel"),
+        "{text}"
+    );
+    s.key(KeyCode::Enter);
+    assert!(
+        matches!(s.top(), Some(Modal::Chooser(_))),
+        "enter is unbound"
+    );
+    s.keys(" ");
+    assert!(matches!(s.top(), Some(Modal::Plan(_))), "space picks");
+}
+
+#[test]
+fn rebound_weight_editor_step_key() {
+    let mut s = Screen::new("monochrome");
+    s.rebind("[keys.weights]\n\"u\" = \"increase\"\n\"+\" = \"none\"\n");
+    s.keys("2");
+    s.draw();
+    s.keys("W");
+    let first = |s: &Screen| match s.top() {
+        Some(Modal::Weights(e)) => e.backends[0].weight,
+        other => panic!("editor expected, got {other:?}"),
+    };
+    let before = first(&s);
+    s.keys("+");
+    assert_eq!(first(&s), before, "+ is unbound");
+    s.keys("u");
+    assert_eq!(first(&s), before + 1, "u adds one");
+    let text = s.text();
+    assert!(text.contains("j/k backend   u/- or ←/→ ±1"), "{text}");
+}
+
+#[test]
+fn rebound_migration_close_key() {
+    let mut s = migration_screen();
+    s.rebind("[keys.migration]\n\"c\" = \"close\"\n\"esc\" = \"none\"\n\"q\" = \"none\"\n");
+    let open = |s: &Screen| s.state.modals.iter().any(|m| matches!(m, Modal::Migrate));
+    assert!(open(&s));
+    let text = s.text();
+    assert!(
+        text.contains("p other revision pair   c close (a running wave goes on; M reopens)"),
+        "{text}"
+    );
+    s.key(KeyCode::Esc);
+    s.keys("q");
+    assert!(open(&s), "esc and q are unbound");
+    s.keys("c");
+    assert!(!open(&s), "c closes");
+}
+
+#[test]
+fn rebound_palette_run_key() {
+    let mut s = Screen::new("monochrome");
+    s.rebind("[keys.palette]\n\"ctrl-j\" = \"run\"\n\"enter\" = \"none\"\n");
+    s.keys(":fe");
+    let text = s.text();
+    assert!(
+        text.contains(" ctrl-j run  tab complete  esc cancel"),
+        "{text}"
+    );
+    s.key(KeyCode::Enter);
+    assert!(
+        matches!(s.top(), Some(Modal::Palette(_))),
+        "enter is unbound"
+    );
+    s.press("ctrl-j");
+    assert!(s.top().is_none());
+    assert_eq!(s.state.view, ViewId::Frontends, "ctrl-j runs");
+}
+
+#[test]
+fn rebound_filter_keep_key() {
+    let mut s = Screen::new("monochrome");
+    s.rebind("[keys.filter]\n\"tab\" = \"keep\"\n\"enter\" = \"none\"\n");
+    s.keys("2/shop");
+    let text = s.text();
+    assert!(
+        text.contains(" type to filter  tab keep  esc clear"),
+        "{text}"
+    );
+    s.key(KeyCode::Enter);
+    assert!(
+        matches!(s.top(), Some(Modal::Filter(_))),
+        "enter is unbound"
+    );
+    s.key(KeyCode::Tab);
+    assert!(s.top().is_none());
+    assert_eq!(s.state.filter(ViewId::Routes), "shop", "tab keeps it");
+}
+
+#[test]
+fn rebound_audit_close_key() {
+    let mut s = Screen::new("monochrome");
+    s.rebind("[keys.audit]\n\"x\" = \"close\"\n\"esc\" = \"none\"\n");
+    s.keys(":audit");
+    s.key(KeyCode::Enter);
+    assert!(matches!(s.top(), Some(Modal::Audit(_))));
+    let text = s.text();
+    assert!(text.contains("<x> back"), "{text}");
+    assert!(text.contains("x: close"), "{text}");
+    s.key(KeyCode::Esc);
+    assert!(matches!(s.top(), Some(Modal::Audit(_))), "esc is unbound");
+    s.keys("x");
+    assert!(s.top().is_none(), "x closes");
+}
+
+#[test]
+fn help_lists_dialog_keys_from_the_keymap() {
+    let mut s = Screen::new("monochrome");
+    s.height = 120;
+    s.rebind("[keys.dialog]\n\"y\" = \"choose\"\n[keys.weights]\n\"i\" = \"none\"\n");
+    s.keys("2?");
+    let text = s.text();
+    assert!(
+        text.contains("confirm   tab switch Cancel/Confirm  y choose"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Weight editor (W on a route, rule or backend)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("unbound   type a value (validated on review; a digit also starts one)"),
+        "{text}"
+    );
+}

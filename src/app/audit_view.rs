@@ -1,10 +1,11 @@
 //! Keys of the `:audit` overlay (see `state::audit_view` for why it is an overlay).
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyEvent, KeyModifiers};
 
 use crate::app::msg::Effect;
 use crate::config::Keymap;
 use crate::state::action::Action;
+use crate::state::modal_action::AuditAction;
 use crate::state::view_state::ViewState;
 use crate::state::{AppState, Modal};
 
@@ -29,61 +30,67 @@ pub fn loaded(state: &mut AppState, rows: crate::audit::AuditRows) {
     }
 }
 
-/// Movement through the bindings (j/k, g/G, page keys), Enter toggles the detail,
-/// esc/q close, ctrl-c quits. Other keys (global actions like undo) go to `act`.
+/// An action of `[keys.audit]` (movement, the detail, close, reload). Keys it does not bind
+/// reach the global table for a few actions only: a quit key with ctrl quits, the audit key
+/// re-reads, and undo, help and the command palette go to `act` (the `Err`). A key unbound
+/// here with `"none"` does nothing else, so it is not a global quit either.
 pub fn key(
     state: &mut AppState,
     ui: &mut ViewState,
     keymap: &Keymap,
     key: KeyEvent,
 ) -> Result<Vec<Effect>, Action> {
-    let action = keymap.action(state.view, &key);
+    let Some(action) = keymap.modal::<AuditAction>(&key) else {
+        return match keymap.action(state.view, &key) {
+            Some(Action::Quit) if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                state.quit = true;
+                Ok(vec![Effect::Quit])
+            }
+            Some(Action::ShowAudit) => Ok(vec![Effect::LoadAudit]),
+            Some(a @ (Action::Undo | Action::Help | Action::CommandPalette)) => Err(a),
+            _ => Ok(vec![]),
+        };
+    };
+    Ok(apply(state, &mut ui.audit_scroll, action))
+}
+
+/// One overlay action. In the whole-overlay detail, movement scrolls the entry (a long patch
+/// is read to its end); the drawing clamps the scroll to the wrapped rows.
+fn apply(state: &mut AppState, scroll: &mut u16, action: AuditAction) -> Vec<Effect> {
     let Some(Modal::Audit(v)) = state.modals.last_mut() else {
-        return Ok(vec![]);
+        return vec![];
     };
     let last = v.len().saturating_sub(1);
-    // In the whole-overlay detail, movement scrolls the entry (a long patch is read to its
-    // end); the drawing clamps the scroll to the wrapped rows.
-    let scroll = &mut ui.audit_scroll;
     match action {
-        Some(Action::Quit) if key.modifiers.contains(KeyModifiers::CONTROL) => {
-            state.quit = true;
-            return Ok(vec![Effect::Quit]);
-        }
-        Some(Action::Back | Action::Quit) => {
+        AuditAction::Close => {
             state.modals.pop();
         }
-        Some(Action::Down) if v.detail_only => *scroll = scroll.saturating_add(1),
-        Some(Action::Up) if v.detail_only => *scroll = scroll.saturating_sub(1),
-        Some(Action::PageDown) if v.detail_only => *scroll = scroll.saturating_add(10),
-        Some(Action::PageUp) if v.detail_only => *scroll = scroll.saturating_sub(10),
-        Some(Action::Top) if v.detail_only => *scroll = 0,
-        Some(Action::Bottom) if v.detail_only => *scroll = u16::MAX,
-        Some(Action::Down) => v.selected = (v.selected + 1).min(last),
-        Some(Action::Up) => v.selected = v.selected.saturating_sub(1),
-        Some(Action::PageDown) => v.selected = (v.selected + 10).min(last),
-        Some(Action::PageUp) => v.selected = v.selected.saturating_sub(10),
-        Some(Action::Top) => v.selected = 0,
-        Some(Action::Bottom) => v.selected = last,
-        Some(Action::Enter) => {
+        AuditAction::Down if v.detail_only => *scroll = scroll.saturating_add(1),
+        AuditAction::Up if v.detail_only => *scroll = scroll.saturating_sub(1),
+        AuditAction::PageDown if v.detail_only => *scroll = scroll.saturating_add(10),
+        AuditAction::PageUp if v.detail_only => *scroll = scroll.saturating_sub(10),
+        AuditAction::Top if v.detail_only => *scroll = 0,
+        AuditAction::Bottom if v.detail_only => *scroll = u16::MAX,
+        AuditAction::Down => v.selected = (v.selected + 1).min(last),
+        AuditAction::Up => v.selected = v.selected.saturating_sub(1),
+        AuditAction::PageDown => v.selected = (v.selected + 10).min(last),
+        AuditAction::PageUp => v.selected = v.selected.saturating_sub(10),
+        AuditAction::Top => v.selected = 0,
+        AuditAction::Bottom => v.selected = last,
+        AuditAction::ToggleDetail => {
             v.detail_only = !v.detail_only;
             *scroll = 0;
         }
-        Some(Action::ShowAudit) => return Ok(vec![Effect::LoadAudit]),
-        Some(a @ (Action::Undo | Action::Help | Action::CommandPalette)) => return Err(a),
-        _ if key.code == KeyCode::Enter => {
-            v.detail_only = !v.detail_only;
-            *scroll = 0;
-        }
-        _ => {}
+        AuditAction::Reload => return vec![Effect::LoadAudit],
     }
-    Ok(vec![])
+    vec![]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::audit::{AuditRow, AuditRows};
+    use crossterm::event::KeyCode;
 
     fn state() -> AppState {
         AppState::new(Default::default(), None, false, jiff::Timestamp::UNIX_EPOCH)

@@ -2,8 +2,6 @@
 //! into a plan, confirm a plan into writes, and follow the writes' answers (restart offer,
 //! batch summary). Every entry point refuses in read-only mode.
 
-use crossterm::event::KeyEvent;
-
 use crate::app::msg::Effect;
 use crate::app::restart::selectable_workloads;
 use crate::app::writes;
@@ -17,6 +15,7 @@ use crate::state::inject::{
     self, Batch, RestartItem, all_in, bulk_chooser, injection_chooser, label_plan, needs_restart,
     restart_plan, workload_chooser, workload_plan,
 };
+use crate::state::modal_action::{ChooserAction, DialogAction};
 use crate::state::view_state::ViewState;
 use crate::state::write::{Origin, WriteOp};
 use crate::state::{AppState, Detail, Level, Modal};
@@ -151,11 +150,12 @@ pub fn open_bulk_for(
     vec![]
 }
 
-pub fn chooser_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
-    let Some(Modal::Chooser(c)) = state.modals.last_mut() else {
+/// An action of `[keys.chooser]` while the chooser is on top.
+pub fn chooser_key(state: &mut AppState, action: Option<ChooserAction>) -> Vec<Effect> {
+    let (Some(Modal::Chooser(c)), Some(action)) = (state.modals.last_mut(), action) else {
         return vec![];
     };
-    let picked = match c.key(&key) {
+    let picked = match c.apply(action) {
         ChooserKey::Picked(i) => i,
         ChooserKey::Cancelled => {
             state.modals.pop();
@@ -231,12 +231,13 @@ pub fn chooser_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     vec![]
 }
 
-pub fn plan_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
-    let Some(Modal::Plan(p)) = state.modals.last_mut() else {
+/// An action of `[keys.dialog]` while a plan is on top.
+pub fn plan_key(state: &mut AppState, action: Option<DialogAction>) -> Vec<Effect> {
+    let (Some(Modal::Plan(p)), Some(action)) = (state.modals.last_mut(), action) else {
         return vec![];
     };
     let was_armed = p.hazard.as_ref().is_some_and(|h| h.armed);
-    match p.key(&key) {
+    match p.apply(action) {
         PlanKey::Handled => {
             if !was_armed && p.hazard.as_ref().is_some_and(|h| h.armed) {
                 state.flash(crate::state::hazard::ARMED, Level::Warn);
@@ -405,7 +406,7 @@ fn offer_restart(
 
 #[cfg(test)]
 mod tests {
-    use crossterm::event::{KeyCode, KeyModifiers};
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
     use super::*;
     use crate::app::msg::Msg;

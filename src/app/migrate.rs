@@ -3,12 +3,15 @@
 //! the next step (restarts after an applied label). The migration outlives the screen:
 //! closing it while a wave runs does not stop the restarts that follow each label.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use crate::app::msg::Effect;
 use crate::app::writes;
+use crate::config::Keymap;
+use crate::state::chooser::PAGE;
 use crate::state::hazard;
 use crate::state::migrate::{Direction, Migration, default_pair, pairs, plane_revisions};
+use crate::state::modal_action::{DialogAction, MigrationAction};
 use crate::state::write::{Origin, WriteDone};
 use crate::state::{AppState, Level, Modal};
 
@@ -39,68 +42,82 @@ pub fn open(state: &mut AppState) -> Vec<Effect> {
     vec![]
 }
 
-/// Keys while the screen is on top (its confirm included).
-pub fn key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+/// Keys while the screen is on top: `[keys.migration]`, and `[keys.dialog]` for a wave's
+/// confirm.
+pub fn key(state: &mut AppState, keymap: &Keymap, key: KeyEvent) -> Vec<Effect> {
     let Some(mut m) = state.migration.take() else {
         state.modals.pop();
         return vec![];
     };
-    let effects = on_key(state, &mut m, key);
+    let effects = if m.confirm.is_some() {
+        confirm_action(state, &mut m, keymap.modal(&key))
+    } else {
+        if let Some(action) = keymap.modal(&key) {
+            screen_action(state, &mut m, action);
+        }
+        vec![]
+    };
     state.migration = Some(m);
     effects
 }
 
-fn on_key(state: &mut AppState, m: &mut Migration, key: KeyEvent) -> Vec<Effect> {
-    if let Some(c) = &mut m.confirm {
-        match key.code {
-            KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
-                c.ok_focused = !c.ok_focused;
-                hazard::disarm(&mut c.hazard);
-            }
-            KeyCode::Char('j') | KeyCode::Down => c.scroll = c.scroll.saturating_add(1),
-            KeyCode::Char('k') | KeyCode::Up => c.scroll = c.scroll.saturating_sub(1),
-            KeyCode::Enter if c.ok_focused => {
-                if !hazard::confirm_pressed(&mut c.hazard) {
-                    state.flash(hazard::ARMED, Level::Warn);
-                    return vec![];
-                }
-                let c = m.confirm.take().expect("confirm is open");
-                // The reducer refuses, not only the keys: no write effect in read-only.
-                if writes::refused(state) {
-                    return vec![];
-                }
-                state.flash(
-                    format!(
-                        "{}: label writes sent; restarts follow each applied label",
-                        c.title.trim_end_matches('?')
-                    ),
-                    Level::Info,
-                );
-                return writes::issue(state, Origin::MigrationWave, m.start(&c));
-            }
-            KeyCode::Enter | KeyCode::Esc | KeyCode::Char('n' | 'q') => {
-                m.confirm = None;
-                state.flash("cancelled; nothing was written", Level::Info);
-            }
-            _ => {}
-        }
+fn confirm_action(
+    state: &mut AppState,
+    m: &mut Migration,
+    action: Option<DialogAction>,
+) -> Vec<Effect> {
+    let Some(c) = &mut m.confirm else {
         return vec![];
-    }
-    match key.code {
-        KeyCode::Char('j') | KeyCode::Down => m.move_cursor(true),
-        KeyCode::Char('k') | KeyCode::Up => m.move_cursor(false),
-        KeyCode::Char('+' | '=' | 'l') | KeyCode::Right => m.shift_wave(true),
-        KeyCode::Char('-' | 'h') | KeyCode::Left => m.shift_wave(false),
-        KeyCode::Char(' ') => m.toggle(),
-        KeyCode::Char('w') | KeyCode::Enter => ask(state, m, Direction::Forward),
-        KeyCode::Char('b') => ask(state, m, Direction::Rollback),
-        KeyCode::Char('p') => other_pair(state, m),
-        KeyCode::Esc | KeyCode::Char('q') => {
-            state.modals.retain(|x| !matches!(x, Modal::Migrate));
+    };
+    match action {
+        Some(DialogAction::SwitchFocus) => {
+            c.ok_focused = !c.ok_focused;
+            hazard::disarm(&mut c.hazard);
         }
-        _ => {}
+        Some(DialogAction::ScrollDown) => c.scroll = c.scroll.saturating_add(1),
+        Some(DialogAction::ScrollUp) => c.scroll = c.scroll.saturating_sub(1),
+        Some(DialogAction::PageDown) => c.scroll = c.scroll.saturating_add(PAGE),
+        Some(DialogAction::PageUp) => c.scroll = c.scroll.saturating_sub(PAGE),
+        Some(DialogAction::Choose) if c.ok_focused => {
+            if !hazard::confirm_pressed(&mut c.hazard) {
+                state.flash(hazard::ARMED, Level::Warn);
+                return vec![];
+            }
+            let c = m.confirm.take().expect("confirm is open");
+            // The reducer refuses, not only the keys: no write effect in read-only.
+            if writes::refused(state) {
+                return vec![];
+            }
+            state.flash(
+                format!(
+                    "{}: label writes sent; restarts follow each applied label",
+                    c.title.trim_end_matches('?')
+                ),
+                Level::Info,
+            );
+            return writes::issue(state, Origin::MigrationWave, m.start(&c));
+        }
+        Some(DialogAction::Choose | DialogAction::Cancel) => {
+            m.confirm = None;
+            state.flash("cancelled; nothing was written", Level::Info);
+        }
+        None => {}
     }
     vec![]
+}
+
+fn screen_action(state: &mut AppState, m: &mut Migration, action: MigrationAction) {
+    match action {
+        MigrationAction::Down => m.move_cursor(true),
+        MigrationAction::Up => m.move_cursor(false),
+        MigrationAction::LaterWave => m.shift_wave(true),
+        MigrationAction::EarlierWave => m.shift_wave(false),
+        MigrationAction::Toggle => m.toggle(),
+        MigrationAction::NextWave => ask(state, m, Direction::Forward),
+        MigrationAction::Rollback => ask(state, m, Direction::Rollback),
+        MigrationAction::OtherPair => other_pair(state, m),
+        MigrationAction::Close => state.modals.retain(|x| !matches!(x, Modal::Migrate)),
+    }
 }
 
 fn ask(state: &mut AppState, m: &mut Migration, direction: Direction) {

@@ -9,6 +9,7 @@ use crate::state::write::{Confirm, WriteOp};
 use crate::state::{AppState, Detail, Level, Modal};
 
 /// The workloads of the namespace being shown, in the order the detail lists them.
+/// The workloads of the namespace being shown, in the order the detail lists them.
 pub fn selectable_workloads(state: &AppState) -> Vec<&WorkloadInfo> {
     match state.detail() {
         Some(Detail::Namespace(ns)) => state.cache.workloads_in(ns).collect(),

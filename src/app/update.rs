@@ -13,6 +13,7 @@ use crate::config::Keymap;
 use crate::model::tree::Node;
 use crate::state::action::{Action, ViewId};
 use crate::state::input::TextInput;
+use crate::state::modal_action::{DialogAction, FilterAction, PaletteAction};
 use crate::state::view_state::ViewState;
 use crate::state::{AppState, Detail, Level, Modal};
 
@@ -156,23 +157,27 @@ fn on_key(state: &mut AppState, ui: &mut ViewState, keymap: &Keymap, key: KeyEve
         state.refresh();
     }
     state.flash = None;
+    // Dialogs take the actions of their own `[keys.<section>]`; inputs edit text with the
+    // keys those sections leave unbound.
     match state.modals.last_mut() {
-        Some(Modal::Palette(_)) => return palette_key(state, key),
+        Some(Modal::Palette(_)) => return palette_key(state, keymap.modal(&key), key),
         Some(Modal::Filter(_)) => {
-            filter_key(state, key);
+            filter_key(state, keymap.modal(&key), key);
             return vec![];
         }
-        Some(Modal::Confirm(_)) => return confirm_key(state, key),
-        Some(Modal::Weights(_)) => return weights::key(state, key),
-        Some(Modal::Migrate) => return crate::app::migrate::key(state, key),
+        Some(Modal::Confirm(_)) => return confirm_key(state, keymap.modal(&key)),
+        Some(Modal::Weights(_)) => return weights::key(state, keymap, key),
+        Some(Modal::Migrate) => return crate::app::migrate::key(state, keymap, key),
         Some(Modal::Audit(_)) => {
             return match crate::app::audit_view::key(state, ui, keymap, key) {
                 Ok(effects) => effects,
                 Err(action) => act(state, ui, action),
             };
         }
-        Some(Modal::Chooser(_)) => return crate::app::inject::chooser_key(state, key),
-        Some(Modal::Plan(_)) => return crate::app::inject::plan_key(state, key),
+        Some(Modal::Chooser(_)) => {
+            return crate::app::inject::chooser_key(state, keymap.modal(&key));
+        }
+        Some(Modal::Plan(_)) => return crate::app::inject::plan_key(state, keymap.modal(&key)),
         Some(Modal::Notice(_)) => {
             // Any key dismisses it; the key itself is not acted on.
             state.modals.pop();
@@ -318,29 +323,27 @@ pub fn act(state: &mut AppState, ui: &mut ViewState, action: Action) -> Vec<Effe
     vec![]
 }
 
-fn confirm_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+/// An action of `[keys.dialog]` on a one-write confirm (its body does not scroll).
+fn confirm_key(state: &mut AppState, action: Option<DialogAction>) -> Vec<Effect> {
     let Some(Modal::Confirm(c)) = state.modals.last_mut() else {
         return vec![];
     };
-    match key.code {
-        KeyCode::Tab
-        | KeyCode::BackTab
-        | KeyCode::Left
-        | KeyCode::Right
-        | KeyCode::Char('h')
-        | KeyCode::Char('l') => {
+    match action {
+        Some(DialogAction::SwitchFocus) => {
             c.ok_focused = !c.ok_focused;
             crate::state::hazard::disarm(&mut c.hazard);
         }
-        KeyCode::Enter if c.ok_focused && !crate::state::hazard::confirm_pressed(&mut c.hazard) => {
+        Some(DialogAction::Choose)
+            if c.ok_focused && !crate::state::hazard::confirm_pressed(&mut c.hazard) =>
+        {
             state.flash(crate::state::hazard::ARMED, Level::Warn);
         }
-        KeyCode::Enter if c.ok_focused => {
+        Some(DialogAction::Choose) if c.ok_focused => {
             let op = c.op.clone();
             state.modals.pop();
             return crate::app::completions::confirmed(state, op);
         }
-        KeyCode::Enter | KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('q') => {
+        Some(DialogAction::Choose | DialogAction::Cancel) => {
             state.modals.pop();
             state.flash("cancelled; nothing was written", Level::Info);
         }
@@ -479,15 +482,16 @@ fn enter(state: &mut AppState, ui: &mut ViewState) {
     }
 }
 
-fn palette_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+/// An action of `[keys.palette]`, or else a key that edits the command's text.
+fn palette_key(state: &mut AppState, action: Option<PaletteAction>, key: KeyEvent) -> Vec<Effect> {
     let Some(Modal::Palette(input)) = state.modals.last_mut() else {
         return vec![];
     };
-    match key.code {
-        KeyCode::Esc => {
+    match action {
+        Some(PaletteAction::Cancel) => {
             state.modals.pop();
         }
-        KeyCode::Enter => {
+        Some(PaletteAction::Run) => {
             let text = input.text.trim().to_string();
             state.modals.pop();
             if text.is_empty() {
@@ -495,17 +499,14 @@ fn palette_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
             }
             return run_command(state, &text);
         }
-        KeyCode::Tab => {
+        Some(PaletteAction::Complete) => {
             let cands = palette_candidates(state);
             if let Some(Modal::Palette(input)) = state.modals.last_mut() {
                 let done = palette::complete(&input.text, &cands);
                 input.set(&done);
             }
         }
-        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-            state.modals.pop();
-        }
-        _ => {
+        None => {
             if !edit(input, key) {
                 state.flash(full("a command"), Level::Warn);
             }
@@ -635,17 +636,18 @@ fn on_signal(state: &mut AppState, signal: Signal) -> Vec<Effect> {
     }
 }
 
-fn filter_key(state: &mut AppState, key: KeyEvent) {
+/// An action of `[keys.filter]`, or else a key that edits the filter's text.
+fn filter_key(state: &mut AppState, action: Option<FilterAction>, key: KeyEvent) {
     let view = state.view;
     let Some(Modal::Filter(input)) = state.modals.last_mut() else {
         return;
     };
-    match key.code {
-        KeyCode::Esc => {
+    match action {
+        Some(FilterAction::Clear) => {
             state.modals.pop();
             state.filters.remove(&view);
         }
-        KeyCode::Enter => {
+        Some(FilterAction::Keep) => {
             let text = input.text.clone();
             state.modals.pop();
             if text.is_empty() {
@@ -654,7 +656,7 @@ fn filter_key(state: &mut AppState, key: KeyEvent) {
                 state.filters.insert(view, text);
             }
         }
-        _ => {
+        None => {
             if !edit(input, key) {
                 state.flash(full("the filter"), Level::Warn);
             }

@@ -2,12 +2,14 @@
 //! keys, the confirm with the diff, and what a finished write does to the draft (gone when
 //! applied, back in the editor beside the fresh object when refused).
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::app::msg::Effect;
 use crate::cluster::objects::{ObjKey, RouteInfo, RouteKind};
+use crate::config::Keymap;
 use crate::model::weights::{format_percent, shares};
 use crate::state::action::ViewId;
+use crate::state::modal_action::WeightsAction;
 use crate::state::view_state::ViewState;
 use crate::state::weights::{LARGE_STEP, Note, SMALL_STEP, WeightChange, WeightEditor};
 use crate::state::write::{Confirm, Outcome, WriteDone, WriteOp};
@@ -84,49 +86,42 @@ fn route_of<'a>(state: &'a AppState, e: &WeightEditor) -> Option<&'a RouteInfo> 
     state.cache.routes.get(&(e.key.clone(), e.kind))
 }
 
-/// Keys while the editor is the top modal.
-pub fn key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+/// What an action asks of the editor's caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Next {
+    Stay,
+    Close,
+    Confirm(Vec<WeightChange>),
+}
+
+/// A key while the editor is the top modal: an action of `[keys.weights]`, or text while a
+/// value is typed (see `WeightsAction`).
+pub fn key(state: &mut AppState, keymap: &Keymap, key: KeyEvent) -> Vec<Effect> {
     let Some(Modal::Weights(e)) = state.modals.last() else {
         return vec![];
     };
     // The editor works on a copy so it can look at the cache while it changes.
     let mut e = e.clone();
     let route = route_of(state, &e).cloned();
-    let mut confirm = None;
-    let mut close = false;
-    if e.typing.is_some() {
-        match key.code {
-            KeyCode::Enter => e.commit_typing(),
-            KeyCode::Esc => e.cancel_typing(),
-            KeyCode::Backspace => e.type_backspace(),
-            KeyCode::Char(c) => e.type_char(c),
-            _ => {}
-        }
+    let action = keymap.modal::<WeightsAction>(&key);
+    let next = if e.typing.is_some() {
+        type_key(&mut e, action, &key);
+        Next::Stay
     } else {
-        match key.code {
-            KeyCode::Char('j') | KeyCode::Down => e.move_cursor(true),
-            KeyCode::Char('k') | KeyCode::Up => e.move_cursor(false),
-            KeyCode::Char('+' | '=' | 'l') | KeyCode::Right => e.step(SMALL_STEP),
-            KeyCode::Char('-' | 'h') | KeyCode::Left => e.step(-SMALL_STEP),
-            KeyCode::Char('L' | '>' | ']') => e.step(LARGE_STEP),
-            KeyCode::Char('H' | '<' | '[') => e.step(-LARGE_STEP),
-            KeyCode::Char(d @ '0'..='9') => e.start_typing(Some(d)),
-            KeyCode::Char('i') => e.start_typing(None),
-            KeyCode::Char('e') => e.even_split(),
-            KeyCode::Char('c') => e.cycle_preset(),
-            KeyCode::Char('n') => e.normalise(),
-            KeyCode::Char('r') => e.reset(route.as_ref()),
-            KeyCode::Char('b') => e.rebase(),
-            KeyCode::Tab => e.switch_rule(route.as_ref(), true),
-            KeyCode::BackTab => e.switch_rule(route.as_ref(), false),
-            KeyCode::Enter => match e.review() {
-                Ok(changes) => confirm = Some(changes),
-                Err(note) => e.note = Some(note),
-            },
-            KeyCode::Esc | KeyCode::Char('q') => close = e.wants_close(),
-            _ => {}
+        match (action, typed_char(&key)) {
+            (Some(a), _) => apply(&mut e, a, route.as_ref()),
+            (None, Some(d @ '0'..='9')) => {
+                e.start_typing(Some(d));
+                Next::Stay
+            }
+            _ => Next::Stay,
         }
-    }
+    };
+    let (close, confirm) = match next {
+        Next::Stay => (false, None),
+        Next::Close => (true, None),
+        Next::Confirm(changes) => (false, Some(changes)),
+    };
     if close {
         state.modals.pop();
         if e.modified() {
@@ -155,6 +150,60 @@ pub fn key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         *top = e.clone();
     }
     vec![]
+}
+
+/// A printable key (no ctrl or alt): text when a value is typed.
+fn typed_char(key: &KeyEvent) -> Option<char> {
+    match key.code {
+        KeyCode::Char(c)
+            if !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(c)
+        }
+        _ => None,
+    }
+}
+
+/// While a value is typed: printable keys are text, backspace edits, review's keys set the
+/// value and close's keys cancel it.
+fn type_key(e: &mut WeightEditor, action: Option<WeightsAction>, key: &KeyEvent) {
+    match (typed_char(key), action) {
+        (Some(c), _) => e.type_char(c),
+        (None, Some(WeightsAction::Review)) => e.commit_typing(),
+        (None, Some(WeightsAction::Close)) => e.cancel_typing(),
+        _ if key.code == KeyCode::Backspace => e.type_backspace(),
+        _ => {}
+    }
+}
+
+/// One editor action (no value being typed): a pure transition of the draft.
+fn apply(e: &mut WeightEditor, action: WeightsAction, route: Option<&RouteInfo>) -> Next {
+    use WeightsAction as A;
+    match action {
+        A::Down => e.move_cursor(true),
+        A::Up => e.move_cursor(false),
+        A::Increase => e.step(SMALL_STEP),
+        A::Decrease => e.step(-SMALL_STEP),
+        A::IncreaseMore => e.step(LARGE_STEP),
+        A::DecreaseMore => e.step(-LARGE_STEP),
+        A::TypeValue => e.start_typing(None),
+        A::EvenSplit => e.even_split(),
+        A::CanaryPreset => e.cycle_preset(),
+        A::Normalise => e.normalise(),
+        A::Reset => e.reset(route),
+        A::Rebase => e.rebase(),
+        A::NextRule => e.switch_rule(route, true),
+        A::PreviousRule => e.switch_rule(route, false),
+        A::Review => match e.review() {
+            Ok(changes) => return Next::Confirm(changes),
+            Err(note) => e.note = Some(note),
+        },
+        A::Close if e.wants_close() => return Next::Close,
+        A::Close => {}
+    }
+    Next::Stay
 }
 
 /// A paste into the editor goes into the value being typed (its first line, as if typed);

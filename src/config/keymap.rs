@@ -1,4 +1,6 @@
-//! Keymap: key chord -> `Action`, one global table plus one table per view.
+//! Keymap: key chord -> `Action`, one global table plus one table per view, and one table
+//! per modal context (`[keys.dialog]`, `[keys.chooser]`, …) whose actions are that
+//! context's own enum (`state::modal_action`).
 //!
 //! Defaults come from the embedded `default_keymap.toml`; a user's `[keys.*]` tables are
 //! applied on top key by key, so naming one key changes only that key.
@@ -6,11 +8,15 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crossterm::event::KeyEvent;
-use serde::de::IntoDeserializer;
+use serde::de::{DeserializeOwned, IntoDeserializer};
 use serde::{Deserialize, Serialize};
 
 use super::keys::KeyChord;
 use crate::state::action::{Action, ViewId};
+use crate::state::modal_action::{
+    AuditAction, ChooserAction, DialogAction, FilterAction, MigrationAction, ModalAction,
+    PaletteAction, WeightsAction,
+};
 
 const DEFAULT_KEYMAP: &str = include_str!("default_keymap.toml");
 const GLOBAL: &str = "global";
@@ -38,12 +44,44 @@ pub struct Binding {
     pub scope: Scope,
 }
 
+/// A key in a modal context's table: the action's index in its enum's `ALL` (`None`: unbound
+/// by `"none"`), and the rank hints use to pick the key they show: a user's own keys first,
+/// then the default file's order (so `tab`, listed first, is the hint for switching focus,
+/// not `h`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ModalBinding {
+    action: Option<usize>,
+    rank: i64,
+}
+
+/// Every modal context: its section name and how to read an action name of its enum.
+const MODAL_SECTIONS: &[(&str, fn(&str) -> Result<usize, String>)] = &[
+    (DialogAction::SECTION, index_of::<DialogAction>),
+    (ChooserAction::SECTION, index_of::<ChooserAction>),
+    (WeightsAction::SECTION, index_of::<WeightsAction>),
+    (MigrationAction::SECTION, index_of::<MigrationAction>),
+    (PaletteAction::SECTION, index_of::<PaletteAction>),
+    (FilterAction::SECTION, index_of::<FilterAction>),
+    (AuditAction::SECTION, index_of::<AuditAction>),
+];
+
+/// User overrides rank before every default key.
+const USER_RANK: i64 = -1_000_000;
+
+/// What a `[keys.<section>]` name refers to.
+#[derive(Clone, Copy)]
+enum Section {
+    Scope(Scope),
+    Modal(&'static str, fn(&str) -> Result<usize, String>),
+}
+
 /// `Action::None` entries are kept in the tables: in a view table they shadow a global binding
 /// of the same key, which is how a user unbinds a global key for one view only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keymap {
     global: HashMap<KeyChord, Action>,
     views: HashMap<ViewId, HashMap<KeyChord, Action>>,
+    modal: HashMap<&'static str, HashMap<KeyChord, ModalBinding>>,
 }
 
 impl Default for Keymap {
@@ -51,15 +89,48 @@ impl Default for Keymap {
     /// cannot happen in a released build.
     fn default() -> Self {
         let mut keymap = Keymap::empty();
-        #[derive(Deserialize)]
-        struct File {
-            keys: KeyOverrides,
-        }
-        if let Ok(file) = toml::from_str::<File>(DEFAULT_KEYMAP) {
-            keymap.apply_overrides(&file.keys);
+        for (rank, (section, key, action)) in default_entries().iter().enumerate() {
+            if let Some(section) = parse_section(section) {
+                keymap.apply_entry(section, key, action, rank as i64);
+            }
         }
         keymap
     }
+}
+
+/// The default file's `(section, key, action)` entries in file order: serde's tables are
+/// sorted by key, but the first key listed for an action is the one its hint shows.
+fn default_entries() -> Vec<(String, String, String)> {
+    let Ok(doc) = toml::de::DeTable::parse(DEFAULT_KEYMAP) else {
+        return Vec::new();
+    };
+    fn tables<'a, 'i>(v: &'a toml::de::DeValue<'i>) -> Option<&'a toml::de::DeTable<'i>> {
+        match v {
+            toml::de::DeValue::Table(t) => Some(t),
+            _ => None,
+        }
+    }
+    let keys = doc.get_ref().iter().find(|(k, _)| k.get_ref() == "keys");
+    let Some(sections) = keys.and_then(|(_, v)| tables(v.get_ref())) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for (section, entries) in sections.iter() {
+        let Some(entries) = tables(entries.get_ref()) else {
+            continue;
+        };
+        for (key, action) in entries.iter() {
+            if let toml::de::DeValue::String(name) = action.get_ref() {
+                let entry = (section.get_ref().to_string(), key.get_ref().to_string());
+                found.push((key.span().start, entry, name.to_string()));
+            }
+        }
+    }
+    found.sort_by_key(|(at, _, _)| *at);
+    found
+        .into_iter()
+        .map(|(_, (section, key), action)| (section, key, action))
+        .collect()
 }
 
 impl Keymap {
@@ -68,6 +139,7 @@ impl Keymap {
         Keymap {
             global: HashMap::new(),
             views: HashMap::new(),
+            modal: HashMap::new(),
         }
     }
 
@@ -84,29 +156,92 @@ impl Keymap {
     /// or action names are skipped and reported; the rest still applies.
     pub fn apply_overrides(&mut self, overrides: &KeyOverrides) -> Vec<String> {
         let mut warnings = Vec::new();
-        for (section, entries) in &overrides.sections {
-            let Some(scope) = parse_scope(section) else {
+        let mut rank = USER_RANK;
+        for (name, entries) in &overrides.sections {
+            let Some(section) = parse_section(name) else {
                 warnings.push(format!(
-                    "[keys.{section}]: unknown section, expected one of: {}",
+                    "[keys.{name}]: unknown section, expected one of: {}",
                     section_names().join(", ")
                 ));
                 continue;
             };
             for (key, action) in entries {
-                let chord = match key.parse::<KeyChord>() {
-                    Ok(chord) => chord,
-                    Err(e) => {
-                        warnings.push(format!("[keys.{section}] {e}, binding ignored"));
-                        continue;
-                    }
-                };
-                match parse_action(action) {
-                    Ok(action) => self.bind(scope, chord, action),
-                    Err(e) => warnings.push(format!("[keys.{section}] {key:?}: {e}")),
+                rank += 1;
+                if let Some(w) = self.apply_entry(section, key, action, rank) {
+                    warnings.push(format!("[keys.{name}] {w}"));
                 }
             }
         }
         warnings
+    }
+
+    /// One `"key" = "action"` entry; the warning when it cannot apply.
+    fn apply_entry(
+        &mut self,
+        section: Section,
+        key: &str,
+        action: &str,
+        rank: i64,
+    ) -> Option<String> {
+        let chord = match key.parse::<KeyChord>() {
+            Ok(chord) => chord,
+            Err(e) => return Some(format!("{e}, binding ignored")),
+        };
+        match section {
+            Section::Scope(scope) => match parse_name::<Action>(action) {
+                Ok(action) => self.bind(scope, chord, action),
+                Err(e) => return Some(format!("{key:?}: {e}")),
+            },
+            Section::Modal(name, index_of) => {
+                let action = match action {
+                    "none" => None,
+                    other => match index_of(other) {
+                        Ok(i) => Some(i),
+                        Err(e) => return Some(format!("{key:?}: {e}")),
+                    },
+                };
+                let table = self.modal.entry(name).or_default();
+                table.insert(chord, ModalBinding { action, rank });
+            }
+        }
+        None
+    }
+
+    /// Binds (or with `None`, unbinds) one key of a modal context, ranked after its other keys.
+    pub fn bind_modal<A: ModalAction>(&mut self, key: KeyChord, action: Option<A>) {
+        let table = self.modal.entry(A::SECTION).or_default();
+        let rank = table.values().map(|b| b.rank).max().unwrap_or(0) + 1;
+        let action = action.and_then(|a| A::ALL.iter().position(|x| *x == a));
+        table.insert(key, ModalBinding { action, rank });
+    }
+
+    /// The action of a modal context for a key event; releases and unbound keys give `None`.
+    pub fn modal<A: ModalAction>(&self, key: &KeyEvent) -> Option<A> {
+        self.modal_for_chord(KeyChord::from_event(key)?)
+    }
+
+    pub fn modal_for_chord<A: ModalAction>(&self, chord: KeyChord) -> Option<A> {
+        let binding = self.modal.get(A::SECTION)?.get(&chord)?;
+        A::ALL.get(binding.action?).copied()
+    }
+
+    /// Every key bound to `action`, the one hints show first (see `ModalBinding`).
+    pub fn modal_keys<A: ModalAction>(&self, action: A) -> Vec<KeyChord> {
+        let Some(table) = self.modal.get(A::SECTION) else {
+            return Vec::new();
+        };
+        let mut keys: Vec<(i64, KeyChord)> = table
+            .iter()
+            .filter(|(_, b)| b.action.and_then(|i| A::ALL.get(i)) == Some(&action))
+            .map(|(k, b)| (b.rank, *k))
+            .collect();
+        keys.sort_by_key(|(rank, k)| (*rank, k.to_string()));
+        keys.into_iter().map(|(_, k)| k).collect()
+    }
+
+    /// The key hints and help show for `action`; `None` when it is unbound.
+    pub fn modal_key<A: ModalAction>(&self, action: A) -> Option<KeyChord> {
+        self.modal_keys(action).into_iter().next()
     }
 
     /// The action for a key event in `view`: the view's table first, then the global one.
@@ -162,28 +297,45 @@ fn sort_key(b: &Binding) -> (bool, u8, usize, &str) {
     (is_global, b.action as u8, b.key.len(), b.key.as_str())
 }
 
-fn parse_scope(section: &str) -> Option<Scope> {
+fn parse_section(section: &str) -> Option<Section> {
     if section == GLOBAL {
-        return Some(Scope::Global);
+        return Some(Section::Scope(Scope::Global));
     }
-    let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
-        section.into_deserializer();
-    ViewId::deserialize(de).ok().map(Scope::View)
+    if let Some((name, index_of)) = MODAL_SECTIONS.iter().find(|(n, _)| *n == section) {
+        return Some(Section::Modal(name, *index_of));
+    }
+    parse_name::<ViewId>(section)
+        .ok()
+        .map(|v| Section::Scope(Scope::View(v)))
 }
 
-fn parse_action(name: &str) -> Result<Action, String> {
+/// A snake_case config name of an enum (`"quit"`, `"switch_focus"`).
+fn parse_name<T: DeserializeOwned>(name: &str) -> Result<T, String> {
     let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
         name.into_deserializer();
-    Action::deserialize(de).map_err(|e| e.to_string().replace("unknown variant", "unknown action"))
+    T::deserialize(de).map_err(|e| e.to_string().replace("unknown variant", "unknown action"))
 }
 
-/// `global` plus every view's config name, from serde so it cannot drift from `ViewId`.
+fn index_of<A: ModalAction>(name: &str) -> Result<usize, String> {
+    let action = parse_name::<A>(name)?;
+    A::ALL
+        .iter()
+        .position(|a| *a == action)
+        .ok_or_else(|| format!("{name:?} is not an action of [keys.{}]", A::SECTION))
+}
+
+/// `global`, every view's config name (from serde, so it cannot drift from `ViewId`) and
+/// every modal context.
 fn section_names() -> Vec<String> {
     let views = ViewId::ALL
         .iter()
         .filter_map(|v| toml::Value::try_from(v).ok())
         .filter_map(|v| v.as_str().map(str::to_string));
-    std::iter::once(GLOBAL.to_string()).chain(views).collect()
+    let modal = MODAL_SECTIONS.iter().map(|(n, _)| n.to_string());
+    std::iter::once(GLOBAL.to_string())
+        .chain(views)
+        .chain(modal)
+        .collect()
 }
 
 #[cfg(test)]
@@ -348,5 +500,116 @@ mod tests {
             km.key_for(ViewId::Gateways, Action::ExpandAll).as_deref(),
             Some("E")
         );
+    }
+    /// The actions of `A` with no key in `km`.
+    fn unbound<A: ModalAction>(km: &Keymap) -> Vec<A> {
+        A::ALL
+            .iter()
+            .copied()
+            .filter(|a| km.modal_key(*a).is_none())
+            .collect()
+    }
+
+    #[test]
+    fn the_default_file_binds_every_modal_action() {
+        let km = Keymap::default();
+        assert_eq!(unbound::<DialogAction>(&km), vec![]);
+        assert_eq!(unbound::<ChooserAction>(&km), vec![]);
+        assert_eq!(unbound::<WeightsAction>(&km), vec![]);
+        assert_eq!(unbound::<MigrationAction>(&km), vec![]);
+        assert_eq!(unbound::<PaletteAction>(&km), vec![]);
+        assert_eq!(unbound::<FilterAction>(&km), vec![]);
+        assert_eq!(unbound::<AuditAction>(&km), vec![]);
+        // Every modal section of the file is one the keymap knows, and file order was read.
+        let file: toml::Table = toml::from_str(DEFAULT_KEYMAP).expect("default keymap parses");
+        let entries: usize = file["keys"]
+            .as_table()
+            .expect("keys table")
+            .values()
+            .filter_map(|t| t.as_table())
+            .map(|t| t.len())
+            .sum();
+        assert_eq!(default_entries().len(), entries);
+    }
+
+    #[test]
+    fn modal_defaults_reproduce_the_old_keys() {
+        let km = Keymap::default();
+        let d = |k: &str| km.modal_for_chord::<DialogAction>(k.parse().expect("key"));
+        for k in ["tab", "backtab", "left", "right", "h", "l"] {
+            assert_eq!(d(k), Some(DialogAction::SwitchFocus), "{k}");
+        }
+        for k in ["esc", "n", "q"] {
+            assert_eq!(d(k), Some(DialogAction::Cancel), "{k}");
+        }
+        assert_eq!(d("enter"), Some(DialogAction::Choose));
+        assert_eq!(d("x"), None);
+        let w = |k: &str| km.modal_for_chord::<WeightsAction>(k.parse().expect("key"));
+        for k in ["+", "=", "l", "right"] {
+            assert_eq!(w(k), Some(WeightsAction::Increase), "{k}");
+        }
+        for k in ["L", ">", "]"] {
+            assert_eq!(w(k), Some(WeightsAction::IncreaseMore), "{k}");
+        }
+        assert_eq!(w("5"), None, "digits are text: they start a value");
+        let p = |k: &str| km.modal_for_chord::<PaletteAction>(k.parse().expect("key"));
+        assert_eq!(p("ctrl-c"), Some(PaletteAction::Cancel));
+        assert_eq!(p("q"), None, "typed text stays text");
+        // The first key listed is the one hints show.
+        assert_eq!(
+            km.modal_key(DialogAction::SwitchFocus)
+                .map(|k| k.to_string()),
+            Some("tab".into())
+        );
+        assert_eq!(
+            km.modal_key(ChooserAction::Down).map(|k| k.to_string()),
+            Some("j".into())
+        );
+    }
+
+    #[test]
+    fn a_users_modal_key_acts_shows_first_and_none_unbinds() {
+        let mut km = Keymap::default();
+        let src = "[keys.dialog]\n\"y\" = \"choose\"\n\"enter\" = \"none\"\n";
+        assert!(km.apply_overrides(&overrides(src)).is_empty());
+        assert_eq!(km.modal(&key("y")), Some(DialogAction::Choose));
+        assert_eq!(km.modal::<DialogAction>(&key("enter")), None);
+        assert_eq!(
+            km.modal_key(DialogAction::Choose).map(|k| k.to_string()),
+            Some("y".into())
+        );
+        // Other contexts keep their enter.
+        assert_eq!(km.modal(&key("enter")), Some(ChooserAction::Pick));
+        // A second user key for an action that keeps its defaults shows before them.
+        km.apply_overrides(&overrides("[keys.dialog]\n\"ctrl-x\" = \"cancel\"\n"));
+        assert_eq!(
+            km.modal_keys(DialogAction::Cancel)
+                .iter()
+                .map(|k| k.to_string())
+                .collect::<Vec<_>>(),
+            ["ctrl-x", "esc", "n", "q"]
+        );
+    }
+
+    #[test]
+    fn bad_modal_entries_warn_and_name_the_sections() {
+        let mut km = Keymap::default();
+        let src = "[keys.chooser]\n\"x\" = \"quit\"\n\"y\" = \"pick\"\n[keys.dialogs]\n\"z\" = \"cancel\"\n";
+        let warnings = km.apply_overrides(&overrides(src));
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("[keys.chooser]") && w.contains("unknown action `quit`")),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("dialogs") && w.contains("dialog, chooser, weights")),
+            "{warnings:?}"
+        );
+        assert_eq!(km.modal(&key("y")), Some(ChooserAction::Pick));
+        assert_eq!(km.modal::<ChooserAction>(&key("x")), None);
     }
 }

@@ -35,7 +35,8 @@ pub struct Config {
     pub rollout_stuck_after: Option<String>,
     /// `[certs]`: certificate severity bands.
     pub certs: CertsConfig,
-    /// `[keys.global]`, `[keys.<view>]` tables; see `default_keymap.toml`.
+    /// `[keys.global]`, `[keys.<view>]` and dialog (`[keys.dialog]`, …) tables; see
+    /// `default_keymap.toml`.
     pub keys: KeyOverrides,
 }
 

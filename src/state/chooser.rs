@@ -1,11 +1,11 @@
-//! Two generic dialogs: a chooser (pick one of a few options with j/k and Enter) and a plan
-//! (review a list of writes, scrollable, Cancel focused; one confirm for many writes).
+//! Two generic dialogs: a chooser (pick one of a few options) and a plan (review a list of
+//! writes, scrollable, Cancel focused; one confirm for many writes). Both take named
+//! actions (`[keys.chooser]`, `[keys.dialog]`), never key codes.
 //! What a pick or a confirm leads to is data (`Purpose`, `Then`), so the reducer stays pure
 //! and other screens can add their own variants.
 
-use crossterm::event::{KeyCode, KeyEvent};
-
 use crate::state::hazard::{self, Hazard};
+use crate::state::modal_action::{ChooserAction, DialogAction};
 use crate::state::write::WriteOp;
 
 /// One namespace label change offered by the injection chooser.
@@ -58,7 +58,7 @@ pub struct Chooser {
     pub purpose: Purpose,
 }
 
-/// What a key did to a chooser.
+/// What an action did to a chooser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChooserKey {
     Moved,
@@ -68,29 +68,20 @@ pub enum ChooserKey {
 }
 
 impl Chooser {
-    pub fn key(&mut self, key: &KeyEvent) -> ChooserKey {
+    pub fn apply(&mut self, action: ChooserAction) -> ChooserKey {
         let last = self.options.len().saturating_sub(1);
-        match key.code {
-            KeyCode::Char('j') | KeyCode::Down | KeyCode::Tab => {
-                self.cursor = (self.cursor + 1).min(last);
-                ChooserKey::Moved
+        match action {
+            ChooserAction::Down => self.cursor = (self.cursor + 1).min(last),
+            ChooserAction::Up => self.cursor = self.cursor.saturating_sub(1),
+            ChooserAction::Top => self.cursor = 0,
+            ChooserAction::Bottom => self.cursor = last,
+            ChooserAction::Pick if !self.options.is_empty() => {
+                return ChooserKey::Picked(self.cursor);
             }
-            KeyCode::Char('k') | KeyCode::Up | KeyCode::BackTab => {
-                self.cursor = self.cursor.saturating_sub(1);
-                ChooserKey::Moved
-            }
-            KeyCode::Char('g') | KeyCode::Home => {
-                self.cursor = 0;
-                ChooserKey::Moved
-            }
-            KeyCode::Char('G') | KeyCode::End => {
-                self.cursor = last;
-                ChooserKey::Moved
-            }
-            KeyCode::Enter if !self.options.is_empty() => ChooserKey::Picked(self.cursor),
-            KeyCode::Esc | KeyCode::Char('q') => ChooserKey::Cancelled,
-            _ => ChooserKey::Ignored,
+            ChooserAction::Pick => return ChooserKey::Ignored,
+            ChooserAction::Cancel => return ChooserKey::Cancelled,
         }
+        ChooserKey::Moved
     }
 }
 
@@ -124,6 +115,9 @@ pub struct Plan {
     pub hazard: Option<Hazard>,
 }
 
+/// Lines a page key scrolls a dialog's body.
+pub const PAGE: u16 = 10;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlanKey {
     Handled,
@@ -132,30 +126,22 @@ pub enum PlanKey {
 }
 
 impl Plan {
-    pub fn key(&mut self, key: &KeyEvent) -> PlanKey {
-        match key.code {
-            KeyCode::Tab
-            | KeyCode::BackTab
-            | KeyCode::Left
-            | KeyCode::Right
-            | KeyCode::Char('h')
-            | KeyCode::Char('l') => {
+    pub fn apply(&mut self, action: DialogAction) -> PlanKey {
+        match action {
+            DialogAction::SwitchFocus => {
                 self.ok_focused = !self.ok_focused;
                 hazard::disarm(&mut self.hazard);
             }
-            KeyCode::Char('j') | KeyCode::Down => self.scroll = self.scroll.saturating_add(1),
-            KeyCode::Char('k') | KeyCode::Up => self.scroll = self.scroll.saturating_sub(1),
-            KeyCode::PageDown | KeyCode::Char(' ') => self.scroll = self.scroll.saturating_add(10),
-            KeyCode::PageUp => self.scroll = self.scroll.saturating_sub(10),
-            KeyCode::Enter if self.ok_focused => {
+            DialogAction::ScrollDown => self.scroll = self.scroll.saturating_add(1),
+            DialogAction::ScrollUp => self.scroll = self.scroll.saturating_sub(1),
+            DialogAction::PageDown => self.scroll = self.scroll.saturating_add(PAGE),
+            DialogAction::PageUp => self.scroll = self.scroll.saturating_sub(PAGE),
+            DialogAction::Choose if self.ok_focused => {
                 if hazard::confirm_pressed(&mut self.hazard) {
                     return PlanKey::Confirmed;
                 }
             }
-            KeyCode::Enter | KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('q') => {
-                return PlanKey::Cancelled;
-            }
-            _ => {}
+            DialogAction::Choose | DialogAction::Cancel => return PlanKey::Cancelled,
         }
         PlanKey::Handled
     }
@@ -164,11 +150,8 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crossterm::event::KeyModifiers;
-
-    fn k(code: KeyCode) -> KeyEvent {
-        KeyEvent::new(code, KeyModifiers::NONE)
-    }
+    use ChooserAction as C;
+    use DialogAction as D;
 
     #[test]
     fn chooser_moves_within_options_and_picks() {
@@ -183,14 +166,19 @@ mod tests {
                 namespace: None,
             },
         };
-        assert_eq!(c.key(&k(KeyCode::Char('k'))), ChooserKey::Moved);
+        assert_eq!(c.apply(C::Up), ChooserKey::Moved);
         assert_eq!(c.cursor, 0);
-        c.key(&k(KeyCode::Char('j')));
-        c.key(&k(KeyCode::Char('j')));
+        c.apply(C::Down);
+        c.apply(C::Down);
         assert_eq!(c.cursor, 1, "stays on the last option");
-        assert_eq!(c.key(&k(KeyCode::Enter)), ChooserKey::Picked(1));
-        assert_eq!(c.key(&k(KeyCode::Esc)), ChooserKey::Cancelled);
-        assert_eq!(c.key(&k(KeyCode::Char('x'))), ChooserKey::Ignored);
+        assert_eq!(c.apply(C::Pick), ChooserKey::Picked(1));
+        assert_eq!(c.apply(C::Cancel), ChooserKey::Cancelled);
+        c.apply(C::Bottom);
+        assert_eq!(c.cursor, 1);
+        c.apply(C::Top);
+        assert_eq!(c.cursor, 0);
+        c.options.clear();
+        assert_eq!(c.apply(C::Pick), ChooserKey::Ignored, "nothing to pick");
     }
 
     fn plan(hazard: Option<Hazard>) -> Plan {
@@ -209,11 +197,11 @@ mod tests {
     #[test]
     fn plan_enter_on_cancel_cancels() {
         let mut p = plan(None);
-        assert_eq!(p.key(&k(KeyCode::Enter)), PlanKey::Cancelled);
-        p.key(&k(KeyCode::Char('j')));
+        assert_eq!(p.apply(D::Choose), PlanKey::Cancelled);
+        p.apply(D::ScrollDown);
         assert_eq!(p.scroll, 1);
-        p.key(&k(KeyCode::Tab));
-        assert_eq!(p.key(&k(KeyCode::Enter)), PlanKey::Confirmed);
+        p.apply(D::SwitchFocus);
+        assert_eq!(p.apply(D::Choose), PlanKey::Confirmed);
     }
 
     #[test]
@@ -225,18 +213,14 @@ mod tests {
             desired: 1,
         };
         let mut p = plan(Hazard::not_ready(&[nr], "namespace shop"));
-        assert_eq!(
-            p.key(&k(KeyCode::Enter)),
-            PlanKey::Cancelled,
-            "Cancel first"
-        );
-        p.key(&k(KeyCode::Tab));
-        assert_eq!(p.key(&k(KeyCode::Enter)), PlanKey::Handled, "armed only");
+        assert_eq!(p.apply(D::Choose), PlanKey::Cancelled, "Cancel first");
+        p.apply(D::SwitchFocus);
+        assert_eq!(p.apply(D::Choose), PlanKey::Handled, "armed only");
         assert!(p.hazard.as_ref().unwrap().armed);
         // Back to Cancel and again to Confirm: a first press again.
-        p.key(&k(KeyCode::Tab));
-        p.key(&k(KeyCode::Tab));
-        assert_eq!(p.key(&k(KeyCode::Enter)), PlanKey::Handled);
-        assert_eq!(p.key(&k(KeyCode::Enter)), PlanKey::Confirmed);
+        p.apply(D::SwitchFocus);
+        p.apply(D::SwitchFocus);
+        assert_eq!(p.apply(D::Choose), PlanKey::Handled);
+        assert_eq!(p.apply(D::Choose), PlanKey::Confirmed);
     }
 }

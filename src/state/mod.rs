@@ -8,6 +8,7 @@ pub mod hazard;
 pub mod inject;
 pub mod input;
 pub mod migrate;
+pub mod modal_action;
 pub mod rollout;
 pub mod selection;
 pub mod undo;

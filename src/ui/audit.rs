@@ -6,9 +6,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, TableState, Wrap};
 
 use super::theme::Role;
-use super::{Ctx, safe};
+use super::{Ctx, hints, safe};
 use crate::audit::{AuditEntry, AuditResult, AuditRow};
 use crate::state::audit_view::AuditView;
+use crate::state::modal_action::AuditAction;
 
 pub const HEADERS: [&str; 7] = [
     "TIME", "CONTEXT", "USER", "VERB", "OBJECT", "DRY RUN", "OUTCOME",
@@ -142,7 +143,11 @@ pub fn draw(f: &mut Frame, area: Rect, top: u16, v: &AuditView, scroll: &mut u16
         .border_style(th.style(Role::BorderFocus))
         .title(Span::styled(
             crate::text::sanitize_owned(format!(
-                " Audit log {path} (newest first; enter: detail, j/k there: scroll; esc: close) "
+                " Audit log {path} (newest first; {}: detail, {} there: scroll; {}: close) ",
+                hints::key(ctx.keymap, AuditAction::ToggleDetail),
+                hints::keys(ctx.keymap, &[AuditAction::Down, AuditAction::Up])
+                    .unwrap_or_else(|| "(unbound)".into()),
+                hints::key(ctx.keymap, AuditAction::Close),
             )),
             th.style(Role::Title),
         ))
@@ -227,7 +232,12 @@ pub fn draw(f: &mut Frame, area: Rect, top: u16, v: &AuditView, scroll: &mut u16
     if rows.len() > height && height > 0 {
         rows.truncate(height - 1);
         rows.push(Line::styled(
-            "… (enter: the whole entry, j/k to scroll)",
+            format!(
+                "… ({}: the whole entry, {} to scroll)",
+                hints::key(ctx.keymap, AuditAction::ToggleDetail),
+                hints::keys(ctx.keymap, &[AuditAction::Down, AuditAction::Up])
+                    .unwrap_or_else(|| "(unbound)".into()),
+            ),
             th.style(Role::Muted),
         ));
     }

@@ -6,10 +6,11 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::Ctx;
 use super::theme::{Role, Theme};
+use super::{Ctx, hints};
 use crate::state::chooser::{Chooser, Plan};
 use crate::state::hazard;
+use crate::state::modal_action::ChooserAction;
 
 use super::dialog::{buttons, centered};
 
@@ -34,7 +35,15 @@ pub fn chooser(f: &mut Frame, area: Rect, ctx: &Ctx, c: &Chooser) {
     }
     text.push(Line::raw(""));
     text.push(Line::styled(
-        "j/k choose  enter next (a confirm follows)  esc cancel",
+        hints::line(
+            ctx.keymap,
+            &[
+                (&[ChooserAction::Down, ChooserAction::Up], "choose"),
+                (&[ChooserAction::Pick], "next (a confirm follows)"),
+                (&[ChooserAction::Cancel], "cancel"),
+            ],
+            "  ",
+        ),
         th.style(Role::Muted),
     ));
     let width = area.width.saturating_sub(8).min(100);
@@ -66,8 +75,11 @@ pub fn plan(f: &mut Frame, area: Rect, ctx: &Ctx, p: &Plan) {
             .map(|l| Line::raw(l.clone())),
     );
     let more = if max_scroll > 0 {
+        let keys = hints::scroll_keys(ctx.keymap)
+            .map(|k| format!(" ({k} scroll)"))
+            .unwrap_or_default();
         format!(
-            "lines {}-{} of {} (j/k scroll)",
+            "lines {}-{} of {}{keys}",
             scroll + 1,
             scroll + body_rows,
             p.body.len()

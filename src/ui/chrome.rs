@@ -6,8 +6,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::theme::Role;
-use super::{Ctx, safe};
+use super::{Ctx, hints, safe};
+use crate::config::Keymap;
 use crate::state::action::{Action, ViewId};
+use crate::state::modal_action::{
+    AuditAction, ChooserAction, DialogAction, FilterAction, PaletteAction, WeightsAction,
+};
 use crate::state::{AppState, Health, Level, Modal};
 
 pub fn header(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
@@ -205,13 +209,8 @@ pub fn footer(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
             | Modal::Weights(_)
             | Modal::Migrate,
         ) => &[],
-        Some(Modal::Audit(_)) => &[
-            Action::Back,
-            Action::Down,
-            Action::Up,
-            Action::Enter,
-            Action::Undo,
-        ],
+        // The overlay's own keys come from `[keys.audit]` (below); undo is a global key.
+        Some(Modal::Audit(_)) => &[Action::Undo],
         None if state.detail().is_some() => &[
             Action::Back,
             Action::Down,
@@ -247,36 +246,21 @@ pub fn footer(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         },
     };
     let mut spans = Vec::new();
-    match state.modals.last() {
-        Some(Modal::Palette(_)) => spans.push(Span::styled(
-            " enter run  tab complete  esc cancel",
-            th.style(Role::Footer),
-        )),
-        Some(Modal::Confirm(_)) => spans.push(Span::styled(
-            " tab switch Cancel/Confirm  enter choose  esc cancel",
-            th.style(Role::Footer),
-        )),
-        Some(Modal::Weights(_)) => spans.push(Span::styled(
-            " weight editor: keys listed in the dialog; enter reviews the diff, nothing is written before confirm",
-            th.style(Role::Footer),
-        )),
-        Some(Modal::Migrate) => spans.push(Span::styled(
-            " revision migration: keys listed on the screen; every wave and rollback is confirmed first",
-            th.style(Role::Footer),
-        )),
-        Some(Modal::Plan(_)) => spans.push(Span::styled(
-            " j/k scroll  tab switch Cancel/Confirm  enter choose  esc cancel",
-            th.style(Role::Footer),
-        )),
-        Some(Modal::Chooser(_)) => spans.push(Span::styled(
-            " j/k choose  enter next  esc cancel",
-            th.style(Role::Footer),
-        )),
-        Some(Modal::Filter(_)) => spans.push(Span::styled(
-            " type to filter  enter keep  esc clear",
-            th.style(Role::Footer),
-        )),
-        _ => {}
+    if let Some(text) = modal_hint(state, ctx.keymap) {
+        spans.push(Span::styled(format!(" {text}"), th.style(Role::Footer)));
+    }
+    if let Some(Modal::Audit(_)) = state.modals.last() {
+        for (a, label) in [
+            (AuditAction::Close, Action::Back.short()),
+            (AuditAction::Down, Action::Down.short()),
+            (AuditAction::Up, Action::Up.short()),
+            (AuditAction::ToggleDetail, Action::Enter.short()),
+        ] {
+            if let Some(k) = hints::keys(ctx.keymap, &[a]) {
+                spans.push(Span::styled(format!(" <{k}>"), th.style(Role::KeyHint)));
+                spans.push(Span::styled(format!(" {label}"), th.style(Role::Footer)));
+            }
+        }
     }
     for a in keys {
         if let Some(k) = ctx.keymap.key_for(state.view, *a) {
@@ -291,6 +275,63 @@ pub fn footer(f: &mut Frame, area: Rect, state: &AppState, ctx: &Ctx) {
         Paragraph::new(Line::from(spans)).style(th.style(Role::Footer)),
         area,
     );
+}
+
+/// The footer line of a dialog or prompt, from its `[keys.<section>]`.
+fn modal_hint(state: &AppState, km: &Keymap) -> Option<String> {
+    use DialogAction as D;
+    let dialog = |scrolls: bool| {
+        let mut items: Vec<hints::Item<'_, D>> = Vec::new();
+        if scrolls {
+            items.push((&[D::ScrollDown, D::ScrollUp], "scroll"));
+        }
+        items.extend([
+            (&[D::SwitchFocus][..], "switch Cancel/Confirm"),
+            (&[D::Choose], "choose"),
+            (&[D::Cancel], "cancel"),
+        ]);
+        hints::line(km, &items, "  ")
+    };
+    Some(match state.modals.last()? {
+        Modal::Palette(_) => {
+            use PaletteAction as P;
+            let items: [hints::Item<'_, P>; 3] = [
+                (&[P::Run], "run"),
+                (&[P::Complete], "complete"),
+                (&[P::Cancel], "cancel"),
+            ];
+            hints::line(km, &items, "  ")
+        }
+        Modal::Confirm(_) => dialog(false),
+        Modal::Plan(_) => dialog(true),
+        Modal::Weights(_) => {
+            let review = hints::keys(km, &[WeightsAction::Review])
+                .map(|k| format!("{k} reviews the diff, "))
+                .unwrap_or_default();
+            format!(
+                "weight editor: keys listed in the dialog; {review}nothing is written before confirm"
+            )
+        }
+        Modal::Migrate => "revision migration: keys listed on the screen; every wave and rollback is confirmed first".to_string(),
+        Modal::Chooser(_) => {
+            use ChooserAction as C;
+            let items: [hints::Item<'_, C>; 3] = [
+                (&[C::Down, C::Up], "choose"),
+                (&[C::Pick], "next"),
+                (&[C::Cancel], "cancel"),
+            ];
+            hints::line(km, &items, "  ")
+        }
+        Modal::Filter(_) => {
+            use FilterAction as F;
+            let items: [hints::Item<'_, F>; 2] = [(&[F::Keep], "keep"), (&[F::Clear], "clear")];
+            ["type to filter".to_string(), hints::line(km, &items, "  ")]
+                .join("  ")
+                .trim_end()
+                .to_string()
+        }
+        Modal::Audit(_) | Modal::Help { .. } | Modal::Notice(_) => return None,
+    })
 }
 
 #[cfg(test)]

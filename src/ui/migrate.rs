@@ -9,11 +9,15 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::Ctx;
 use super::dialog::{below_header, buttons, centered};
+use super::hints::{self, scroll_keys};
 use super::theme::Role;
+use crate::config::Keymap;
 use crate::model::mesh::{ControlPlanes, REV_LABEL};
 use crate::state::AppState;
+use crate::state::action::{Action, ViewId};
 use crate::state::hazard;
 use crate::state::migrate::{Migration, WaveConfirm};
+use crate::state::modal_action::MigrationAction;
 
 pub fn lines(state: &AppState, m: &Migration, ctx: &Ctx) -> Vec<Line<'static>> {
     let th = ctx.theme;
@@ -164,14 +168,71 @@ pub fn lines(state: &AppState, m: &Migration, ctx: &Ctx) -> Vec<Line<'static>> {
         out.push(Line::styled(format!("  {l}"), th.style(Role::Muted)));
     }
     out.push(Line::raw(""));
-    for keys in [
-        "j/k select   +/- wave of the selected namespace   space include/exclude",
-        "w (or enter) migrate the next wave (confirm)   b roll back the selected row's wave (confirm)",
-        "p other revision pair   esc close (a running wave goes on; M reopens)",
-    ] {
+    for keys in key_lines(ctx.keymap) {
         out.push(Line::styled(keys, th.style(Role::KeyHint)));
     }
     out
+}
+
+/// The screen's own keys at its bottom, from `[keys.migration]` (and the Mesh view's key that
+/// reopens it).
+fn key_lines(km: &Keymap) -> [String; 3] {
+    use MigrationAction as A;
+    // The first two keys of the next wave: enter is worth naming beside `w`.
+    let mut next: Vec<String> = km
+        .modal_keys(A::NextWave)
+        .into_iter()
+        .take(2)
+        .map(hints::shown)
+        .collect();
+    let next = match next.len() {
+        2 => {
+            let second = next.pop().unwrap_or_default();
+            format!("{} (or {second}) migrate the next wave (confirm)", next[0])
+        }
+        1 => format!("{} migrate the next wave (confirm)", next[0]),
+        _ => String::new(),
+    };
+    let rollback = hints::line(
+        km,
+        &[(
+            &[A::Rollback],
+            "roll back the selected row's wave (confirm)",
+        )],
+        "",
+    );
+    let reopen = km
+        .key_for(ViewId::Mesh, Action::Migrate)
+        .map(|k| format!("; {k} reopens"))
+        .unwrap_or_default();
+    let close = format!("close (a running wave goes on{reopen})");
+    [
+        hints::line(
+            km,
+            &[
+                (&[A::Down, A::Up], "select"),
+                (
+                    &[A::LaterWave, A::EarlierWave],
+                    "wave of the selected namespace",
+                ),
+                (&[A::Toggle], "include/exclude"),
+            ],
+            "   ",
+        ),
+        [next, rollback]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("   "),
+        hints::line(
+            km,
+            &[
+                (&[A::OtherPair], "other revision pair"),
+                (&[A::Close], &close),
+            ],
+            "   ",
+        ),
+    ]
 }
 
 pub fn draw(f: &mut Frame, area: Rect, top: u16, state: &AppState, ctx: &Ctx) {
@@ -215,10 +276,10 @@ fn confirm(f: &mut Frame, area: Rect, c: &WaveConfirm, ctx: &Ctx) {
     f.render_widget(Clear, r);
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(crate::text::sanitize_owned(format!(
-            " {} (j/k scroll) ",
-            c.title
-        )))
+        .title(crate::text::sanitize_owned(match scroll_keys(ctx.keymap) {
+            Some(k) => format!(" {} ({k} scroll) ", c.title),
+            None => format!(" {} ", c.title),
+        }))
         .border_style(th.style(if c.hazard.is_some() {
             Role::Error
         } else {

@@ -6,6 +6,7 @@ pub mod chrome;
 pub mod detail;
 pub mod diagnostics;
 pub mod dialog;
+pub mod hints;
 pub mod migrate;
 pub mod modals;
 pub mod rollout;

@@ -6,11 +6,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::theme::Role;
-use super::{Ctx, safe};
+use super::{Ctx, hints, safe};
 use crate::app::update::palette_candidates;
 use crate::config::Scope;
-use crate::state::action::ViewId;
+use crate::state::action::{Action, ViewId};
 use crate::state::input::TextInput;
+use crate::state::modal_action::{
+    AuditAction, ChooserAction, DialogAction, FilterAction, MigrationAction, ModalAction,
+    PaletteAction, WeightsAction,
+};
 use crate::state::{AppState, Modal};
 
 pub fn draw(f: &mut Frame, area: Rect, state: &AppState, audit_scroll: &mut u16, ctx: &Ctx) {
@@ -85,36 +89,16 @@ pub fn help_lines(state: &AppState, ctx: &Ctx) -> Vec<Line<'static>> {
     }
     if matches!(view, ViewId::Routes | ViewId::Gateways) {
         out.push(Line::raw(""));
+        let opener = ctx
+            .keymap
+            .key_for(view, Action::EditWeights)
+            .map(|k| format!(" ({k} on a route, rule or backend)"))
+            .unwrap_or_default();
         out.push(Line::styled(
-            "Weight editor (W on a route, rule or backend)",
+            format!("Weight editor{opener}"),
             th.style(Role::Title),
         ));
-        for (k, d) in [
-            ("j/k", "select a backend"),
-            ("+ - ← →", "weight ±1"),
-            ("L H > <", "weight ±10"),
-            ("0-9 / i", "type a value (validated on enter)"),
-            ("e", "even split (sums to 100)"),
-            ("c", "canary preset: 0/10/50/100% to the selected backend"),
-            (
-                "n",
-                "normalise to 100 (VirtualService weights must sum to 100)",
-            ),
-            (
-                "r / b",
-                "reset to the cluster's weights / keep draft on a changed route",
-            ),
-            ("tab", "next rule of the route"),
-            (
-                "enter",
-                "review the diff, then confirm (all-zero needs a 2nd enter)",
-            ),
-        ] {
-            out.push(Line::from(vec![
-                Span::styled(format!("  {k:<10}"), th.style(Role::KeyHint)),
-                Span::raw(d),
-            ]));
-        }
+        out.extend(modal_help_lines::<WeightsAction>(ctx));
     }
     out.push(Line::raw(""));
     out.push(Line::styled(
@@ -153,15 +137,135 @@ pub fn help_lines(state: &AppState, ctx: &Ctx) -> Vec<Line<'static>> {
         out.extend(super::certs::help_lines(state, th));
     }
     out.push(Line::raw(""));
+    out.push(Line::styled("Dialogs and prompts", th.style(Role::Title)));
+    out.extend(dialog_hint_lines(ctx));
+    out.push(Line::raw(""));
     out.push(Line::styled(
         "Filters: / then text; matches names, hosts, labels. Esc clears.",
         th.style(Role::Muted),
     ));
     out.push(Line::styled(
-        "Keys are configurable: [keys.global] / [keys.<view>] in config.toml.",
+        "Keys are configurable: [keys.global] / [keys.<view>] / [keys.dialog] … in config.toml.",
         th.style(Role::Muted),
     ));
     out
+}
+
+/// One line per action of a modal context: its first key (or `unbound`) and what it does.
+fn modal_help_lines<A: ModalAction>(ctx: &Ctx) -> Vec<Line<'static>> {
+    hints::help::<A>(ctx.keymap)
+        .into_iter()
+        .map(|(k, what)| {
+            Line::from(vec![
+                Span::styled(format!("  {k:<10}"), ctx.theme.style(Role::KeyHint)),
+                Span::raw(what),
+            ])
+        })
+        .collect()
+}
+
+/// The keys of every dialog and prompt, one context a line, from their `[keys.<section>]`.
+fn dialog_hint_lines(ctx: &Ctx) -> Vec<Line<'static>> {
+    use ChooserAction as C;
+    use DialogAction as D;
+    use MigrationAction as M;
+    let km = ctx.keymap;
+    let rows = [
+        (
+            "confirm",
+            hints::line(
+                km,
+                &[
+                    (&[D::SwitchFocus][..], "switch Cancel/Confirm"),
+                    (&[D::Choose], "choose"),
+                    (&[D::Cancel], "cancel"),
+                    (&[D::ScrollDown, D::ScrollUp], "scroll"),
+                ],
+                "  ",
+            ),
+        ),
+        (
+            "chooser",
+            hints::line(
+                km,
+                &[
+                    (&[C::Down, C::Up][..], "choose"),
+                    (&[C::Pick], "next"),
+                    (&[C::Cancel], "cancel"),
+                ],
+                "  ",
+            ),
+        ),
+        (
+            "filter",
+            hints::line(
+                km,
+                &[
+                    (&[FilterAction::Keep][..], "keep"),
+                    (&[FilterAction::Clear], "clear"),
+                ],
+                "  ",
+            ),
+        ),
+        (
+            "palette",
+            hints::line(
+                km,
+                &[
+                    (&[PaletteAction::Run][..], "run"),
+                    (&[PaletteAction::Complete], "complete"),
+                    (&[PaletteAction::Cancel], "cancel"),
+                ],
+                "  ",
+            ),
+        ),
+        (
+            "migration",
+            hints::line(
+                km,
+                &[
+                    (&[M::Down, M::Up][..], "select"),
+                    (&[M::LaterWave, M::EarlierWave], "wave"),
+                    (&[M::Toggle], "include/exclude"),
+                    (&[M::NextWave], "next wave"),
+                ],
+                "  ",
+            ),
+        ),
+        (
+            "",
+            hints::line(
+                km,
+                &[
+                    (&[M::Rollback][..], "roll back"),
+                    (&[M::OtherPair], "other pair"),
+                    (&[M::Close], "close"),
+                ],
+                "  ",
+            ),
+        ),
+        (
+            "audit",
+            hints::line(
+                km,
+                &[
+                    (&[AuditAction::Down, AuditAction::Up][..], "move"),
+                    (&[AuditAction::ToggleDetail], "detail"),
+                    (&[AuditAction::Reload], "reload"),
+                    (&[AuditAction::Close], "close"),
+                ],
+                "  ",
+            ),
+        ),
+    ];
+    rows.into_iter()
+        .map(|(what, keys)| {
+            Line::from(vec![
+                Span::styled(format!("  {what:<10}"), ctx.theme.style(Role::KeyHint)),
+                Span::raw(keys),
+            ])
+        })
+        .collect()
 }
 
 fn confirm(f: &mut Frame, area: Rect, ctx: &Ctx, c: &crate::state::write::Confirm) {

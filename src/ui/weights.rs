@@ -7,9 +7,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::Ctx;
 use super::theme::Role;
+use super::{Ctx, hints};
+use crate::config::Keymap;
 use crate::model::weights::format_percent;
+use crate::state::modal_action::WeightsAction;
 use crate::state::weights::{Drift, Note, Scale, WeightEditor};
 
 const BAR: usize = 20;
@@ -133,7 +135,10 @@ pub fn lines(e: &WeightEditor, ctx: &Ctx) -> Vec<Line<'static>> {
     ];
     if e.scale() == Scale::Percent && e.backends.len() > 1 && total != 100 {
         summary.push(Span::styled(
-            " (must be 100: n normalises)",
+            format!(
+                " (must be 100: {} normalises)",
+                hints::key(ctx.keymap, WeightsAction::Normalise)
+            ),
             th.style(Role::Error),
         ));
     }
@@ -159,13 +164,19 @@ pub fn lines(e: &WeightEditor, ctx: &Ctx) -> Vec<Line<'static>> {
         } => out.push(Line::styled(
             format!(
                 "The route changed in the cluster (resourceVersion {} → {resource_version}): \
-                 b keeps your draft on it, r takes its weights.",
-                e.resource_version
+                 {} keeps your draft on it, {} takes its weights.",
+                e.resource_version,
+                hints::key(ctx.keymap, WeightsAction::Rebase),
+                hints::key(ctx.keymap, WeightsAction::Reset),
             ),
             th.style(Role::Warn),
         )),
         Drift::Reshaped(why) => out.push(Line::styled(
-            format!("{why}: this draft cannot be applied; r reloads, esc closes."),
+            format!(
+                "{why}: this draft cannot be applied; {} reloads, {} closes.",
+                hints::key(ctx.keymap, WeightsAction::Reset),
+                hints::key(ctx.keymap, WeightsAction::Close),
+            ),
             th.style(Role::Error),
         )),
     }
@@ -178,14 +189,61 @@ pub fn lines(e: &WeightEditor, ctx: &Ctx) -> Vec<Line<'static>> {
         out.push(Line::styled(text.clone(), th.style(role)));
     }
     out.push(Line::raw(""));
-    for keys in [
-        "j/k backend   +/- or ←/→ ±1   L/H or >/< ±10   0-9 or i type a value   e even split",
-        "c canary 0/10/50/100 to the selected   n normalise to 100   r reset   b rebase on the cluster's",
-        "tab/shift-tab other rule   enter review diff & confirm   esc close (twice if modified)",
-    ] {
+    for keys in key_lines(ctx.keymap) {
         out.push(Line::styled(keys, th.style(Role::KeyHint)));
     }
     out
+}
+
+/// The editor's own keys at its bottom, from `[keys.weights]`.
+fn key_lines(km: &Keymap) -> [String; 3] {
+    use WeightsAction as A;
+    let typing = hints::keys(km, &[A::TypeValue])
+        .map(|k| format!("0-9 or {k}"))
+        .unwrap_or_else(|| "0-9".to_string());
+    let type_value = format!("{typing} type a value");
+    // A step names its second keys too: arrows beside +/-, >/< beside L/H.
+    let step = |up: A, down: A, alt: [A; 2], what: &str| {
+        let first = hints::keys(km, &[up, down])?;
+        Some(match hints::second_keys(km, &alt) {
+            Some(second) => format!("{first} or {second} {what}"),
+            None => format!("{first} {what}"),
+        })
+    };
+    let first = [
+        hints::keys(km, &[A::Down, A::Up]).map(|k| format!("{k} backend")),
+        step(A::Increase, A::Decrease, [A::Decrease, A::Increase], "±1"),
+        step(
+            A::IncreaseMore,
+            A::DecreaseMore,
+            [A::IncreaseMore, A::DecreaseMore],
+            "±10",
+        ),
+        Some(type_value),
+        hints::keys(km, &[A::EvenSplit]).map(|k| format!("{k} even split")),
+    ];
+    [
+        first.into_iter().flatten().collect::<Vec<_>>().join("   "),
+        hints::line(
+            km,
+            &[
+                (&[A::CanaryPreset], "canary 0/10/50/100 to the selected"),
+                (&[A::Normalise], "normalise to 100"),
+                (&[A::Reset], "reset"),
+                (&[A::Rebase], "rebase on the cluster's"),
+            ],
+            "   ",
+        ),
+        hints::line(
+            km,
+            &[
+                (&[A::NextRule, A::PreviousRule], "other rule"),
+                (&[A::Review], "review diff & confirm"),
+                (&[A::Close], "close (twice if modified)"),
+            ],
+            "   ",
+        ),
+    ]
 }
 
 pub fn draw(f: &mut Frame, area: Rect, e: &WeightEditor, ctx: &Ctx) {
