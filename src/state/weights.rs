@@ -41,7 +41,7 @@ impl Scale {
 
 /// The note when a draft's route changed shape (the drift line above it says how).
 const RESHAPED: &str =
-    "cannot write this draft: the route changed shape; r reloads the route, esc closes";
+    "cannot write this draft: the route changed shape; {Reset} reloads the route, {Close} closes";
 
 pub const SMALL_STEP: i64 = 1;
 pub const LARGE_STEP: i64 = 10;
@@ -89,6 +89,8 @@ pub enum Drift {
     Reshaped(String),
 }
 
+/// A line under the editor's rows. A key is written as its action in braces (`{Review}`,
+/// `{Close}`: `WeightsAction` variants); the drawing puts the bound key there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Note {
     Info(String),
@@ -323,7 +325,7 @@ impl WeightEditor {
         }
         self.typing = Some(first.map(String::from).unwrap_or_default());
         self.note = Some(Note::Info(format!(
-            "type a weight for {} (0–{}), enter sets it, esc cancels",
+            "type a weight for {} (0–{}), {{Review}} sets it, {{Close}} cancels",
             self.backends[self.cursor].label,
             self.scale().max()
         )));
@@ -456,7 +458,7 @@ impl WeightEditor {
             }
             None => {
                 self.note = Some(Note::Error(
-                    "the route or this rule no longer exists; esc closes".into(),
+                    "the route or this rule no longer exists; {Close} closes".into(),
                 ))
             }
         }
@@ -475,7 +477,7 @@ impl WeightEditor {
                     b.before = w;
                 }
                 self.note = Some(Note::Info(
-                    "your draft now applies to the fresh object; enter to review".into(),
+                    "your draft now applies to the fresh object; {Review} to review".into(),
                 ));
             }
             other => {
@@ -491,7 +493,8 @@ impl WeightEditor {
     pub fn switch_rule(&mut self, route: Option<&RouteInfo>, forward: bool) {
         if self.modified() {
             self.note = Some(Note::Warn(
-                "this rule has unsaved changes: enter to review them or r to reset first".into(),
+                "this rule has unsaved changes: {Review} to review them or {Reset} to reset first"
+                    .into(),
             ));
             return;
         }
@@ -518,7 +521,7 @@ impl WeightEditor {
     pub fn review(&mut self) -> Result<Vec<WeightChange>, Note> {
         if let Some(text) = &self.typing {
             return Err(Note::Warn(format!(
-                "finish typing first: enter sets {text:?}, esc cancels"
+                "finish typing first: {{Review}} sets {text:?}, {{Close}} cancels"
             )));
         }
         if let Drift::Reshaped(_) = &self.drift {
@@ -550,7 +553,7 @@ impl WeightEditor {
                 self.zero_armed = true;
                 return Err(Note::Warn(
                     "ALL WEIGHTS ARE 0: this rule will send NO traffic (clients get HTTP 500). \
-                     Press enter again to review anyway."
+                     Press {Review} again to review anyway."
                         .into(),
                 ));
             }
@@ -582,7 +585,7 @@ impl WeightEditor {
         }
         self.discard_armed = true;
         self.note = Some(Note::Warn(
-            "the draft has changes: esc again discards them, enter reviews them".into(),
+            "the draft has changes: {Close} again discards them, {Review} reviews them".into(),
         ));
         false
     }

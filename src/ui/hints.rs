@@ -60,6 +60,17 @@ pub fn line<A: ModalAction>(km: &Keymap, items: &[Item<'_, A>], sep: &str) -> St
         .join(sep)
 }
 
+/// A text with keys written as actions in braces (`{Review}`, the variant's name) with the
+/// bound key in their place, so a note written by the state follows the keymap.
+pub fn fill<A: ModalAction>(km: &Keymap, text: &str) -> String {
+    if !text.contains('{') {
+        return text.to_string();
+    }
+    A::ALL.iter().fold(text.to_string(), |out, a| {
+        out.replace(&format!("{{{a:?}}}"), &key(km, *a))
+    })
+}
+
 /// The `?` help lines of one modal context: every action with its first key, or `unbound`.
 pub fn help<A: ModalAction>(km: &Keymap) -> Vec<(String, &'static str)> {
     A::ALL
@@ -106,5 +117,12 @@ mod tests {
         assert_eq!(second_keys(&km, &arrows).as_deref(), Some("←/→"));
         km.bind_modal::<WeightsAction>("left".parse().unwrap(), None);
         assert_eq!(second_keys(&km, &arrows).as_deref(), Some("h/→"));
+        assert_eq!(
+            fill::<WeightsAction>(&km, "{Review} sets it, {Close} cancels, {x} stays"),
+            "enter sets it, esc cancels, {x} stays"
+        );
+        km.bind_modal::<WeightsAction>("ctrl-s".parse().unwrap(), Some(WeightsAction::Review));
+        km.bind_modal::<WeightsAction>("enter".parse().unwrap(), None);
+        assert_eq!(fill::<WeightsAction>(&km, "{Review}"), "ctrl-s");
     }
 }

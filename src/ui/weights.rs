@@ -186,7 +186,8 @@ pub fn lines(e: &WeightEditor, ctx: &Ctx) -> Vec<Line<'static>> {
             Note::Warn(t) => (t, Role::Warn),
             Note::Error(t) => (t, Role::Error),
         };
-        out.push(Line::styled(text.clone(), th.style(role)));
+        let text = hints::fill::<WeightsAction>(ctx.keymap, text);
+        out.push(Line::styled(text, th.style(role)));
     }
     out.push(Line::raw(""));
     for keys in key_lines(ctx.keymap) {
