@@ -421,6 +421,35 @@ mod tests {
     }
 
     #[test]
+    fn a_typed_value_is_text_and_the_review_and_close_keys_end_it() {
+        let (mut s, mut ui, mut km) = world(false);
+        let chord = |k: &str| k.parse::<crate::config::KeyChord>().expect("key");
+        km.bind_modal(chord("ctrl-s"), Some(WeightsAction::Review));
+        km.bind_modal::<WeightsAction>(chord("enter"), None);
+        km.bind_modal(chord("x"), Some(WeightsAction::EvenSplit));
+        press(&mut s, &mut ui, &km, "W7");
+        // Bound keys are text while typing: `x` and `q` go into the value.
+        press(&mut s, &mut ui, &km, "xq");
+        assert_eq!(editor(&s).typing.as_deref(), Some("7xq"));
+        for _ in 0..2 {
+            let bs = KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE);
+            update(&mut s, &mut ui, &km, Msg::Key(bs));
+        }
+        press(&mut s, &mut ui, &km, "\n");
+        assert_eq!(editor(&s).typing.as_deref(), Some("7"), "enter is unbound");
+        let ctrl_s = KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        update(&mut s, &mut ui, &km, Msg::Key(ctrl_s));
+        assert_eq!(editor(&s).weights(), vec![7, 10], "ctrl-s sets the value");
+        // Not typing: x is the even split it was bound to.
+        press(&mut s, &mut ui, &km, "x");
+        assert_eq!(editor(&s).weights(), vec![50, 50]);
+        // esc (close) cancels a value being typed.
+        press(&mut s, &mut ui, &km, "3\x1b");
+        assert_eq!(editor(&s).typing, None);
+        assert_eq!(editor(&s).weights(), vec![50, 50]);
+    }
+
+    #[test]
     fn a_paste_goes_into_the_typed_weight_only() {
         let (mut s, mut ui, km) = world(false);
         press(&mut s, &mut ui, &km, "W");

@@ -205,6 +205,18 @@ mod tests {
     }
 
     #[test]
+    fn plan_pages_and_cancel_cancels() {
+        let mut p = plan(None);
+        p.apply(D::PageDown);
+        p.apply(D::PageDown);
+        p.apply(D::PageUp);
+        p.apply(D::ScrollUp);
+        assert_eq!(p.scroll, PAGE - 1);
+        p.apply(D::SwitchFocus);
+        assert_eq!(p.apply(D::Cancel), PlanKey::Cancelled, "even on Confirm");
+    }
+
+    #[test]
     fn plan_with_a_hazard_needs_enter_twice_on_confirm() {
         let nr = crate::model::mesh::NotReady {
             revision: "asm-1-23".into(),
