@@ -1,6 +1,15 @@
 //! The `:` command language (k9s habit) and its completion.
 
+use crossterm::event::KeyEvent;
+
+use crate::app::input::{edit, full};
+use crate::app::msg::Effect;
+use crate::app::navigate::show;
+use crate::app::scope::{new_generation, set_namespace};
+use crate::cluster::kinds::Kind;
 use crate::state::action::ViewId;
+use crate::state::modal_action::PaletteAction;
+use crate::state::{AppState, Level, Modal};
 
 /// A parsed palette command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,6 +117,126 @@ pub fn complete(input: &str, cands: &[String]) -> String {
         prefix
     } else {
         input.to_string()
+    }
+}
+
+/// An action of `[keys.palette]`, or else a key that edits the command's text.
+pub(super) fn palette_key(
+    state: &mut AppState,
+    action: Option<PaletteAction>,
+    key: KeyEvent,
+) -> Vec<Effect> {
+    let Some(Modal::Palette(input)) = state.modals.last_mut() else {
+        return vec![];
+    };
+    match action {
+        Some(PaletteAction::Cancel) => {
+            state.modals.pop();
+        }
+        Some(PaletteAction::Run) => {
+            let text = input.text.trim().to_string();
+            state.modals.pop();
+            if text.is_empty() {
+                return vec![];
+            }
+            return run_command(state, &text);
+        }
+        Some(PaletteAction::Complete) => {
+            let cands = palette_candidates(state);
+            if let Some(Modal::Palette(input)) = state.modals.last_mut() {
+                let done = complete(&input.text, &cands);
+                input.set(&done);
+            }
+        }
+        None => {
+            if !edit(input, key) {
+                state.flash(full("a command"), Level::Warn);
+            }
+        }
+    }
+    vec![]
+}
+
+pub fn palette_candidates(state: &AppState) -> Vec<String> {
+    let Some(Modal::Palette(input)) = state.modals.last() else {
+        return vec![];
+    };
+    let ns: Vec<&str> = state.cache.namespaces.keys().map(String::as_str).collect();
+    candidates(&input.text, &ns, &state.conn.contexts)
+}
+
+pub(super) fn run_command(state: &mut AppState, text: &str) -> Vec<Effect> {
+    match parse(text) {
+        Err(e) => {
+            state.flash(e, Level::Error);
+            vec![]
+        }
+        Ok(Command::Show(v)) => {
+            show(state, v);
+            vec![]
+        }
+        Ok(Command::Audit) => crate::app::audit_view::open(state),
+        Ok(Command::Migrate) => crate::app::migrate::open(state),
+        Ok(Command::Help) => {
+            state.modals.push(Modal::Help { scroll: 0 });
+            vec![]
+        }
+        Ok(Command::Quit) => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+        Ok(Command::Namespace(None)) => {
+            let names: Vec<&str> = state
+                .cache
+                .namespaces
+                .keys()
+                .map(String::as_str)
+                .take(12)
+                .collect();
+            state.flash(
+                format!(
+                    "namespaces: {} … (type :ns <name> or :ns all; Tab completes)",
+                    names.join(" ")
+                ),
+                Level::Info,
+            );
+            vec![]
+        }
+        Ok(Command::Namespace(Some(ns))) => {
+            if let Some(n) = &ns
+                && state.is_live(Kind::Namespaces)
+                && !state.cache.namespaces.contains_key(n)
+            {
+                state.flash(format!("namespace {n:?} not found"), Level::Error);
+                return vec![];
+            }
+            set_namespace(state, ns)
+        }
+        Ok(Command::Context(None)) => {
+            let list = if state.conn.contexts.is_empty() {
+                "(none)".to_string()
+            } else {
+                state.conn.contexts.join(" ")
+            };
+            state.flash(
+                format!("contexts: {list} (current: {})", state.conn.context),
+                Level::Info,
+            );
+            vec![]
+        }
+        Ok(Command::Context(Some(ctx))) => {
+            if !state.conn.contexts.contains(&ctx) {
+                state.flash(format!("context {ctx:?} not in kubeconfig"), Level::Error);
+                return vec![];
+            }
+            let generation = new_generation(state);
+            state.conn.error = None;
+            state.flash(format!("connecting to {ctx}…"), Level::Info);
+            vec![Effect::Connect {
+                context: Some(ctx),
+                generation,
+            }]
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::theme::Role;
 use super::{Ctx, hints, safe};
-use crate::app::update::palette_candidates;
+use crate::app::palette::palette_candidates;
 use crate::config::Scope;
 use crate::state::action::{Action, ViewId};
 use crate::state::input::TextInput;
