@@ -51,7 +51,7 @@ pub fn done(state: &mut AppState, d: WriteDone) -> Vec<Effect> {
             None => false,
         },
         Some(Origin::Bulk | Origin::Label | Origin::LabelThenRestart) => {
-            crate::app::inject::on_write_done(state, &d.op, &d.result())
+            crate::app::plan::on_write_done(state, &d.op, &d.result())
         }
         Some(Origin::Single | Origin::Undo) | None => false,
     };

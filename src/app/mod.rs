@@ -12,6 +12,7 @@ pub mod migrate;
 pub mod msg;
 pub mod navigate;
 pub mod palette;
+pub mod plan;
 pub mod restart;
 pub mod scope;
 #[cfg(test)]

@@ -117,7 +117,7 @@ pub(super) fn on_key(
         Some(Modal::Chooser(_)) => {
             return crate::app::inject::chooser_key(state, keymap.modal(&key));
         }
-        Some(Modal::Plan(_)) => return crate::app::inject::plan_key(state, keymap.modal(&key)),
+        Some(Modal::Plan(_)) => return crate::app::plan::plan_key(state, keymap.modal(&key)),
         Some(Modal::Notice(_)) => {
             // Any key dismisses it; the key itself is not acted on.
             state.modals.pop();
