@@ -43,8 +43,9 @@ pub fn follow(derived: &Derived, ui: &mut ViewState) -> Option<String> {
 
 impl AppState {
     /// `refresh`, with the visible table's cursor kept on its object. A selected object
-    /// that left while the cluster changed (not while a filter hides it) is named in the
-    /// header, so the cursor never moves to another object silently.
+    /// that left while the cluster changed is named in the header, so the cursor never
+    /// moves to another object silently. Not news, and not said: a filter that hides it, a
+    /// context or namespace switch (a new world), or a message already on screen.
     pub fn refresh_keeping(&mut self, ui: &mut ViewState) {
         let by_filter = !self.stale && self.refilter;
         if self.stale || self.refilter {
@@ -55,16 +56,26 @@ impl AppState {
         if self.derived_version == version {
             return;
         }
-        if let Some(gone) = follow(&self.derived, ui)
-            && !by_filter
-            && self.derived.view == Some(self.view)
-            && self.filter(self.view).is_empty()
+        let same_world = ui.anchored_generation == self.generation;
+        ui.anchored_generation = self.generation;
+        let Some(gone) = follow(&self.derived, ui) else {
+            return;
+        };
+        if by_filter
+            || !same_world
+            || self.flash.is_some()
+            || self.derived.view != Some(self.view)
+            || !self.filter(self.view).is_empty()
         {
-            self.flash(
-                format!("{gone} is gone; the cursor is on the next row"),
-                super::Level::Info,
-            );
+            return;
         }
+        let text = match self.view {
+            ViewId::Diagnostics => {
+                "the selected finding is no longer raised; the cursor is on the next one".into()
+            }
+            _ => format!("{gone} is gone; the cursor is on the next row"),
+        };
+        self.flash(text, super::Level::Info);
     }
 }
 
@@ -126,6 +137,33 @@ mod tests {
         s.refresh_keeping(&mut ui);
         assert_eq!(cursor_on(&s, &ui).as_deref(), Some("c"));
         assert!(matches!(&s.flash, Some((m, _)) if m.contains("b is gone")));
+    }
+
+    #[test]
+    fn a_new_world_or_a_message_on_screen_is_not_talked_over() {
+        let mut s = mesh_with(&["a", "b"]);
+        let mut ui = ViewState::default();
+        s.refresh_keeping(&mut ui);
+        ui.table(ViewId::Mesh).select(Some(1));
+        s.flash("switched to context other", crate::state::Level::Info);
+        s.cache.delete(
+            Kind::Namespaces,
+            &crate::cluster::objects::ObjKey::new("", "b"),
+        );
+        s.stale = true;
+        s.refresh_keeping(&mut ui);
+        assert!(matches!(&s.flash, Some((m, _)) if m == "switched to context other"));
+        // A context switch: everything is new, nothing "left".
+        s.flash = None;
+        s.generation += 1;
+        s.cache.delete(
+            Kind::Namespaces,
+            &crate::cluster::objects::ObjKey::new("", "a"),
+        );
+        s.cache.apply(Obj::Namespace(namespace("z", &[])));
+        s.stale = true;
+        s.refresh_keeping(&mut ui);
+        assert!(s.flash.is_none(), "{:?}", s.flash);
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct ViewState {
     pub audit_scroll: u16,
     /// The object each table view's cursor is on (see `state::selection`).
     pub anchors: BTreeMap<ViewId, String>,
+    /// The watch generation the anchors were taken in (a switch makes them moot).
+    pub anchored_generation: u64,
 }
 
 impl ViewState {
