@@ -13,7 +13,7 @@ use kube::{
 use serde_json::Value;
 
 use super::KubeEnv;
-use super::yaml::{parse_yaml_documents, sanitize_crd_for_1_20};
+use super::yaml::{ensure_status_subresource, parse_yaml_documents, sanitize_crd_for_1_20};
 use crate::support::crds;
 
 impl KubeEnv {
@@ -50,7 +50,8 @@ impl KubeEnv {
 
     /// Creates the CustomResourceDefinitions among `docs` (other kinds are ignored; each
     /// comes with where it was read, for messages), after removing what a 1.20 apiserver
-    /// rejects (see [`sanitize_crd_for_1_20`]), and waits until all of them are
+    /// rejects (see [`sanitize_crd_for_1_20`]) and adding a missing status subresource (see
+    /// [`ensure_status_subresource`]), and waits until all of them are
     /// Established. A CRD that already exists is replaced (last one wins, e.g. gateway-api
     /// standard vs experimental).
     ///
@@ -66,6 +67,7 @@ impl KubeEnv {
                 continue;
             }
             sanitize_crd_for_1_20(&mut doc);
+            ensure_status_subresource(&mut doc);
             let name = doc
                 .pointer("/metadata/name")
                 .and_then(Value::as_str)

@@ -1,4 +1,5 @@
-//! Multi-document YAML parsing and what a 1.20 apiserver needs removed from today's CRDs.
+//! Multi-document YAML parsing and preparing CRDs for the test apiserver: what 1.20 rejects
+//! in today's CRDs, and the status subresource the project's own CRDs leave out.
 
 use serde_json::Value;
 
@@ -17,6 +18,33 @@ pub fn parse_yaml_documents(text: &str, origin: &str) -> Vec<Value> {
     let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(text, options)
         .unwrap_or_else(|e| panic!("cannot parse YAML from {origin}: {e}"));
     docs.into_iter().filter(|d| !d.is_null()).collect()
+}
+
+/// Gives each version of a CRD that declares no subresources but may hold a `status` (a
+/// `status` property, or an object that keeps unknown fields) the `status` subresource, as
+/// the CRDs of a real installation have: the tests write statuses the way controllers do,
+/// through `…/status`. The project's own CRDs (`assets/demo/00-crds.yaml`) leave it out, the
+/// demo server not needing it; upstream CRDs already have it where they have a status.
+pub fn ensure_status_subresource(crd: &mut Value) {
+    let Some(versions) = crd
+        .pointer_mut("/spec/versions")
+        .and_then(Value::as_array_mut)
+    else {
+        return;
+    };
+    for version in versions {
+        let Some(version) = version.as_object_mut() else {
+            continue;
+        };
+        let schema = version.get("schema").and_then(|s| s.get("openAPIV3Schema"));
+        let may_have_status = schema.is_some_and(|s| {
+            s.pointer("/properties/status").is_some()
+                || s.get("x-kubernetes-preserve-unknown-fields") == Some(&Value::Bool(true))
+        });
+        if may_have_status && !version.contains_key("subresources") {
+            version.insert("subresources".into(), serde_json::json!({"status": {}}));
+        }
+    }
 }
 
 /// Removes from a CRD (as JSON) what a Kubernetes 1.20 apiserver rejects or
@@ -140,4 +168,38 @@ fn sanitize_schema_node(schema: &mut Value) -> bool {
         }
     }
     dropped_empty_default
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_status_subresource_is_added_only_where_a_status_can_be_and_none_is_declared() {
+        let mut crd = json!({"spec": {"versions": [
+            {"name": "open", "schema": {"openAPIV3Schema": {"type": "object",
+                "x-kubernetes-preserve-unknown-fields": true}}},
+            {"name": "typed", "schema": {"openAPIV3Schema": {"properties": {"status": {}}}}},
+            {"name": "statusless", "schema": {"openAPIV3Schema": {"properties": {"spec": {}}}}},
+            {"name": "declared", "subresources": {"scale": {}},
+                "schema": {"openAPIV3Schema": {"properties": {"status": {}}}}},
+        ]}});
+        ensure_status_subresource(&mut crd);
+        let subresources: Vec<&Value> = crd["spec"]["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| &v["subresources"])
+            .collect();
+        assert_eq!(
+            subresources,
+            [
+                &json!({"status": {}}),
+                &json!({"status": {}}),
+                &Value::Null,
+                &json!({"scale": {}}),
+            ]
+        );
+    }
 }
