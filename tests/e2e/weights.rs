@@ -122,12 +122,19 @@ async fn http_route_weights_by_keys_cancel_then_confirm_then_all_zero() {
     let env = seeded_env().await;
     let api = httproutes(&env);
     let rv0 = rv(&object(&api, "checkout").await);
+    // The canary's weight as stored: the upstream CRD's schema default 1, or omitted with
+    // a CRD set without that default (MESHCTL_CRDS_DIR=assets/demo).
+    let stored0 = weights(&api, "checkout", HTTP_BACKENDS).await;
+    assert!(
+        matches!(stored0.as_slice(), [Some(90), Some(1) | None]),
+        "{stored0:?}"
+    );
     step("apiserver ready, routes seeded", t);
 
     let mut console = Console::start(env.kubeconfig_path(), &[]);
     console.wait_for_all(&["ctx:e2e", "● live"], STARTUP);
     open_editor(&mut console, "checkout", "HTTPRoute");
-    // The omitted weight is Gateway API's default 1.
+    // The omitted weight is Gateway API's default 1 (also for the console).
     wait_row(&mut console, "shop/checkout-stable:8080", "90", "90");
     wait_row(&mut console, "shop/checkout-canary:8080", "1", "1");
     console.wait_for_all(&["98.9%", "1.1%", "relative weights 0–1,000,000"], STEP);
@@ -160,10 +167,7 @@ async fn http_route_weights_by_keys_cancel_then_confirm_then_all_zero() {
     console.wait_for_absent("[ Cancel ]", STEP);
     wait_row(&mut console, "shop/checkout-canary:8080", "1", "50");
     tokio::time::sleep(Duration::from_millis(1000)).await;
-    assert_eq!(
-        weights(&api, "checkout", HTTP_BACKENDS).await,
-        vec![Some(90), Some(1)]
-    );
+    assert_eq!(weights(&api, "checkout", HTTP_BACKENDS).await, stored0);
     assert!(audit_lines(&console).is_empty());
     step("cancel wrote nothing; the draft is kept", t);
 
