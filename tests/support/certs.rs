@@ -9,8 +9,6 @@
 //!   fills those keys with the PEMs of the named secrets (`ns/name` reaches other namespaces).
 //! - `stringData` of a Secret becomes base64 `data`, as the API server does.
 
-#![allow(dead_code)]
-
 use std::collections::HashMap;
 
 use base64::Engine as _;

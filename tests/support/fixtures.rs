@@ -2,13 +2,6 @@
 //! through their k8s-openapi types, Gateway API kinds through the gateway-api types, and
 //! the Istio / AGC custom resources as `DynamicObject`s, then the `From` impls of
 //! `meshctl_tui::cluster::objects`.
-//!
-//! ```ignore
-//! #[path = "support/fixtures.rs"]
-//! mod fixtures;
-//! ```
-
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 
@@ -25,8 +18,7 @@ use meshctl_tui::cluster::objects::{
 };
 use serde::de::DeserializeOwned;
 
-#[path = "certs.rs"]
-pub mod certs;
+use super::certs;
 use serde_json::Value;
 
 /// Reads `tests/fixtures/<name>`.

@@ -1,19 +1,10 @@
 //! Runs the real `meshctl-tui` binary in a pseudo-terminal and reads its screen.
 //!
-//! Include it from an integration test with
-//!
-//! ```ignore
-//! #[path = "support/pty.rs"]
-//! mod pty;
-//! ```
-//!
 //! A reader thread feeds everything the program writes into a `vt100::Parser`
 //! (the emulated screen) and keeps the raw bytes too. [`Console::wait_until`]
 //! and friends block until the screen satisfies a predicate and, on timeout,
 //! panic with the whole current screen, so a failure shows what the user would
 //! have seen. The child is killed when the [`Console`] is dropped.
-
-#![allow(dead_code)]
 
 use std::{
     fs,

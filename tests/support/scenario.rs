@@ -1,14 +1,6 @@
 //! What the end-to-end tests of writes share: timeouts, the CRDs the console watches, RBAC
 //! for a read-only user, reading Deployments/ReplicaSets back through the API, the audit log,
-//! and reading the console's screen (rows, header, views). A test file includes it after
-//! `kube_env` and `pty`:
-//!
-//! ```ignore
-//! #[path = "support/kube_env.rs"] mod kube_env;
-//! #[path = "support/pty.rs"] mod pty;
-//! #[path = "support/scenario.rs"] mod scenario;
-//! ```
-#![allow(dead_code)]
+//! and reading the console's screen (rows, header, views).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -18,8 +10,9 @@ use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, ListParams};
 use serde_json::Value;
 
-use crate::kube_env::{self, KubeEnv};
-use crate::pty::{Console, Screen};
+use super::crds;
+use super::kube_env::{self, KubeEnv};
+use super::pty::{Console, Screen};
 
 /// First sync of all watchers (cold binary start, TLS, all the lists).
 pub const STARTUP: Duration = Duration::from_secs(60);
@@ -82,10 +75,10 @@ pub fn step(test: &str, name: &str, started: Instant) {
 
 /// The Gateway API (standard) and Istio CRDs: the console watches those kinds.
 pub async fn install_crds(env: &KubeEnv) {
-    let dir = kube_env::crds_dir();
-    env.install_crds(&[
-        dir.join("gateway-api-standard.yaml"),
-        dir.join("istio-crds.yaml"),
+    env.install_crd_groups(&[
+        crds::GATEWAY_API,
+        crds::ISTIO_NETWORKING,
+        crds::ISTIO_SECURITY,
     ])
     .await;
 }

@@ -13,10 +13,7 @@
 //! The tests run one at a time (a process-wide lock): each starts its own control plane(s)
 //! and measures reconnect times that a machine busy with three apiservers would distort.
 
-#[path = "support/kube_env.rs"]
-mod kube_env;
-#[path = "support/pty.rs"]
-mod pty;
+use crate::support::{crds, kube_env, machine, pty};
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -32,9 +29,6 @@ const STEP: Duration = Duration::from_secs(15);
 /// watcher backoff is capped at 30 s (with jitter): one full backoff period plus slack for a
 /// busy machine.
 const RECONNECT_BUDGET: Duration = Duration::from_secs(60);
-
-/// One test at a time (see the module docs); a tokio mutex is not poisoned by a failure.
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 const HEADER_DISCONNECTED: &str = "● disconnected, retrying:";
 const HEADER_STALE: &str = "● stale since ";
@@ -234,68 +228,10 @@ impl Drop for Proxy {
 // 1: API server down at start, up later, down and up again mid-session
 // ---------------------------------------------------------------------------
 
-fn gateway_api_crds() -> PathBuf {
-    kube_env::crds_dir().join("gateway-api-standard.yaml")
-}
-
-const EARLY: &str = r#"
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: conn-infra
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata:
-  name: conn-class
-spec:
-  controllerName: example.com/conn-controller
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: gw-early
-  namespace: conn-infra
-spec:
-  gatewayClassName: conn-class
-  listeners:
-  - name: http
-    port: 80
-    protocol: HTTP
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: route-early
-  namespace: conn-infra
-spec:
-  parentRefs:
-  - name: gw-early
-  rules:
-  - backendRefs:
-    - name: nowhere
-      port: 80
-"#;
+const EARLY: &str = include_str!("../fixtures/connection_early.yaml");
 
 /// Created after the mid-session outage: proves the watches really work again.
-const LATE: &str = r#"
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: conn-late
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: gw-late
-  namespace: conn-late
-spec:
-  gatewayClassName: conn-class
-  listeners:
-  - name: http
-    port: 8080
-    protocol: HTTP
-"#;
+const LATE: &str = include_str!("../fixtures/connection_late.yaml");
 
 /// A kubeconfig with one context `e2e` (cluster `e2e`, user `e2e-admin`, as the header of
 /// the other e2e tests shows) that reaches `env` through `server` (e.g. a [`Proxy`]).
@@ -328,10 +264,10 @@ fn wait_live(console: &mut Console, what: &str, extra: impl Fn(&Screen) -> bool)
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_opens_while_apiserver_is_down_and_goes_live_when_it_comes_back() {
-    let _serial = SERIAL.lock().await;
+    let _machine = machine::alone().await;
     let t = Instant::now();
     let mut env = KubeEnv::start().await;
-    env.install_crds(&[gateway_api_crds()]).await;
+    env.install_crd_groups(&[crds::GATEWAY_API]).await;
     env.apply_yaml(EARLY).await;
     // The console reaches the server through a proxy, so that a network outage (server
     // still up) can be simulated too; the proxy is cut whenever the server is down, so the
@@ -663,7 +599,7 @@ fn on_cluster(s: &Screen, ctx: &str, cluster: &str, present: &str, absent: &str)
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctx_command_switches_between_two_apiservers() {
-    let _serial = SERIAL.lock().await;
+    let _machine = machine::alone().await;
     let t = Instant::now();
     let (a, b) = tokio::join!(KubeEnv::start(), KubeEnv::start());
     assert_ne!(a.server_url(), b.server_url());

@@ -14,12 +14,7 @@
 //! Needs the binaries from `tests/e2e/kube-assets.sh` (or `KUBEBUILDER_ASSETS`): without
 //! them the test FAILS with a message saying so, it is never skipped.
 
-#[path = "support/certs.rs"]
-mod certs;
-#[path = "support/kube_env.rs"]
-mod kube_env;
-#[path = "support/pty.rs"]
-mod pty;
+use crate::support::{certs, crds, kube_env, machine, pty};
 
 use std::time::Duration;
 
@@ -48,8 +43,8 @@ fn tls_secret(name: &str, crt: &str, key: &str) -> Value {
 }
 
 async fn setup(env: &KubeEnv) {
-    let dir = kube_env::crds_dir();
-    env.install_crds(&[dir.join("istio-crds.yaml")]).await;
+    env.install_crd_groups(&[crds::ISTIO_NETWORKING, crds::ISTIO_SECURITY])
+        .await;
     // 5 days left: CRITICAL, so `check` reports it (CERT002) with the CN in the title.
     let evil = mint(
         HOSTILE_CN,
@@ -130,6 +125,7 @@ fn run_on_pty(args: &[String]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cluster_text_never_reaches_the_terminal_as_escapes() {
+    let _machine = machine::shared().await;
     let env = KubeEnv::start().await;
     setup(&env).await;
     let kc = env.kubeconfig_path().display().to_string();

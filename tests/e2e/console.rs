@@ -16,12 +16,7 @@
 //! and the live-update assertion measures a 1-second budget that a machine busy with
 //! three apiservers at once would make flaky.
 
-#[path = "support/kube_env.rs"]
-mod kube_env;
-#[path = "support/pty.rs"]
-mod pty;
-#[path = "support/scenario.rs"]
-mod scenario;
+use crate::support::{crds, kube_env, machine, pty, scenario};
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -38,10 +33,6 @@ const STARTUP: Duration = Duration::from_secs(60);
 const STEP: Duration = Duration::from_secs(15);
 /// The live-update budget from the API write to the screen.
 const LIVE_BUDGET: Duration = Duration::from_secs(1);
-
-/// One test at a time (see the module docs). A tokio mutex: it is held across awaits, works
-/// across the tests' runtimes and is not poisoned by a failing test.
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures")).join(name)
@@ -115,7 +106,9 @@ async fn patch_status(
 /// created by [`create_alb`]).
 async fn seed(env: &KubeEnv, agc: bool) {
     let t = Instant::now();
-    env.install_upstream_crds().await;
+    // The AGC CRDs come from the fixture or not at all, whatever the set holds.
+    env.install_crd_documents(crds::except_groups(&[crds::AGC]))
+        .await;
     if agc {
         install_agc(env).await;
     }
@@ -300,7 +293,7 @@ fn quit_and_check_restored(console: &mut Console) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_gateways_live_weights_routes_frontends_mesh_ns_filter_and_quit() {
-    let _serial = SERIAL.lock().await;
+    let _machine = machine::alone().await;
     let t = Instant::now();
     let env = KubeEnv::start().await;
     step("apiserver ready", t);
@@ -680,7 +673,7 @@ async fn console_gateways_live_weights_routes_frontends_mesh_ns_filter_and_quit(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_without_agc_crds_says_not_installed_and_other_views_work() {
-    let _serial = SERIAL.lock().await;
+    let _machine = machine::alone().await;
     let t = Instant::now();
     let env = KubeEnv::start().await;
     seed(&env, false).await;
@@ -763,7 +756,7 @@ async fn console_without_agc_crds_says_not_installed_and_other_views_work() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_with_limited_user_shows_forbidden_and_keeps_working() {
-    let _serial = SERIAL.lock().await;
+    let _machine = machine::alone().await;
     let t = Instant::now();
     let env = KubeEnv::start().await;
     seed(&env, true).await;

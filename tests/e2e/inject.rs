@@ -18,12 +18,7 @@
 //! Needs the binaries from `tests/e2e/kube-assets.sh` (or `KUBEBUILDER_ASSETS`): without
 //! them the tests FAIL with a message saying so, they are never skipped.
 
-#[path = "support/kube_env.rs"]
-mod kube_env;
-#[path = "support/pty.rs"]
-mod pty;
-#[path = "support/scenario.rs"]
-mod scenario;
+use crate::support::{kube_env, machine, pty, scenario};
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -41,99 +36,12 @@ fn step(name: &str, started: Instant) {
     scenario::step("e2e_inject", name, started);
 }
 
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 /// - istiod `asm-1-22` in aks-istio-system (the only control plane, so also the default);
 /// - `legacy`: both injection labels (IST0123), no workloads;
 /// - `plain`: no label, Deployment `api`;
 /// - `shop`: istio.io/rev=asm-1-22, Deployments `cart` and `web` (pods without sidecars:
 ///   both need a restart) and `quiet` (opted out: needs none).
-const CLUSTER: &str = r#"
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: aks-istio-system
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: istiod-asm-1-22
-  namespace: aks-istio-system
-  labels: {app: istiod, istio.io/rev: asm-1-22}
-spec:
-  replicas: 1
-  progressDeadlineSeconds: 3600
-  selector: {matchLabels: {app: istiod}}
-  template:
-    metadata: {labels: {app: istiod, istio.io/rev: asm-1-22}}
-    spec:
-      containers: [{name: discovery, image: "mcr.microsoft.com/oss/istio/pilot:1.22.1"}]
----
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: legacy
-  labels: {istio-injection: enabled, istio.io/rev: asm-1-22}
----
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: plain
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: api, namespace: plain, labels: {app: api}}
-spec:
-  replicas: 1
-  progressDeadlineSeconds: 3600
-  selector: {matchLabels: {app: api}}
-  template:
-    metadata: {labels: {app: api}}
-    spec:
-      containers: [{name: api, image: "registry.example/plain/api:1.0"}]
----
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: shop
-  labels: {istio.io/rev: asm-1-22}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: cart, namespace: shop, labels: {app: cart}}
-spec:
-  replicas: 1
-  progressDeadlineSeconds: 3600
-  selector: {matchLabels: {app: cart}}
-  template:
-    metadata: {labels: {app: cart}}
-    spec:
-      containers: [{name: cart, image: "registry.example/shop/cart:1.0"}]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: quiet, namespace: shop, labels: {app: quiet}}
-spec:
-  replicas: 1
-  progressDeadlineSeconds: 3600
-  selector: {matchLabels: {app: quiet}}
-  template:
-    metadata: {labels: {app: quiet, sidecar.istio.io/inject: "false"}}
-    spec:
-      containers: [{name: quiet, image: "registry.example/shop/quiet:1.0"}]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: shop, labels: {app: web}}
-spec:
-  replicas: 1
-  progressDeadlineSeconds: 3600
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: web, image: "registry.example/shop/web:1.0"}]
-"#;
+const CLUSTER: &str = include_str!("../fixtures/inject_cluster.yaml");
 
 async fn ns_labels(env: &KubeEnv, name: &str) -> BTreeMap<String, String> {
     Api::<Namespace>::all(env.client())
@@ -193,7 +101,7 @@ fn confirm(console: &mut Console, button: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn injection_toggles_restart_offer_template_label_and_bulk_restart() {
-    let _serial = SERIAL.lock().await;
+    let _machine = machine::alone().await;
     let t = Instant::now();
     let mut env = KubeEnv::start().await;
     env.start_controller_manager().await;
@@ -484,7 +392,7 @@ async fn injection_toggles_restart_offer_template_label_and_bulk_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_only_refuses_injection_toggles_and_bulk_restart() {
-    let _serial = SERIAL.lock().await;
+    let _machine = machine::alone().await;
     let t = Instant::now();
     let env = KubeEnv::start().await;
     install_crds(&env).await;
@@ -553,7 +461,7 @@ spec:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_not_ready_control_plane_is_flagged_and_needs_a_second_confirm() {
-    let _serial = SERIAL.lock().await;
+    let _machine = machine::alone().await;
     let t = Instant::now();
     let mut env = KubeEnv::start().await;
     env.start_controller_manager().await;

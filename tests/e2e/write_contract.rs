@@ -5,8 +5,7 @@
 //! The real server needs the binaries from `tests/e2e/kube-assets.sh` (or
 //! KUBEBUILDER_ASSETS); without them the harness panics, the test is never skipped.
 
-#[path = "support/kube_env.rs"]
-mod kube_env;
+use crate::support::{crds, kube_env, machine};
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -24,34 +23,7 @@ use serde_json::{Value, json};
 
 const NS: &str = "wr";
 
-const FIXTURE: &str = r#"
-apiVersion: v1
-kind: Namespace
-metadata: {name: wr, labels: {istio-injection: enabled, team: shop}}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: cart, namespace: wr, labels: {app: cart}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: cart}}
-  template:
-    metadata: {labels: {app: cart}}
-    spec:
-      containers:
-      - name: cart
-        image: registry.invalid/cart:1.0
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: web, namespace: wr}
-spec:
-  parentRefs: [{name: edge}]
-  rules:
-  - backendRefs:
-    - {name: cart-v1, port: 8080, weight: 90}
-    - {name: cart-v2, port: 8080, weight: 10}
-"#;
+const FIXTURE: &str = include_str!("../fixtures/write_contract.yaml");
 
 /// 2024-05-01T12:03:07Z and one second later.
 const T1: i64 = 1_714_564_987;
@@ -354,21 +326,21 @@ async fn contract(client: Client, limited: Option<Client>, context: &'static str
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn write_contract_on_the_demo_cluster() {
-    let crds = include_str!("../assets/demo/00-crds.yaml");
+    let crds = include_str!("../../assets/demo/00-crds.yaml");
     let demo = DemoCluster::from_yaml(&[crds, FIXTURE]).expect("fixture loads");
     contract(demo.client(), None, "demo").await;
 }
 
 async fn real_server() -> kube_env::KubeEnv {
     let env = kube_env::KubeEnv::start().await;
-    let crds = kube_env::crds_dir().join("gateway-api-standard.yaml");
-    env.install_crds(&[crds]).await;
+    env.install_crd_groups(&[crds::GATEWAY_API]).await;
     env.apply_yaml(FIXTURE).await;
     env
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn write_contract_on_a_real_apiserver() {
+    let _machine = machine::shared().await;
     let env = real_server().await;
     contract(env.client(), Some(env.limited_client().await), "e2e").await;
 }
@@ -378,6 +350,7 @@ async fn write_contract_on_a_real_apiserver() {
 /// kubelet).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_creates_a_new_replicaset_on_a_real_apiserver() {
+    let _machine = machine::shared().await;
     let mut env = real_server().await;
     env.start_controller_manager().await;
     let client = env.client();

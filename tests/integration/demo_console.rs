@@ -1,8 +1,7 @@
 //! The real binary in a pseudo-terminal on the embedded demo cluster (`--demo`): what a new
 //! user sees first, and what user configuration does to it. No API server needed.
 
-#[path = "support/pty.rs"]
-mod pty;
+use crate::support::pty;
 
 use std::time::Duration;
 

@@ -3,8 +3,7 @@
 //! and ctrl-z suspend like any full-screen program and `fg` (SIGCONT) repaints, a bracketed
 //! paste is one capped text into the filter, and a burst of keys is read at once.
 
-#[path = "support/pty.rs"]
-mod pty;
+use crate::support::pty;
 
 use std::time::{Duration, Instant};
 

@@ -12,12 +12,7 @@
 //! Needs the binaries from `tests/e2e/kube-assets.sh` (or `KUBEBUILDER_ASSETS`): without
 //! them the tests FAIL with a message saying so, they are never skipped.
 
-#[path = "support/kube_env.rs"]
-mod kube_env;
-#[path = "support/pty.rs"]
-mod pty;
-#[path = "support/scenario.rs"]
-mod scenario;
+use crate::support::{kube_env, machine, pty, scenario};
 
 use std::time::{Duration, Instant};
 
@@ -37,60 +32,9 @@ fn step(name: &str, started: Instant) {
     scenario::step("e2e_rollout", name, started);
 }
 
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 /// `cart` (2 replicas, restarted once before) and `web`; deadlines long enough that only
 /// the no-progress timer can flag them.
-const SHOP: &str = r#"
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: shop
-  labels:
-    istio.io/rev: asm-1-22
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: cart
-  namespace: shop
-spec:
-  replicas: 2
-  progressDeadlineSeconds: 3600
-  selector:
-    matchLabels:
-      app: cart
-  template:
-    metadata:
-      labels:
-        app: cart
-      annotations:
-        kubectl.kubernetes.io/restartedAt: "2025-01-01T00:00:00Z"
-    spec:
-      containers:
-      - name: cart
-        image: registry.example/shop/cart:1.0
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  replicas: 1
-  progressDeadlineSeconds: 3600
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      containers:
-      - name: web
-        image: registry.example/shop/web:1.0
-"#;
+const SHOP: &str = include_str!("../fixtures/rollout_shop.yaml");
 
 async fn cart(env: &KubeEnv) -> Deployment {
     Api::<Deployment>::namespaced(env.client(), NS)
@@ -149,7 +93,7 @@ fn quit_from_detail(console: &mut Console) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_shows_progress_then_stuck_audit_lists_it_and_undo_restores_the_annotation() {
-    let _serial = SERIAL.lock().await;
+    let _machine = machine::alone().await;
     let t = Instant::now();
     let mut env = KubeEnv::start().await;
     env.start_controller_manager().await;
@@ -290,7 +234,7 @@ async fn restart_shows_progress_then_stuck_audit_lists_it_and_undo_restores_the_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undo_after_a_concurrent_change_is_refused_and_writes_nothing() {
-    let _serial = SERIAL.lock().await;
+    let _machine = machine::alone().await;
     let t = Instant::now();
     let env = KubeEnv::start().await;
     install_crds(&env).await;
@@ -353,7 +297,7 @@ async fn undo_after_a_concurrent_change_is_refused_and_writes_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_only_undo_writes_nothing() {
-    let _serial = SERIAL.lock().await;
+    let _machine = machine::alone().await;
     let env = KubeEnv::start().await;
     install_crds(&env).await;
     env.apply_yaml(SHOP).await;

@@ -1,11 +1,10 @@
 //! Smoke test of the e2e tooling itself: a real kube-apiserver (1.20) with all
-//! CRDs (tests/fixtures/crds), some Gateway API objects and a Deployment that
+//! CRDs of the selected set (`support::crds`), some Gateway API objects and a Deployment that
 //! kube-controller-manager turns into a ReplicaSet.
 //!
 //! Needs the binaries from `tests/e2e/kube-assets.sh` (or KUBEBUILDER_ASSETS).
 
-#[path = "support/kube_env.rs"]
-mod kube_env;
+use crate::support::{crds, kube_env, machine};
 
 use std::time::Duration;
 
@@ -16,81 +15,7 @@ use k8s_openapi::api::{
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
 use kube_env::KubeEnv;
 
-const OBJECTS: &str = r#"
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: smoke
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata:
-  name: smoke-class
-spec:
-  controllerName: example.com/smoke-controller
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: edge
-  namespace: smoke
-spec:
-  gatewayClassName: smoke-class
-  listeners:
-  - name: http
-    protocol: HTTP
-    port: 80
-    hostname: "shop.example.com"
-    allowedRoutes:
-      namespaces:
-        from: Same
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: shop
-  namespace: smoke
-spec:
-  parentRefs:
-  - name: edge
-    sectionName: http
-  hostnames: ["shop.example.com"]
-  rules:
-  - matches:
-    - path:
-        type: PathPrefix
-        value: /api
-    backendRefs:
-    - name: shop-api
-      port: 8080
-      weight: 90
-    - name: shop-api-canary
-      port: 8080
-      weight: 10
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: shop-api
-  namespace: smoke
-  labels:
-    app: shop-api
-spec:
-  replicas: 2
-  selector:
-    matchLabels:
-      app: shop-api
-  template:
-    metadata:
-      labels:
-        app: shop-api
-    spec:
-      containers:
-      - name: api
-        image: registry.invalid/shop-api:1.0
-        ports:
-        - containerPort: 8080
-"#;
+const OBJECTS: &str = include_str!("../fixtures/apiserver_smoke.yaml");
 
 fn gateway_api(kind: &str, plural: &str) -> ApiResource {
     ApiResource::from_gvk_with_plural(
@@ -101,6 +26,7 @@ fn gateway_api(kind: &str, plural: &str) -> ApiResource {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_apiserver_with_crds_gateway_objects_and_controller_manager() {
+    let _machine = machine::shared().await;
     let mut env = KubeEnv::start().await;
     let client = env.client();
 
@@ -111,8 +37,8 @@ async fn real_apiserver_with_crds_gateway_objects_and_controller_manager() {
         ("1", "20")
     );
 
-    // All CRDs of all shared bundles.
-    let crds = env.install_upstream_crds().await;
+    // All CRDs of the selected set.
+    let crds = env.install_all_crds().await;
     for expected in [
         "gateways.gateway.networking.k8s.io",
         "httproutes.gateway.networking.k8s.io",
@@ -166,12 +92,22 @@ async fn real_apiserver_with_crds_gateway_objects_and_controller_manager() {
     assert_eq!(backends.len(), 2);
     assert_eq!(backends[0]["weight"], 90);
     assert_eq!(backends[1]["name"], "shop-api-canary");
-    // Structural-schema defaults of the CRD were applied by the server.
-    assert_eq!(
-        route.data["spec"]["rules"][0]["matches"][0]["path"]["type"],
-        "PathPrefix"
+    // Structural-schema defaults of the CRD were applied by the server. Only the upstream
+    // Gateway API CRDs have them: with another set this fails, naming it.
+    let set = crds::crd_set();
+    let needs_upstream = format!(
+        "this check needs the upstream Gateway API CRDs (schema defaults); the CRD set is {} ({})",
+        set.dir.display(),
+        set.origin
     );
-    assert_eq!(route.data["spec"]["parentRefs"][0]["kind"], "Gateway");
+    assert_eq!(
+        route.data["spec"]["rules"][0]["matches"][0]["path"]["type"], "PathPrefix",
+        "{needs_upstream}"
+    );
+    assert_eq!(
+        route.data["spec"]["parentRefs"][0]["kind"], "Gateway",
+        "{needs_upstream}"
+    );
 
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), "smoke");
     let dep = deployments.get("shop-api").await.expect("get deployment");

@@ -3,10 +3,7 @@
 //! `/var/run/secrets/kubernetes.io/serviceaccount`. The mount happens in a private mount
 //! namespace (`unshare -m`, root): only the empty mount point is created on the machine.
 
-#[path = "support/kube_env.rs"]
-mod kube_env;
-#[path = "support/pty.rs"]
-mod pty;
+use crate::support::{kube_env, machine, pty};
 
 use std::fs;
 use std::time::Duration;
@@ -18,6 +15,7 @@ const SA_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 #[tokio::test]
 async fn in_cluster_config_is_used_without_a_kubeconfig() {
+    let _machine = machine::shared().await;
     let env = KubeEnv::start().await;
     env.apply_yaml(
         "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: from-in-cluster\n  labels:\n    istio.io/rev: asm-1-22\n",

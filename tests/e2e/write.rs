@@ -17,12 +17,7 @@
 //!
 //! One test at a time (a process-wide lock): each starts its own control plane.
 
-#[path = "support/kube_env.rs"]
-mod kube_env;
-#[path = "support/pty.rs"]
-mod pty;
-#[path = "support/scenario.rs"]
-mod scenario;
+use crate::support::{kube_env, machine, pty, scenario};
 
 use std::time::{Duration, Instant};
 
@@ -40,64 +35,9 @@ fn step(name: &str, started: Instant) {
     scenario::step("e2e_write", name, started);
 }
 
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 /// Namespace `shop` (injection by revision) with two Deployments: `cart` (the first in
 /// name order, so selected by default) and `web`.
-const SHOP: &str = r#"
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: shop
-  labels:
-    istio.io/rev: asm-1-22
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: cart
-  namespace: shop
-  labels:
-    app: cart
-spec:
-  replicas: 2
-  # No kubelet: pods stay Pending. Keep the Progressing condition (and so the
-  # resourceVersion) still for the whole test.
-  progressDeadlineSeconds: 3600
-  selector:
-    matchLabels:
-      app: cart
-  template:
-    metadata:
-      labels:
-        app: cart
-    spec:
-      containers:
-      - name: cart
-        image: registry.example/shop/cart:1.0
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-  labels:
-    app: web
-spec:
-  replicas: 1
-  progressDeadlineSeconds: 3600
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      containers:
-      - name: web
-        image: registry.example/shop/web:1.0
-"#;
+const SHOP: &str = include_str!("../fixtures/write_shop.yaml");
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -223,7 +163,7 @@ fn assert_recent_rfc3339(value: &str, what: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rollout_restart_by_keys_cancel_writes_nothing_confirm_makes_a_new_replicaset() {
-    let _serial = SERIAL.lock().await;
+    let _machine = machine::alone().await;
     let t = Instant::now();
     let mut env = KubeEnv::start().await;
     env.start_controller_manager().await;
@@ -466,7 +406,7 @@ async fn rollout_restart_by_keys_cancel_writes_nothing_confirm_makes_a_new_repli
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_only_console_opens_no_dialog_and_writes_nothing() {
-    let _serial = SERIAL.lock().await;
+    let _machine = machine::alone().await;
     let t = Instant::now();
     let env = KubeEnv::start().await;
     install_crds(&env).await;
@@ -551,7 +491,7 @@ async fn read_only_console_opens_no_dialog_and_writes_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forbidden_restart_shows_the_servers_reason_and_console_keeps_working() {
-    let _serial = SERIAL.lock().await;
+    let _machine = machine::alone().await;
     let t = Instant::now();
     let env = KubeEnv::start().await;
     install_crds(&env).await;
@@ -697,7 +637,7 @@ async fn forbidden_restart_shows_the_servers_reason_and_console_keeps_working() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_of_an_object_changed_since_the_dialog_opened_is_a_conflict() {
-    let _serial = SERIAL.lock().await;
+    let _machine = machine::alone().await;
     let t = Instant::now();
     let env = KubeEnv::start().await;
     install_crds(&env).await;

@@ -11,14 +11,7 @@
 //! Needs the binaries from `tests/e2e/kube-assets.sh` (or `KUBEBUILDER_ASSETS`): without
 //! them the tests FAIL with a message saying so, they are never skipped.
 
-#[path = "support/certs.rs"]
-mod certs;
-#[path = "support/kube_env.rs"]
-mod kube_env;
-#[path = "support/pty.rs"]
-mod pty;
-#[path = "support/scenario.rs"]
-mod scenario;
+use crate::support::{certs, crds, kube_env, machine, pty, scenario};
 
 use std::path::Path;
 use std::process::Output;
@@ -35,8 +28,6 @@ use serde_json::{Value, json};
 
 const STARTUP: Duration = Duration::from_secs(60);
 const STEP: Duration = Duration::from_secs(15);
-
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_meshctl-tui")
@@ -96,12 +87,8 @@ impl Fixture {
 }
 
 async fn setup(env: &KubeEnv) -> Fixture {
-    let dir = kube_env::crds_dir();
-    env.install_crds(&[
-        dir.join("gateway-api-standard.yaml"),
-        dir.join("cert-manager-crds.yaml"),
-    ])
-    .await;
+    env.install_crd_groups(&[crds::GATEWAY_API, crds::CERT_MANAGER])
+        .await;
     let shop = leaf("shop.example.com", 5);
     let pay = leaf("pay.example.com", 12);
     let grpc = leaf("grpc.example.com", 25);
@@ -289,7 +276,7 @@ fn kubeconfig(p: &Path) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn certs_command_and_console_on_a_real_apiserver() {
-    let _serial = SERIAL.lock().await;
+    let _machine = machine::alone().await;
     let env = KubeEnv::start().await;
     let fx = setup(&env).await;
     let kc = kubeconfig(env.kubeconfig_path());
@@ -510,7 +497,7 @@ async fn certs_command_fails_clearly_when_the_api_is_unreachable() {
 /// report, `--min-severity`, and the exit codes 0 (clean scope), 1 (warnings), 2 (errors).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_command_findings_and_exit_codes_on_a_real_apiserver() {
-    let _serial = SERIAL.lock().await;
+    let _machine = machine::alone().await;
     let env = KubeEnv::start().await;
     let fx = setup(&env).await;
     // istiod asm-1-22; a namespace with both injection labels (a warning); a listener
@@ -700,7 +687,7 @@ subjects:
 /// that means; `--allow-partial` lets the findings decide.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_and_certs_exit_4_when_rbac_hides_kinds() {
-    let _serial = SERIAL.lock().await;
+    let _machine = machine::alone().await;
     let env = KubeEnv::start().await;
     setup(&env).await;
     env.apply_yaml(

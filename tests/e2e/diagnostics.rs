@@ -19,12 +19,7 @@
 //! Needs the binaries from `tests/e2e/kube-assets.sh` (or `KUBEBUILDER_ASSETS`): without
 //! them the tests FAIL with a message saying so, they are never skipped.
 
-#[path = "support/kube_env.rs"]
-mod kube_env;
-#[path = "support/pty.rs"]
-mod pty;
-#[path = "support/scenario.rs"]
-mod scenario;
+use crate::support::{crds, kube_env, machine, pty, scenario};
 
 use std::time::{Duration, Instant};
 
@@ -40,144 +35,7 @@ use serde_json::{Value, json};
 const STARTUP: Duration = Duration::from_secs(60);
 const STEP: Duration = Duration::from_secs(15);
 
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-const CLUSTER: &str = r#"
-apiVersion: v1
-kind: Namespace
-metadata: {name: aks-istio-system}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: istiod-asm-1-22
-  namespace: aks-istio-system
-  labels: {app: istiod, istio.io/rev: asm-1-22}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: istiod}}
-  template:
-    metadata: {labels: {app: istiod, istio.io/rev: asm-1-22}}
-    spec:
-      containers: [{name: discovery, image: "mcr.microsoft.com/oss/istio/pilot:1.22.5"}]
----
-apiVersion: security.istio.io/v1
-kind: PeerAuthentication
-metadata: {name: default, namespace: aks-istio-system}
-spec: {mtls: {mode: STRICT}}
----
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: legacy
-  labels: {istio-injection: enabled, istio.io/rev: asm-1-22}
----
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: healthy
-  labels: {istio.io/rev: asm-1-22}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: api, namespace: healthy, labels: {app: api}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: api}}
-  template:
-    metadata: {labels: {app: api, istio.io/rev: asm-1-22}}
-    spec:
-      containers:
-      - {name: api, image: "registry.example/healthy/api:1.0"}
-      - {name: istio-proxy, image: "mcr.microsoft.com/oss/istio/proxyv2:1.22.5"}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: ingress-nginx}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ingress-nginx-controller, namespace: ingress-nginx}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app.kubernetes.io/name: ingress-nginx}}
-  template:
-    metadata: {labels: {app.kubernetes.io/name: ingress-nginx}}
-    spec:
-      containers: [{name: controller, image: "registry.k8s.io/ingress-nginx/controller:v1.14.0"}]
----
-apiVersion: networking.k8s.io/v1
-kind: IngressClass
-metadata: {name: nginx}
-spec: {controller: k8s.io/ingress-nginx}
----
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: shop
-  labels: {istio.io/rev: asm-1-22}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: shop, labels: {app: web}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web, istio.io/rev: asm-1-22}}
-    spec:
-      containers:
-      - {name: web, image: "registry.example/shop/web:1.0"}
-      - {name: istio-proxy, image: "mcr.microsoft.com/oss/istio/proxyv2:1.22.5"}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: shop}
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 80}]
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: storefront, namespace: shop}
-spec:
-  ingressClassName: nginx
-  rules:
-  - host: shop.example.com
-    http:
-      paths:
-      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: infra}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: example}
-spec: {controllerName: example.com/gateway-controller}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: infra}
-spec:
-  gatewayClassName: example
-  listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: Same}}}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: infra}
-spec:
-  ports: [{name: http, port: 80}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: cross, namespace: infra}
-spec:
-  parentRefs: [{name: gw}]
-  rules:
-  - backendRefs: [{name: web, namespace: shop, port: 80}]
-"#;
+const CLUSTER: &str = include_str!("../fixtures/diagnostics_cluster.yaml");
 
 /// Points the route at the Service `infra/web` of its own namespace: no grant needed.
 /// (kube-apiserver 1.20 refuses a ReferenceGrant's `to.group: ""` as null, so the fix
@@ -245,10 +103,10 @@ async fn route_status(env: &KubeEnv, resolved: bool) {
 
 async fn seed(env: &mut KubeEnv) {
     env.start_controller_manager().await;
-    let dir = kube_env::crds_dir();
-    env.install_crds(&[
-        dir.join("gateway-api-standard.yaml"),
-        dir.join("istio-crds.yaml"),
+    env.install_crd_groups(&[
+        crds::GATEWAY_API,
+        crds::ISTIO_NETWORKING,
+        crds::ISTIO_SECURITY,
     ])
     .await;
     env.apply_yaml(CLUSTER).await;
@@ -314,7 +172,7 @@ fn finding<'a>(s: &'a Screen, code: &str, what: &str) -> Option<&'a str> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn diagnostics_view_reads_broken_configurations_and_follows_fixes_live() {
-    let _serial = SERIAL.lock().await;
+    let _machine = machine::alone().await;
     let t = Instant::now();
     let mut env = KubeEnv::start().await;
     seed(&mut env).await;

@@ -13,12 +13,7 @@
 //! Needs the binaries from `tests/e2e/kube-assets.sh` (or `KUBEBUILDER_ASSETS`): without
 //! them the test FAILS with a message saying so, it is never skipped.
 
-#[path = "support/kube_env.rs"]
-mod kube_env;
-#[path = "support/pty.rs"]
-mod pty;
-#[path = "support/scenario.rs"]
-mod scenario;
+use crate::support::{kube_env, machine, pty, scenario};
 
 use std::time::{Duration, Instant};
 
@@ -115,6 +110,7 @@ fn open_migration(console: &mut Console) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrate_a_wave_then_roll_it_back_by_keys() {
+    let _machine = machine::shared().await;
     let t = Instant::now();
     let mut env = KubeEnv::start().await;
     env.start_controller_manager().await;
