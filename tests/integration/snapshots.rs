@@ -130,7 +130,7 @@ impl Screen {
     /// Refreshes the derived rows and draws one frame, as the loop does.
     fn draw(&mut self) -> Terminal<TestBackend> {
         let mut terminal = Terminal::new(TestBackend::new(self.width, self.height)).unwrap();
-        self.state.refresh();
+        self.state.refresh_keeping(&mut self.view);
         let ctx = Ctx {
             theme: &self.theme,
             keymap: &self.keymap,
