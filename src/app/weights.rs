@@ -311,7 +311,8 @@ pub fn write_done(state: &mut AppState, draft: Option<Box<WeightEditor>>, done: 
     e.note = Some(if done.outcome == Outcome::Conflict {
         Note::Error(
             "CONFLICT: the route changed since you opened it; nothing was written. \
-             Compare: b keeps your draft on the fresh object, r takes the fresh weights, esc discards."
+             Compare: {Rebase} keeps your draft on the fresh object, {Reset} takes the fresh \
+             weights, {Close} discards."
                 .into(),
         )
     } else {
@@ -580,6 +581,8 @@ mod tests {
             matches!(&e.drift, crate::state::weights::Drift::Changed { weights, .. } if *weights == vec![70, 30])
         );
         assert!(matches!(&e.note, Some(Note::Error(t)) if t.contains("CONFLICT")));
+        // Its keys are actions: the editor draws whatever `[keys.weights]` binds to them.
+        assert!(matches!(&e.note, Some(Note::Error(t)) if t.contains("{Rebase} keeps your draft")));
         // b: the draft on the fresh object; the next write is conditioned on "8".
         press(&mut s, &mut ui, &km, "b");
         let fx = press(&mut s, &mut ui, &km, "\n\t\n");
