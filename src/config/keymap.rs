@@ -54,8 +54,11 @@ struct ModalBinding {
     rank: i64,
 }
 
+/// Reads an action name of one modal context's enum into the variant's index.
+type ParseAction = fn(&str) -> Result<usize, String>;
+
 /// Every modal context: its section name and how to read an action name of its enum.
-const MODAL_SECTIONS: &[(&str, fn(&str) -> Result<usize, String>)] = &[
+const MODAL_SECTIONS: &[(&str, ParseAction)] = &[
     (DialogAction::SECTION, index_of::<DialogAction>),
     (ChooserAction::SECTION, index_of::<ChooserAction>),
     (WeightsAction::SECTION, index_of::<WeightsAction>),

@@ -40,14 +40,12 @@ pub fn one_line(text: &str, room: usize) -> (String, Cut) {
         length: false,
     };
     let mut out = String::new();
-    let mut taken = 0;
-    for c in first.chars().filter(|c| !c.is_control()) {
+    for (taken, c) in first.chars().filter(|c| !c.is_control()).enumerate() {
         if taken == room {
             cut.length = true;
             break;
         }
         out.push(c);
-        taken += 1;
     }
     (out, cut)
 }
