@@ -1,11 +1,17 @@
 //! The one-write confirm dialog: Cancel focused first; only an explicit yes writes.
 
 use crate::app::msg::Effect;
+use crate::config::Keymap;
+use crate::config::hints::armed;
 use crate::state::modal_action::DialogAction;
 use crate::state::{AppState, Level, Modal};
 
 /// An action of `[keys.dialog]` on a one-write confirm (its body does not scroll).
-pub(super) fn confirm_key(state: &mut AppState, action: Option<DialogAction>) -> Vec<Effect> {
+pub(super) fn confirm_key(
+    state: &mut AppState,
+    keymap: &Keymap,
+    action: Option<DialogAction>,
+) -> Vec<Effect> {
     let Some(Modal::Confirm(c)) = state.modals.last_mut() else {
         return vec![];
     };
@@ -17,7 +23,7 @@ pub(super) fn confirm_key(state: &mut AppState, action: Option<DialogAction>) ->
         Some(DialogAction::Choose)
             if c.ok_focused && !crate::state::hazard::confirm_pressed(&mut c.hazard) =>
         {
-            state.flash(crate::state::hazard::ARMED, Level::Warn);
+            state.flash(armed(keymap), Level::Warn);
         }
         Some(DialogAction::Choose) if c.ok_focused => {
             let op = c.op.clone();

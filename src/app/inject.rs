@@ -540,7 +540,7 @@ mod tests {
         assert!(h.lines[1].contains("Deployment shop/cart"), "{:?}", h.lines);
         key(&mut s, &mut ui, &km, KeyCode::Tab);
         assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Enter), vec![]);
-        assert!(matches!(&s.flash, Some((m, Level::Warn)) if m.contains("press Enter again")));
+        assert!(matches!(&s.flash, Some((m, Level::Warn)) if m.contains("press enter again")));
         assert_eq!(key(&mut s, &mut ui, &km, KeyCode::Enter).len(), 1);
     }
 

@@ -50,7 +50,7 @@ pub fn key(state: &mut AppState, keymap: &Keymap, key: KeyEvent) -> Vec<Effect> 
         return vec![];
     };
     let effects = if m.confirm.is_some() {
-        confirm_action(state, &mut m, keymap.modal(&key))
+        confirm_action(state, keymap, &mut m, keymap.modal(&key))
     } else {
         if let Some(action) = keymap.modal(&key) {
             screen_action(state, &mut m, action);
@@ -63,6 +63,7 @@ pub fn key(state: &mut AppState, keymap: &Keymap, key: KeyEvent) -> Vec<Effect> 
 
 fn confirm_action(
     state: &mut AppState,
+    keymap: &Keymap,
     m: &mut Migration,
     action: Option<DialogAction>,
 ) -> Vec<Effect> {
@@ -80,7 +81,7 @@ fn confirm_action(
         Some(DialogAction::PageUp) => c.scroll = c.scroll.saturating_sub(PAGE),
         Some(DialogAction::Choose) if c.ok_focused => {
             if !hazard::confirm_pressed(&mut c.hazard) {
-                state.flash(hazard::ARMED, Level::Warn);
+                state.flash(crate::config::hints::armed(keymap), Level::Warn);
                 return vec![];
             }
             let c = m.confirm.take().expect("confirm is open");
@@ -285,7 +286,7 @@ mod tests {
             ),
             vec![]
         );
-        assert!(matches!(&s.flash, Some((m, Level::Warn)) if m.contains("press Enter again")));
+        assert!(matches!(&s.flash, Some((m, Level::Warn)) if m.contains("press enter again")));
         let m = s.migration.as_ref().unwrap();
         assert!(m.confirm.as_ref().unwrap().hazard.as_ref().unwrap().armed);
         // Moving the focus disarms: Tab Tab Enter arms again, writes nothing.

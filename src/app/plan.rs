@@ -14,7 +14,11 @@ use crate::state::write::{Origin, WriteOp};
 use crate::state::{AppState, Level, Modal};
 
 /// An action of `[keys.dialog]` while a plan is on top.
-pub fn plan_key(state: &mut AppState, action: Option<DialogAction>) -> Vec<Effect> {
+pub fn plan_key(
+    state: &mut AppState,
+    keymap: &crate::config::Keymap,
+    action: Option<DialogAction>,
+) -> Vec<Effect> {
     let (Some(Modal::Plan(p)), Some(action)) = (state.modals.last_mut(), action) else {
         return vec![];
     };
@@ -22,7 +26,7 @@ pub fn plan_key(state: &mut AppState, action: Option<DialogAction>) -> Vec<Effec
     match p.apply(action) {
         PlanKey::Handled => {
             if !was_armed && p.hazard.as_ref().is_some_and(|h| h.armed) {
-                state.flash(crate::state::hazard::ARMED, Level::Warn);
+                state.flash(crate::config::hints::armed(keymap), Level::Warn);
             }
             vec![]
         }

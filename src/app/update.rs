@@ -105,7 +105,7 @@ pub(super) fn on_key(
             filter_key(state, keymap.modal(&key), key);
             return vec![];
         }
-        Some(Modal::Confirm(_)) => return confirm_key(state, keymap.modal(&key)),
+        Some(Modal::Confirm(_)) => return confirm_key(state, keymap, keymap.modal(&key)),
         Some(Modal::Weights(_)) => return weights::key(state, keymap, key),
         Some(Modal::Migrate) => return crate::app::migrate::key(state, keymap, key),
         Some(Modal::Audit(_)) => {
@@ -117,7 +117,9 @@ pub(super) fn on_key(
         Some(Modal::Chooser(_)) => {
             return crate::app::inject::chooser_key(state, keymap.modal(&key));
         }
-        Some(Modal::Plan(_)) => return crate::app::plan::plan_key(state, keymap.modal(&key)),
+        Some(Modal::Plan(_)) => {
+            return crate::app::plan::plan_key(state, keymap, keymap.modal(&key));
+        }
         Some(Modal::Notice(_)) => {
             // Any key dismisses it; the key itself is not acted on.
             state.modals.pop();

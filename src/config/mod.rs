@@ -3,6 +3,7 @@
 //! Loading never fails the app: a missing file means defaults, a broken one means defaults
 //! plus a warning the UI shows.
 
+pub mod hints;
 pub mod keymap;
 pub mod keys;
 

@@ -12,12 +12,13 @@ pub struct Hazard {
     pub armed: bool,
 }
 
-/// The button's label once armed.
-pub const AGAIN: &str = "Press Enter again to write anyway";
+/// The button's label once armed. Keys are written as `[keys.dialog]` actions in braces;
+/// the drawing and the reducer put the bound key there (`config::hints::fill`).
+pub const AGAIN: &str = "Press {Choose} again to write anyway";
 
-/// The message when the first Enter armed it.
+/// The message when the first press armed it (keys as in `AGAIN`).
 pub const ARMED: &str =
-    "the control plane is NOT READY: press Enter again to write anyway (esc cancels)";
+    "the control plane is NOT READY: press {Choose} again to write anyway ({Cancel} cancels)";
 
 impl Hazard {
     /// Pods of `whose` ("namespace shop", "the wave's namespaces") created from now on go
@@ -67,7 +68,7 @@ pub fn disarm(hazard: &mut Option<Hazard>) {
     }
 }
 
-/// The Confirm button's label: `ok` until armed.
+/// The Confirm button's label: `ok` until armed (then `AGAIN`, keys still to be filled).
 pub fn ok_label<'a>(hazard: &Option<Hazard>, ok: &'a str) -> &'a str {
     match hazard {
         Some(h) if h.armed => AGAIN,

@@ -90,7 +90,7 @@ pub fn plan(f: &mut Frame, area: Rect, ctx: &Ctx, p: &Plan) {
     text.push(Line::styled(more, th.style(Role::Muted)));
     text.push(buttons(
         th,
-        hazard::ok_label(&p.hazard, &p.ok_label),
+        &super::dialog::ok_label(ctx.keymap, &p.hazard, &p.ok_label),
         p.ok_focused,
     ));
     let text = fit_all(text, width);

@@ -28,6 +28,18 @@ pub fn below_header(area: Rect, top: u16) -> Rect {
 }
 
 /// `[ Cancel ]   [ <ok> ]`, the focused one in the selection style.
+/// The Confirm button's label, with the keys of an armed one as bound.
+pub fn ok_label(
+    keymap: &crate::config::Keymap,
+    hazard: &Option<crate::state::hazard::Hazard>,
+    ok: &str,
+) -> String {
+    crate::config::hints::fill::<crate::state::modal_action::DialogAction>(
+        keymap,
+        crate::state::hazard::ok_label(hazard, ok),
+    )
+}
+
 pub fn buttons(th: &Theme, ok_label: &str, ok_focused: bool) -> Line<'static> {
     let button = |label: &str, focused: bool| {
         let role = if focused {

@@ -2,23 +2,12 @@
 //! shows its first key (`Keymap::modal_key`), so a rebinding shows at once and an action
 //! with no key drops out of the hint.
 
-use crate::config::{KeyChord, Keymap};
+use crate::config::Keymap;
+pub use crate::config::hints::{fill, key, keys, shown};
 use crate::state::modal_action::ModalAction;
 
 /// One hint: the actions whose first keys are shown joined by `/`, and what they do.
 pub type Item<'a, A> = (&'a [A], &'a str);
-
-/// How a key reads in a hint: arrows as arrows, `backtab` as the shift-tab users press.
-pub fn shown(key: KeyChord) -> String {
-    match key.to_string().as_str() {
-        "backtab" => "shift-tab".to_string(),
-        "left" => "←".to_string(),
-        "right" => "→".to_string(),
-        "up" => "↑".to_string(),
-        "down" => "↓".to_string(),
-        other => other.to_string(),
-    }
-}
 
 /// The second key of each action, joined by `/` (`←/→` beside `+/-`); `None` unless every
 /// action has one.
@@ -28,21 +17,6 @@ pub fn second_keys<A: ModalAction>(km: &Keymap, actions: &[A]) -> Option<String>
         .map(|a| km.modal_keys(*a).get(1).copied().map(shown))
         .collect();
     keys.map(|k| k.join("/"))
-}
-
-/// The first key of each action, joined by `/` (`j/k`); `None` when none is bound.
-pub fn keys<A: ModalAction>(km: &Keymap, actions: &[A]) -> Option<String> {
-    let keys: Vec<String> = actions
-        .iter()
-        .filter_map(|a| km.modal_key(*a))
-        .map(shown)
-        .collect();
-    (!keys.is_empty()).then(|| keys.join("/"))
-}
-
-/// The key of one action inside a sentence ("b keeps your draft"); `(unbound)` if it has none.
-pub fn key<A: ModalAction>(km: &Keymap, action: A) -> String {
-    keys(km, &[action]).unwrap_or_else(|| "(unbound)".to_string())
 }
 
 /// The keys that scroll a dialog's body (`j/k`), for its "(j/k scroll)" note.
@@ -58,17 +32,6 @@ pub fn line<A: ModalAction>(km: &Keymap, items: &[Item<'_, A>], sep: &str) -> St
         .filter_map(|(actions, label)| Some(format!("{} {label}", keys(km, actions)?)))
         .collect::<Vec<_>>()
         .join(sep)
-}
-
-/// A text with keys written as actions in braces (`{Review}`, the variant's name) with the
-/// bound key in their place, so a note written by the state follows the keymap.
-pub fn fill<A: ModalAction>(km: &Keymap, text: &str) -> String {
-    if !text.contains('{') {
-        return text.to_string();
-    }
-    A::ALL.iter().fold(text.to_string(), |out, a| {
-        out.replace(&format!("{{{a:?}}}"), &key(km, *a))
-    })
 }
 
 /// The `?` help lines of one modal context: every action with its first key, or `unbound`.

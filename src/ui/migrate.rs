@@ -15,7 +15,6 @@ use crate::config::Keymap;
 use crate::model::mesh::{ControlPlanes, REV_LABEL};
 use crate::state::AppState;
 use crate::state::action::{Action, ViewId};
-use crate::state::hazard;
 use crate::state::migrate::{Migration, WaveConfirm};
 use crate::state::modal_action::MigrationAction;
 
@@ -270,7 +269,11 @@ fn confirm(f: &mut Frame, area: Rect, c: &WaveConfirm, ctx: &Ctx) {
     );
     text.push(Line::raw(""));
     let ok = format!("Confirm {} namespace(s)", c.ops.len());
-    text.push(buttons(th, hazard::ok_label(&c.hazard, &ok), c.ok_focused));
+    text.push(buttons(
+        th,
+        &super::dialog::ok_label(ctx.keymap, &c.hazard, &ok),
+        c.ok_focused,
+    ));
     let height = (text.len() as u16 + 2).min(area.height.saturating_sub(2));
     let r = centered(area, width, height);
     f.render_widget(Clear, r);

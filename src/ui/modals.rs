@@ -287,7 +287,7 @@ fn confirm(f: &mut Frame, area: Rect, ctx: &Ctx, c: &crate::state::write::Confir
     let ok = format!("Confirm {}", c.op.verb());
     text.push(buttons(
         th,
-        crate::state::hazard::ok_label(&c.hazard, &ok),
+        &super::dialog::ok_label(ctx.keymap, &c.hazard, &ok),
         c.ok_focused,
     ));
     let r = centered(area, width, (text.len() as u16 + 2).min(area.height));

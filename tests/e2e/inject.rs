@@ -514,8 +514,8 @@ async fn a_not_ready_control_plane_is_flagged_and_needs_a_second_confirm() {
     console.send(ENTER);
     console.wait_for_all(
         &[
-            "[ Press Enter again to write anyway ]",
-            "press Enter again to write anyway",
+            "[ Press enter again to write anyway ]",
+            "press enter again to write anyway",
         ],
         STEP,
     );
@@ -545,7 +545,7 @@ async fn a_not_ready_control_plane_is_flagged_and_needs_a_second_confirm() {
     );
     console.send("\t");
     console.send(ENTER);
-    console.wait_for("[ Press Enter again to write anyway ]", STEP);
+    console.wait_for("[ Press enter again to write anyway ]", STEP);
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(restarted_at(&deployment(&env, "plain", "api").await), None);
     console.send(ENTER);

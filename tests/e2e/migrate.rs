@@ -173,8 +173,8 @@ async fn migrate_a_wave_then_roll_it_back_by_keys() {
     console.send(ENTER);
     console.wait_for_all(
         &[
-            "[ Press Enter again to write anyway ]",
-            "press Enter again to write anyway",
+            "[ Press enter again to write anyway ]",
+            "press enter again to write anyway",
         ],
         STEP,
     );
