@@ -3,7 +3,7 @@
 //! Every entry point refuses in read-only mode.
 
 use crate::app::msg::Effect;
-use crate::app::restart::selectable_workloads;
+use crate::app::restart::selected_workload;
 use crate::app::writes;
 use crate::cluster::kinds::{Kind, WatchState};
 use crate::model::mesh::ControlPlanes;
@@ -93,12 +93,10 @@ pub fn open_workload(state: &mut AppState, ui: &ViewState) -> Vec<Effect> {
     if writes::refused(state) {
         return vec![];
     }
-    let cursor = ui.detail_cursor.get(&state.view).copied().unwrap_or(0);
-    let Some(w) = selectable_workloads(state).get(cursor).copied() else {
-        state.flash(
-            "select a workload first: Mesh view, enter on a namespace, then j/k",
-            Level::Warn,
-        );
+    let Some((kind, key)) = selected_workload(state, ui) else {
+        return vec![];
+    };
+    let Some(w) = state.cache.workloads.get(&(key, kind)) else {
         return vec![];
     };
     let chooser = workload_chooser(&state.cache, &state.conn.context, w);

@@ -21,16 +21,25 @@ pub fn rollout_restart(state: &mut AppState, ui: &ViewState) -> Vec<Effect> {
     if writes::refused(state) {
         return vec![];
     }
+    let Some((kind, key)) = selected_workload(state, ui) else {
+        return vec![];
+    };
+    confirm_restart(state, kind, &key)
+}
+
+/// The workload the namespace detail's cursor is on; without one, says how to pick one.
+pub fn selected_workload(state: &mut AppState, ui: &ViewState) -> Option<(WorkloadKind, ObjKey)> {
     let cursor = ui.detail_cursor.get(&state.view).copied().unwrap_or(0);
-    let Some(w) = selectable_workloads(state).get(cursor).copied() else {
+    let picked = selectable_workloads(state)
+        .get(cursor)
+        .map(|w| (w.kind, w.key.clone()));
+    if picked.is_none() {
         state.flash(
             "select a workload first: Mesh view, enter on a namespace, then j/k",
             Level::Warn,
         );
-        return vec![];
-    };
-    let (kind, key) = (w.kind, w.key.clone());
-    confirm_restart(state, kind, &key)
+    }
+    picked
 }
 
 /// The rollout-restart confirm for one workload (also the Diagnostics fix of MESH00x).

@@ -24,7 +24,14 @@ pub fn follow(derived: &Derived, ui: &mut ViewState) -> Option<String> {
     }
     let key = ui.anchors.get(&view)?.clone();
     let len = derived.len(view);
-    match derived.position(view, &key) {
+    // Usually nothing arrived above: the object is where it was, found without a scan.
+    let at = ui.selected(view);
+    let found = if derived.row_key(view, at).as_deref() == Some(key.as_str()) {
+        Some(at)
+    } else {
+        derived.position(view, &key)
+    };
+    match found {
         Some(i) => {
             ui.table(view).select(Some(i));
             None
