@@ -54,14 +54,14 @@ pub struct ChurnReport {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Change {
+pub(super) enum Change {
     Label,
     Ready,
     Recreate,
     Weight,
 }
 
-fn pick_change(r: u32) -> Change {
+pub(super) fn pick_change(r: u32) -> Change {
     match r {
         0..60 => Change::Label,
         60..80 => Change::Ready,
