@@ -10,7 +10,12 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+/// The scale benchmark's runner (`benches/scale`), for its smoke run [`bench_smoke`].
+#[path = "../../benches/scale/runner/mod.rs"]
+mod bench_runner;
+
 mod apiserver_smoke;
+mod bench_smoke;
 mod certs;
 mod connection;
 mod console;

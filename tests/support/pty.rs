@@ -35,6 +35,9 @@ pub const ESC: &str = "\x1b";
 struct Shared {
     parser: vt100::Parser,
     raw: Vec<u8>,
+    /// When each read from the PTY arrived and how long `raw` was after it, in order: the
+    /// benchmark times a frame by the read that carried it.
+    arrivals: Vec<(Instant, usize)>,
     /// The reader saw end of file (or EIO: every slave side is closed).
     eof: bool,
 }
@@ -47,6 +50,8 @@ pub struct Console {
     shared: Arc<(Mutex<Shared>, Condvar)>,
     home: PathBuf,
     exit: Option<ExitStatus>,
+    /// Just before the process was spawned.
+    started: Instant,
 }
 
 fn unique_dir(tag: &str) -> PathBuf {
@@ -86,6 +91,12 @@ impl Console {
         Console::spawn(env!("CARGO_BIN_EXE_meshctl-tui"), args, config_toml, env)
     }
 
+    /// Like [`Console::start_with`] at `rows` x `cols` instead of [`COLS`]x[`ROWS`].
+    pub fn start_sized(args: &[String], env: &[(&str, &str)], rows: u16, cols: u16) -> Console {
+        let bin = env!("CARGO_BIN_EXE_meshctl-tui");
+        Console::spawn_sized(bin, args, None, env, (rows, cols))
+    }
+
     /// Runs another program (a wrapper such as `unshare`) that execs the binary, in the same
     /// clean environment.
     pub fn start_with_program(program: &str, args: &[String], env: &[(&str, &str)]) -> Console {
@@ -98,6 +109,16 @@ impl Console {
         config_toml: Option<&str>,
         env: &[(&str, &str)],
     ) -> Console {
+        Console::spawn_sized(bin, args, config_toml, env, (ROWS, COLS))
+    }
+
+    fn spawn_sized(
+        bin: &str,
+        args: &[String],
+        config_toml: Option<&str>,
+        env: &[(&str, &str)],
+        (rows, cols): (u16, u16),
+    ) -> Console {
         let home = unique_dir("pty-home");
         let config_dir = home.join("config");
         let data_dir = home.join("data");
@@ -109,8 +130,8 @@ impl Console {
 
         let pair = native_pty_system()
             .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
+                rows,
+                cols,
                 pixel_width: 0,
                 pixel_height: 0,
             })
@@ -132,6 +153,7 @@ impl Console {
             cmd.env(k, v);
         }
         cmd.cwd(&home);
+        let started = Instant::now();
         let child = pair
             .slave
             .spawn_command(cmd)
@@ -141,12 +163,13 @@ impl Console {
 
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
         let writer = pair.master.take_writer().expect("pty writer");
-        let rows = NonZeroU16::new(ROWS).expect("rows");
-        let cols = NonZeroU16::new(COLS).expect("cols");
+        let rows = NonZeroU16::new(rows).expect("rows");
+        let cols = NonZeroU16::new(cols).expect("cols");
         let shared = Arc::new((
             Mutex::new(Shared {
                 parser: vt100::Parser::new(rows, cols, 0),
                 raw: Vec::new(),
+                arrivals: Vec::new(),
                 eof: false,
             }),
             Condvar::new(),
@@ -161,6 +184,7 @@ impl Console {
                         Ok(0) | Err(_) => 0,
                         Ok(n) => n,
                     };
+                    let arrived = Instant::now();
                     let (lock, cvar) = &*feed;
                     let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
                     if n == 0 {
@@ -170,6 +194,8 @@ impl Console {
                     }
                     s.parser.process(&buf[..n]);
                     s.raw.extend_from_slice(&buf[..n]);
+                    let len = s.raw.len();
+                    s.arrivals.push((arrived, len));
                     cvar.notify_all();
                 }
             })
@@ -182,6 +208,7 @@ impl Console {
             shared,
             home,
             exit: None,
+            started,
         }
     }
 
@@ -203,11 +230,13 @@ impl Console {
     pub fn style_of(&self, needle: &str) -> Option<CellStyle> {
         let s = self.shared.0.lock().unwrap_or_else(|e| e.into_inner());
         let screen = s.parser.screen();
-        for row in 0..ROWS {
+        let (rows, width) = screen.size();
+        let (rows, width) = (rows.get(), width.get());
+        for row in 0..rows {
             // (column, text) of every cell that starts a character.
             let mut text = String::new();
             let mut cols = Vec::new();
-            for col in 0..COLS {
+            for col in 0..width {
                 let Some(cell) = screen.cell(row, col) else {
                     continue;
                 };
@@ -452,6 +481,104 @@ impl Console {
         }
     }
 
+    /// When the process was spawned (just before).
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// How many bytes the program wrote so far.
+    pub fn raw_len(&self) -> usize {
+        self.shared
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .raw
+            .len()
+    }
+
+    /// The bytes the program wrote from offset `from` on.
+    pub fn raw_from(&self, from: usize) -> Vec<u8> {
+        let s = self.shared.0.lock().unwrap_or_else(|e| e.into_inner());
+        s.raw.get(from..).unwrap_or_default().to_vec()
+    }
+
+    /// Types `text` and returns the instant just before it was written.
+    pub fn send_timed(&mut self, text: &str) -> Instant {
+        let at = Instant::now();
+        self.send(text);
+        at
+    }
+
+    /// Reads the emulated screen (colours included) as it is now.
+    pub fn with_screen<T>(&self, f: impl FnOnce(&vt100::Screen) -> T) -> T {
+        let s = self.shared.0.lock().unwrap_or_else(|e| e.into_inner());
+        f(s.parser.screen())
+    }
+
+    /// Waits until `pred` holds for the emulated screen (colours included) and returns when
+    /// the read that made it hold arrived; `None` on timeout or when the output ended. Never
+    /// panics: a measurement may miss a sample.
+    pub fn wait_screen(
+        &self,
+        timeout: Duration,
+        pred: impl Fn(&vt100::Screen) -> bool,
+    ) -> Option<Instant> {
+        let deadline = Instant::now() + timeout;
+        let (lock, cvar) = &*self.shared;
+        let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if pred(s.parser.screen()) {
+                return Some(s.arrivals.last().map_or(self.started, |a| a.0));
+            }
+            let now = Instant::now();
+            if now >= deadline || s.eof {
+                return None;
+            }
+            s = cvar
+                .wait_timeout(s, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Waits until the program wrote nothing for `quiet` (at most `timeout`); returns
+    /// whether it did fall quiet.
+    pub fn wait_quiet(&self, quiet: Duration, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let last = {
+                let s = self.shared.0.lock().unwrap_or_else(|e| e.into_inner());
+                s.arrivals.last().map_or(self.started, |a| a.0)
+            };
+            let now = Instant::now();
+            if now.duration_since(last) >= quiet {
+                return true;
+            }
+            if now >= deadline {
+                return false;
+            }
+            std::thread::sleep((quiet - now.duration_since(last)).min(deadline - now));
+        }
+    }
+
+    /// Resizes the terminal (the program gets SIGWINCH); the emulated screen follows.
+    pub fn resize(&mut self, rows: u16, cols: u16) {
+        {
+            let mut s = self.shared.0.lock().unwrap_or_else(|e| e.into_inner());
+            if let (Some(r), Some(c)) = (NonZeroU16::new(rows), NonZeroU16::new(cols)) {
+                s.parser.set_size(r, c);
+            }
+        }
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap_or_else(|e| panic!("resize the pty to {cols}x{rows}: {e}"));
+    }
+
     /// Whether the terminal is in canonical mode with echo (i.e. not raw).
     pub fn cooked_mode(&self) -> bool {
         let f = self.local_flags();
@@ -494,7 +621,7 @@ impl Screen {
     fn of(parser: &vt100::Parser) -> Screen {
         let lines: Vec<String> = parser
             .screen()
-            .rows(0, COLS)
+            .rows(0, parser.screen().size().1.get())
             .map(|l| l.trim_end().to_string())
             .collect();
         Screen {

@@ -13,7 +13,31 @@ use kube::{Client, api::Api};
 use super::assets::{KubeAssets, find_assets};
 use super::pki::{client_from_kubeconfig, generate_pki, kubeconfig_yaml};
 use super::process::{ManagedProcess, free_port, keep_dirs, unique_temp_dir};
-use super::{ADMIN_TOKEN, ADMIN_USER, LIMITED_TOKEN, LIMITED_USER, SERVICE_CLUSTER_IP_RANGE};
+use super::{
+    ADMIN_TOKEN, ADMIN_USER, CONSOLE_TOKEN, CONSOLE_USER, LIMITED_TOKEN, LIMITED_USER,
+    SERVICE_CLUSTER_IP_RANGE,
+};
+
+/// What [`KubeEnv::start_with`] adds to the default environment.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// The API server writes an audit log (`--audit-log-path`, Metadata level: who, verb,
+    /// resource, URI, timestamps; no bodies) of the requests of [`CONSOLE_USER`] only, so a
+    /// console's requests are counted by the server while a generator's thousands of writes
+    /// (another user) cost nothing. See [`KubeEnv::audit_log_path`].
+    pub audit_console: bool,
+}
+
+/// Logs [`CONSOLE_USER`]'s requests once each (when the response completed, or started for
+/// a watch) and nothing else.
+const AUDIT_POLICY: &str = "apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Metadata
+  users: [CONSOLE_USER]
+- level: None
+";
 
 /// A running etcd + kube-apiserver (+ optional kube-controller-manager).
 pub struct KubeEnv {
@@ -26,6 +50,9 @@ pub struct KubeEnv {
     server_url: String,
     kubeconfig: PathBuf,
     limited_kubeconfig: PathBuf,
+    console_kubeconfig: PathBuf,
+    /// Where the API server writes its audit log, if [`Options::audit_console`].
+    audit_log: Option<PathBuf>,
     pub(super) client: Client,
     /// The kube-apiserver command line, to start it again on the same port
     /// ([`restart_apiserver`](Self::restart_apiserver)).
@@ -46,10 +73,15 @@ impl KubeEnv {
     ///
     /// Panics (with the servers' log tails) if that fails.
     pub async fn start() -> KubeEnv {
+        Self::start_with(Options::default()).await
+    }
+
+    /// [`start`](Self::start) with the additions `options` asks for.
+    pub async fn start_with(options: Options) -> KubeEnv {
         let assets = find_assets();
         let mut failures = Vec::new();
         for _attempt in 0..3 {
-            match Self::try_start(&assets).await {
+            match Self::try_start(&assets, options).await {
                 Ok(env) => return env,
                 Err(f) => {
                     let retry = f.port_conflict;
@@ -66,7 +98,7 @@ impl KubeEnv {
         );
     }
 
-    async fn try_start(assets: &KubeAssets) -> Result<KubeEnv, StartFailure> {
+    async fn try_start(assets: &KubeAssets, options: Options) -> Result<KubeEnv, StartFailure> {
         let dir = unique_temp_dir();
         let cleanup_dir = scopeguard(dir.clone());
         generate_pki(&dir);
@@ -74,7 +106,8 @@ impl KubeEnv {
             dir.join("tokens.csv"),
             format!(
                 "{ADMIN_TOKEN},{ADMIN_USER},{ADMIN_USER}-uid,\"system:masters\"\n\
-                 {LIMITED_TOKEN},{LIMITED_USER},{LIMITED_USER}-uid\n"
+                 {LIMITED_TOKEN},{LIMITED_USER},{LIMITED_USER}-uid\n\
+                 {CONSOLE_TOKEN},{CONSOLE_USER},{CONSOLE_USER}-uid,\"system:masters\"\n"
             ),
         )
         .expect("write tokens.csv");
@@ -135,7 +168,7 @@ impl KubeEnv {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
 
-        let apiserver_args: Vec<String> = vec![
+        let mut apiserver_args: Vec<String> = vec![
             format!("--etcd-servers={etcd_client_url}"),
             "--bind-address=127.0.0.1".into(),
             "--advertise-address=127.0.0.1".into(),
@@ -156,6 +189,16 @@ impl KubeEnv {
             "--profiling=false".into(),
             "--v=1".into(),
         ];
+        let audit_log = options.audit_console.then(|| dir.join("audit.log"));
+        if let Some(log) = &audit_log {
+            let policy = dir.join("audit-policy.yaml");
+            fs::write(&policy, AUDIT_POLICY.replace("CONSOLE_USER", CONSOLE_USER))
+                .expect("write audit-policy.yaml");
+            apiserver_args.push(format!("--audit-policy-file={}", policy.display()));
+            apiserver_args.push(format!("--audit-log-path={}", log.display()));
+            // One file, never rotated while a benchmark reads it.
+            apiserver_args.push("--audit-log-maxsize=0".into());
+        }
         let mut apiserver = ManagedProcess::spawn(
             "kube-apiserver",
             &assets.kube_apiserver,
@@ -177,6 +220,12 @@ impl KubeEnv {
             kubeconfig_yaml(&server_url, &ca, LIMITED_USER, LIMITED_TOKEN),
         )
         .expect("write limited kubeconfig");
+        let console_kubeconfig = dir.join("kubeconfig-console");
+        fs::write(
+            &console_kubeconfig,
+            kubeconfig_yaml(&server_url, &ca, CONSOLE_USER, CONSOLE_TOKEN),
+        )
+        .expect("write console kubeconfig");
         let client = client_from_kubeconfig(&kubeconfig).await;
 
         loop {
@@ -221,6 +270,8 @@ impl KubeEnv {
             server_url,
             kubeconfig,
             limited_kubeconfig,
+            console_kubeconfig,
+            audit_log,
             client,
             apiserver_args,
             apiserver_port,
@@ -404,6 +455,16 @@ impl KubeEnv {
     /// Kubeconfig (context [`CONTEXT`], namespace `default`) for [`LIMITED_USER`].
     pub fn limited_kubeconfig_path(&self) -> &Path {
         &self.limited_kubeconfig
+    }
+
+    /// Kubeconfig (context [`CONTEXT`], namespace `default`) for [`CONSOLE_USER`].
+    pub fn console_kubeconfig_path(&self) -> &Path {
+        &self.console_kubeconfig
+    }
+
+    /// The API server's audit log (see [`Options::audit_console`]), if it writes one.
+    pub fn audit_log_path(&self) -> Option<&Path> {
+        self.audit_log.as_deref()
     }
 
     /// `https://127.0.0.1:PORT`

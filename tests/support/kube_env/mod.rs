@@ -30,7 +30,7 @@ mod yaml;
 
 use std::time::{Duration, Instant};
 
-pub use env::KubeEnv;
+pub use env::{KubeEnv, Options};
 #[allow(unused_imports)] // the integration crate compiles this module but starts no apiserver
 pub use pki::client_from_kubeconfig;
 pub use yaml::parse_yaml_documents;
@@ -47,9 +47,14 @@ pub const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789abcdef";
 /// or get of resources is Forbidden unless a test grants more.
 pub const LIMITED_USER: &str = "e2e-limited";
 pub const LIMITED_TOKEN: &str = "e2e-limited-token-fedcba9876543210";
+/// A cluster admin (`system:masters`) for a console under measurement: its own user, so
+/// the API server's audit log tells its requests from everyone else's
+/// ([`Options::audit_console`]).
+pub const CONSOLE_USER: &str = "e2e-console";
+pub const CONSOLE_TOKEN: &str = "e2e-console-token-00ff00ff00ff00ff";
 /// Service CIDR given to the apiserver (only used for ClusterIP allocation;
-/// nothing is ever sent there).
-pub const SERVICE_CLUSTER_IP_RANGE: &str = "10.0.0.0/24";
+/// nothing is ever sent there). A /16: the scale benchmark creates thousands of Services.
+pub const SERVICE_CLUSTER_IP_RANGE: &str = "10.0.0.0/16";
 
 /// Polls `f` until it returns `Some` or `timeout` passes (then panics with
 /// `what`).

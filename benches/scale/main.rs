@@ -1,0 +1,45 @@
+//! `cargo bench --bench scale -- [--pods 1000,10000] [--demo] [--idle-secs 60]
+//! [--churn-secs 10] [--samples 100] [--out FILE]`: the scale benchmark of issue 10 (see
+//! `runner`). Needs nothing set up beforehand but the kube-apiserver/etcd binaries the e2e
+//! tests use (`$KUBEBUILDER_ASSETS` or `tests/e2e/kube-assets.sh`'s cache). Prints one
+//! markdown table per size; `--out FILE` also writes them there (e.g. under assets/bench/).
+
+#[path = "../../tests/support/mod.rs"]
+mod support;
+
+// Reading a report back (`report::check_value`, …) is for the smoke run only.
+#[allow(dead_code)]
+mod runner;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let options = match runner::Options::parse(std::env::args().skip(1)) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tokio runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let text = runtime.block_on(runner::run(&options, |table| eprintln!("{table}")));
+    println!("{text}");
+    if let Some(path) = &options.out {
+        if let Err(e) = std::fs::write(path, &text) {
+            eprintln!("write {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+        eprintln!("written to {}", path.display());
+    }
+    ExitCode::SUCCESS
+}
