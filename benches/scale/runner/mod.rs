@@ -71,7 +71,7 @@ pub async fn real(pods: usize, o: &Options) -> Report {
         Err(e) => {
             report
                 .notes
-                .push(format!("The cluster could not be set up: {e}"));
+                .push(format!("\nThe cluster could not be set up: {e}"));
             return report;
         }
     };

@@ -125,8 +125,11 @@ impl Report {
                 cell(&target)
             ));
         }
+        if !self.notes.is_empty() {
+            out.push('\n');
+        }
         for note in &self.notes {
-            out.push_str(&format!("\n{note}\n"));
+            out.push_str(&format!("{note}\n"));
         }
         out
     }
