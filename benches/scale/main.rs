@@ -4,11 +4,14 @@
 //! tests use (`$KUBEBUILDER_ASSETS` or `tests/e2e/kube-assets.sh`'s cache). Prints one
 //! markdown table per size; `--out FILE` also writes them there (e.g. under assets/bench/).
 
+// `cargo bench` builds this target with cfg(test) but no test harness: the unit tests'
+// `use super::*` then goes unused.
 #[path = "../../tests/support/mod.rs"]
+#[allow(unused_imports)]
 mod support;
 
 // Reading a report back (`report::check_value`, …) is for the smoke run only.
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 mod runner;
 
 use std::process::ExitCode;

@@ -35,9 +35,9 @@ pub const ESC: &str = "\x1b";
 struct Shared {
     parser: vt100::Parser,
     raw: Vec<u8>,
-    /// When each read from the PTY arrived and how long `raw` was after it, in order: the
-    /// benchmark times a frame by the read that carried it.
-    arrivals: Vec<(Instant, usize)>,
+    /// When the last read from the PTY arrived: the benchmark times a frame by the read
+    /// that carried it.
+    last_read: Option<Instant>,
     /// The reader saw end of file (or EIO: every slave side is closed).
     eof: bool,
 }
@@ -169,7 +169,7 @@ impl Console {
             Mutex::new(Shared {
                 parser: vt100::Parser::new(rows, cols, 0),
                 raw: Vec::new(),
-                arrivals: Vec::new(),
+                last_read: None,
                 eof: false,
             }),
             Condvar::new(),
@@ -194,8 +194,7 @@ impl Console {
                     }
                     s.parser.process(&buf[..n]);
                     s.raw.extend_from_slice(&buf[..n]);
-                    let len = s.raw.len();
-                    s.arrivals.push((arrived, len));
+                    s.last_read = Some(arrived);
                     cvar.notify_all();
                 }
             })
@@ -528,7 +527,7 @@ impl Console {
         let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             if pred(s.parser.screen()) {
-                return Some(s.arrivals.last().map_or(self.started, |a| a.0));
+                return Some(s.last_read.unwrap_or(self.started));
             }
             let now = Instant::now();
             if now >= deadline || s.eof {
@@ -548,7 +547,7 @@ impl Console {
         loop {
             let last = {
                 let s = self.shared.0.lock().unwrap_or_else(|e| e.into_inner());
-                s.arrivals.last().map_or(self.started, |a| a.0)
+                s.last_read.unwrap_or(self.started)
             };
             let now = Instant::now();
             if now.duration_since(last) >= quiet {
