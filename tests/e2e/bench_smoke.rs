@@ -68,7 +68,7 @@ async fn the_benchmark_reports_every_figure_on_a_real_server_and_on_the_demo() {
         }
     }
     expected.push(report::latency_churn_figure());
-    let mut got = check_every_figure(&demo);
+    let mut got = check_every_figure(demo);
     got.sort();
     expected.sort();
     assert_eq!(
