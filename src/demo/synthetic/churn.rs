@@ -49,8 +49,32 @@ pub struct ChurnReport {
     pub recreated: usize,
     /// HTTPRoute weight changes (about 5 %).
     pub weights: usize,
+    /// Failed changes whose pod was gone (404). On a cluster with controllers (the demo,
+    /// or kube-controller-manager) a ReplicaSet may trim a replacement pod; its slot is
+    /// then left alone.
+    pub gone: usize,
     /// The first error, for the report.
     pub first_error: Option<String>,
+}
+
+/// A failed change; `gone` when the server said 404.
+struct Failure {
+    gone: bool,
+    message: String,
+}
+
+fn failure(what: String) -> impl FnOnce(kube::Error) -> Failure {
+    move |e| Failure {
+        gone: matches!(&e, kube::Error::Api(s) if s.code == 404),
+        message: format!("{what}: {e}"),
+    }
+}
+
+fn other(message: String) -> Failure {
+    Failure {
+        gone: false,
+        message,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +101,8 @@ struct PodSlot {
     node: usize,
     ready: bool,
     busy: bool,
+    /// A 404 said it no longer exists.
+    gone: bool,
 }
 
 struct RouteSlot {
@@ -94,7 +120,7 @@ struct Done {
     target: Target,
     /// The pod's readiness after a ready flip.
     ready: Option<bool>,
-    result: Result<(), String>,
+    result: Result<(), Failure>,
 }
 
 type Pending = Pin<Box<dyn Future<Output = Done> + Send>>;
@@ -127,6 +153,7 @@ impl State {
                         node: pods.len(),
                         ready: pod["status"]["conditions"][1]["status"] == "True",
                         busy: false,
+                        gone: false,
                     });
                 }
             }
@@ -176,7 +203,8 @@ impl State {
             };
             return Some((change, Box::pin(fut)));
         }
-        let i = Self::free(&mut self.rng, |i| self.pods[i].busy, self.pods.len())?;
+        let busy = |i: usize| self.pods[i].busy || self.pods[i].gone;
+        let i = Self::free(&mut self.rng, busy, self.pods.len())?;
         let slot = &mut self.pods[i];
         slot.busy = true;
         let ns = &self.plan[slot.ns];
@@ -235,8 +263,10 @@ impl State {
             Target::Pod(i) => {
                 let slot = &mut self.pods[i];
                 slot.busy = false;
-                if let (Some(ready), Ok(())) = (done.ready, &done.result) {
-                    slot.ready = ready;
+                match (&done.result, done.ready) {
+                    (Ok(()), Some(ready)) => slot.ready = ready,
+                    (Err(f), _) if f.gone => slot.gone = true,
+                    _ => {}
                 }
             }
             Target::Route(i) => self.routes[i].busy = false,
@@ -248,16 +278,18 @@ fn name_of(obj: &Value) -> &str {
     obj["metadata"]["name"].as_str().unwrap_or_default()
 }
 
-async fn patch_object(client: &kube::Client, obj: &Value, patch: Value) -> Result<(), String> {
-    api_for(client, obj)?
+async fn patch_object(client: &kube::Client, obj: &Value, patch: Value) -> Result<(), Failure> {
+    api_for(client, obj)
+        .map_err(other)?
         .patch(name_of(obj), &PatchParams::default(), &Patch::Merge(patch))
         .await
         .map(drop)
-        .map_err(|e| format!("patch {}: {e}", super::load::describe(obj)))
+        .map_err(failure(format!("patch {}", super::load::describe(obj))))
 }
 
-async fn patch_status(client: &kube::Client, obj: &Value, status: Value) -> Result<(), String> {
-    api_for(client, obj)?
+async fn patch_status(client: &kube::Client, obj: &Value, status: Value) -> Result<(), Failure> {
+    api_for(client, obj)
+        .map_err(other)?
         .patch_status(
             name_of(obj),
             &PatchParams::default(),
@@ -265,27 +297,28 @@ async fn patch_status(client: &kube::Client, obj: &Value, status: Value) -> Resu
         )
         .await
         .map(drop)
-        .map_err(|e| format!("status of {}: {e}", super::load::describe(obj)))
+        .map_err(failure(format!("status of {}", super::load::describe(obj))))
 }
 
 /// Deletes a pod at once (no kubelet confirms a graceful delete) and creates its
 /// replacement, owned by the deleted pod's owner.
-async fn recreate(client: &kube::Client, old: &Value, mut fresh: Value) -> Result<(), String> {
+async fn recreate(client: &kube::Client, old: &Value, mut fresh: Value) -> Result<(), Failure> {
     let params = DeleteParams {
         grace_period_seconds: Some(0),
         ..DeleteParams::default()
     };
-    let deleted = api_for(client, old)?
+    let deleted = api_for(client, old)
+        .map_err(other)?
         .delete(name_of(old), &params)
         .await
-        .map_err(|e| format!("delete {}: {e}", super::load::describe(old)))?;
+        .map_err(failure(format!("delete {}", super::load::describe(old))))?;
     if let Some(gone) = deleted.left()
         && let Some(refs) = gone.metadata.owner_references
     {
         fresh["metadata"]["ownerReferences"] =
-            serde_json::to_value(refs).map_err(|e| e.to_string())?;
+            serde_json::to_value(refs).map_err(|e| other(e.to_string()))?;
     }
-    create(client, &fresh, None).await.map(drop)
+    create(client, &fresh, None).await.map(drop).map_err(other)
 }
 
 /// Changes the cluster `objects(size)` created: `churn.rate` changes per second, evenly
@@ -312,9 +345,10 @@ pub async fn churn(
     let mut in_flight: FuturesUnordered<Pending> = FuturesUnordered::new();
     let record = |state: &mut State, report: &mut ChurnReport, done: Done| {
         state.finish(&done);
-        if let Err(e) = done.result {
+        if let Err(f) = done.result {
             report.failed += 1;
-            report.first_error.get_or_insert(e);
+            report.gone += usize::from(f.gone);
+            report.first_error.get_or_insert(f.message);
         }
     };
     for tick in 0..ticks {
