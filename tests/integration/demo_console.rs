@@ -302,6 +302,18 @@ fn the_commands_run_on_the_demo_with_kubeconfig_exported() {
     assert!(err.contains("/nonexistent/kubeconfig"), "{err}");
 }
 
+/// `MESHCTL_DEMO_PODS` adds the synthetic cluster to the demo; a bad value is refused.
+#[test]
+fn the_demo_grows_by_meshctl_demo_pods() {
+    let (code, out, err) = run(&["certs", "--demo"], &[("MESHCTL_DEMO_PODS", "120")]);
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(out.contains("shop-contoso-tls"), "{out}");
+    assert!(out.contains("scale-0003/scale-0003-api-tls"), "{out}");
+    let (code, _, err) = run(&["certs", "--demo"], &[("MESHCTL_DEMO_PODS", "many")]);
+    assert_ne!(code, 0);
+    assert!(err.contains("MESHCTL_DEMO_PODS=\"many\""), "{err}");
+}
+
 /// An explicit --kubeconfig or --context does clash with --demo, and says so.
 #[test]
 fn explicit_connection_flags_with_demo_are_refused_clearly() {

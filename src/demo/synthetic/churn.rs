@@ -145,13 +145,13 @@ impl State {
                     app: a,
                     busy: false,
                 });
-                for (k, pod) in shape::pods(app, ns, a, pods.len()).iter().enumerate() {
+                for k in 0..app.replicas {
                     pods.push(PodSlot {
                         ns: n,
                         app: a,
                         name: shape::pod_name(app, ns, k),
                         node: pods.len(),
-                        ready: pod["status"]["conditions"][1]["status"] == "True",
+                        ready: shape::pod_ready(ns, a, k),
                         busy: false,
                         gone: false,
                     });

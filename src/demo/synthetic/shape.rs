@@ -223,7 +223,7 @@ pub fn replica_set(app: &App, ns: &Namespace) -> Value {
 }
 
 /// Pod `k` of an app is not ready when its global position falls on every 37th pod.
-fn pod_ready(ns: &Namespace, app_index: usize, k: usize) -> bool {
+pub fn pod_ready(ns: &Namespace, app_index: usize, k: usize) -> bool {
     (ns.index * 131 + app_index * 17 + k) % 37 != 5
 }
 
