@@ -44,6 +44,12 @@ fn names(objs: &[Value]) -> BTreeSet<String> {
         .collect()
 }
 
+fn uids(objs: &[Value]) -> BTreeSet<String> {
+    objs.iter()
+        .map(|o| o["metadata"]["uid"].as_str().unwrap().to_string())
+        .collect()
+}
+
 fn ready(pod: &Value) -> bool {
     pod["status"]["conditions"]
         .as_array()
@@ -134,15 +140,16 @@ async fn a_synthetic_cluster_loads_and_churns_on_a_real_apiserver() {
     assert!(report.labels > 0);
     assert!(report.elapsed.as_secs_f64() >= 1.9, "{:?}", report.elapsed);
 
-    // The server saw them: the pod count stays (delete + create), replacements carry new
-    // names and their ReplicaSet's uid, labelled pods and changed routes are counted.
+    // The server saw them: the pod count stays (delete + create), replacements are new
+    // objects owned by their ReplicaSet, labelled pods and changed routes are counted.
     let after = list(&env, "", "v1", "Pod").await;
     assert_eq!(after.len(), size.pods);
     assert!(owned_by_a_replica_set(&after));
-    let replaced = names(&after).difference(&names(&pods)).count();
+    assert_eq!(names(&after), names(&pods), "replacements keep their names");
+    let replaced = uids(&after).difference(&uids(&pods)).count();
     assert!(
         replaced <= report.recreated && (report.recreated == 0 || replaced > 0),
-        "{replaced} new names for {} recreated",
+        "{replaced} new uids for {} recreated",
         report.recreated
     );
     let labelled = after

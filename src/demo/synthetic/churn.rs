@@ -45,7 +45,8 @@ pub struct ChurnReport {
     pub labels: usize,
     /// Pod ready flips through `/status` (about 20 %).
     pub readiness: usize,
-    /// Pods deleted and created again under a new name, as a ReplicaSet does (about 15 %).
+    /// Pods deleted and created again, as a ReplicaSet does (about 15 %; under the same
+    /// name, so later runs find them).
     pub recreated: usize,
     /// HTTPRoute weight changes (about 5 %).
     pub weights: usize,
@@ -131,6 +132,9 @@ struct State {
     routes: Vec<RouteSlot>,
     rng: fastrand::Rng,
     serial: u64,
+    /// Differs per run (the clock at its start), so a second run on the same cluster,
+    /// which picks the same objects, still writes values that change them.
+    salt: u64,
 }
 
 impl State {
@@ -164,6 +168,9 @@ impl State {
             routes,
             rng: fastrand::Rng::with_seed(SEED),
             serial: 0,
+            salt: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64),
         }
     }
 
@@ -182,7 +189,8 @@ impl State {
     fn issue(&mut self, client: &kube::Client) -> Option<(Change, Pending)> {
         let change = pick_change(self.rng.u32(0..100));
         self.serial += 1;
-        let serial = self.serial;
+        let mark = format!("{:x}-{}", self.salt, self.serial);
+        let annotation = json!({ "meshctl.dev/churn": mark });
         let client = client.clone();
         if change == Change::Weight {
             let i = Self::free(&mut self.rng, |i| self.routes[i].busy, self.routes.len())?;
@@ -192,7 +200,8 @@ impl State {
             let app = &ns.apps[slot.app];
             let route = shape::http_route(app, ns, &self.plan[ns.gateway_ns - 1]);
             let stable = 50 + 10 * self.rng.u32(0..6);
-            let patch = json!({"spec": {"rules": shape::route_rules(app, stable)}});
+            let patch = json!({"metadata": {"annotations": annotation},
+                               "spec": {"rules": shape::route_rules(app, stable)}});
             let fut = async move {
                 let result = patch_object(&client, &route, patch).await;
                 Done {
@@ -213,8 +222,8 @@ impl State {
         let fut: Pending = match change {
             Change::Label => {
                 let patch = json!({"metadata": {
-                    "labels": {"meshctl.dev/churn": (serial % 1000).to_string()},
-                    "annotations": {"meshctl.dev/churn-serial": serial.to_string()}}});
+                    "labels": {"meshctl.dev/churn": format!("{:x}", self.salt.wrapping_add(self.serial) % 4096)},
+                    "annotations": annotation}});
                 Box::pin(async move {
                     let result = patch_object(&client, &pod, patch).await;
                     Done {
@@ -226,7 +235,14 @@ impl State {
             }
             Change::Ready => {
                 let ready = !slot.ready;
-                let status = shape::pod_status(&pod["spec"]["containers"], slot.node, ready);
+                let mut status = shape::pod_status(&pod["spec"]["containers"], slot.node, ready);
+                // A transition time of now: a flip to the state a pod already has (a second
+                // run does not know the first's flips) is still a change.
+                for c in status["conditions"].as_array_mut().into_iter().flatten() {
+                    if c["type"] == "Ready" || c["type"] == "ContainersReady" {
+                        c["lastTransitionTime"] = now().into();
+                    }
+                }
                 Box::pin(async move {
                     let result = patch_status(&client, &pod, status).await;
                     Done {
@@ -237,13 +253,9 @@ impl State {
                 })
             }
             Change::Recreate | Change::Weight => {
-                let name = format!(
-                    "{}-{}",
-                    shape::replica_set_name(app),
-                    shape::suffix(self.rng.u64(..), 5)
-                );
-                let fresh = shape::pod_named(app, ns, &name, slot.node, true);
-                slot.name = name;
+                // The same name (a ReplicaSet would pick a new one), so that a later run,
+                // which knows only the generated names, still finds every pod.
+                let fresh = shape::pod_named(app, ns, &slot.name, slot.node, true);
                 slot.ready = true;
                 Box::pin(async move {
                     let result = recreate(&client, &pod, fresh).await;
@@ -272,6 +284,15 @@ impl State {
             Target::Route(i) => self.routes[i].busy = false,
         }
     }
+}
+
+/// RFC 3339, seconds.
+fn now() -> String {
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 fn name_of(obj: &Value) -> &str {
