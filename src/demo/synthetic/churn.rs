@@ -252,6 +252,7 @@ impl State {
                     }
                 })
             }
+            // (a weight change returned above)
             Change::Recreate | Change::Weight => {
                 // The same name (a ReplicaSet would pick a new one), so that a later run,
                 // which knows only the generated names, still finds every pod.
