@@ -21,6 +21,7 @@ const ENVIRONMENT: &str = "\
 KUBECONFIG          kubeconfig file(s) when --kubeconfig is not given (ignored by --demo)
 MESHCTL_CONFIG_DIR  the config directory (config.toml, themes/)
 MESHCTL_DATA_DIR    the data directory (audit.jsonl)
+MESHCTL_DEMO_PODS   with --demo: add a synthetic cluster of this many pods (benchmarks)
 NO_COLOR            monochrome theme unless --theme is given";
 
 const FILES: &str = "\

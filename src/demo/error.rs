@@ -20,6 +20,12 @@ pub enum DemoError {
     Cert { object: String, message: String },
     #[error("demo cluster needs a tokio runtime: {0}")]
     NoRuntime(String),
+    #[error("{name}={value:?}: {message}")]
+    Env {
+        name: &'static str,
+        value: String,
+        message: &'static str,
+    },
 }
 
 /// An API failure, serialised as a `Status` object with the matching HTTP code.

@@ -95,9 +95,10 @@ impl DemoCluster {
     /// tokio runtime).
     pub fn start() -> Result<DemoCluster, DemoError> {
         let pods = match std::env::var(DEMO_PODS_ENV) {
-            Ok(v) if !v.trim().is_empty() => v.trim().parse().map_err(|_| DemoError::Yaml {
-                file: DEMO_PODS_ENV.into(),
-                message: format!("{v:?} is not a number of pods"),
+            Ok(v) if !v.trim().is_empty() => v.trim().parse().map_err(|_| DemoError::Env {
+                name: DEMO_PODS_ENV,
+                value: v.clone(),
+                message: "not a number of pods",
             })?,
             _ => 0,
         };

@@ -87,11 +87,13 @@ impl Store {
         gr: &str,
         ns: Option<&'a str>,
     ) -> impl Iterator<Item = &'a Arc<Value>> + use<'a> {
+        // Keys sort by namespace first: one namespace is a range, not a scan of all.
+        let from: Key = (ns.unwrap_or_default().to_string(), String::new());
         self.objects
             .get(gr)
             .into_iter()
-            .flat_map(|m| m.iter())
-            .filter(move |((o_ns, _), _)| ns.is_none_or(|ns| ns == o_ns))
+            .flat_map(move |m| m.range(from.clone()..))
+            .take_while(move |((o_ns, _), _)| ns.is_none_or(|ns| ns == o_ns))
             .map(|(_, v)| v)
     }
 

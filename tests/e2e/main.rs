@@ -25,6 +25,7 @@ mod incluster;
 mod inject;
 mod migrate;
 mod rollout;
+mod scale;
 mod weights;
 mod write;
 mod write_contract;

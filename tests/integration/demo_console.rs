@@ -302,6 +302,49 @@ fn the_commands_run_on_the_demo_with_kubeconfig_exported() {
     assert!(err.contains("/nonexistent/kubeconfig"), "{err}");
 }
 
+/// `MESHCTL_DEMO_PODS` adds the synthetic cluster to the demo; a bad value is refused.
+#[test]
+fn the_demo_grows_by_meshctl_demo_pods() {
+    let (code, out, err) = run(&["certs", "--demo"], &[("MESHCTL_DEMO_PODS", "120")]);
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(out.contains("shop-contoso-tls"), "{out}");
+    assert!(out.contains("scale-0003/scale-0003-api-tls"), "{out}");
+    // The console's own derivations see the generated facts: a workload on a stale
+    // sidecar revision needs a restart, an expired certificate is served; the routes and
+    // their backends resolve.
+    let (_, out, err) = run(
+        &["--demo", "check", "-o", "json"],
+        &[("MESHCTL_DEMO_PODS", "120")],
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+    let scale: Vec<(String, String)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["objects"].to_string().contains("\"scale-"))
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["objects"].to_string(),
+            )
+        })
+        .collect();
+    let has = |code: &str, needle: &str| scale.iter().any(|(c, o)| c == code && o.contains(needle));
+    assert!(
+        has("MESH004", "\"name\":\"api\",\"namespace\":\"scale-0001\""),
+        "{scale:?}"
+    );
+    assert!(has("GW005", "\"kind\":\"Gateway\""), "{scale:?}");
+    assert!(
+        !scale.iter().any(|(c, _)| c.starts_with("ROUTE")),
+        "{scale:?}"
+    );
+    let (code, _, err) = run(&["certs", "--demo"], &[("MESHCTL_DEMO_PODS", "many")]);
+    assert_ne!(code, 0);
+    assert!(err.contains("MESHCTL_DEMO_PODS=\"many\""), "{err}");
+}
+
 /// An explicit --kubeconfig or --context does clash with --demo, and says so.
 #[test]
 fn explicit_connection_flags_with_demo_are_refused_clearly() {

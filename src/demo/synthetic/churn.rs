@@ -45,12 +45,37 @@ pub struct ChurnReport {
     pub labels: usize,
     /// Pod ready flips through `/status` (about 20 %).
     pub readiness: usize,
-    /// Pods deleted and created again under a new name, as a ReplicaSet does (about 15 %).
+    /// Pods deleted and created again, as a ReplicaSet does (about 15 %; under the same
+    /// name, so later runs find them).
     pub recreated: usize,
     /// HTTPRoute weight changes (about 5 %).
     pub weights: usize,
+    /// Failed changes whose pod was gone (404). On a cluster with controllers (the demo,
+    /// or kube-controller-manager) a ReplicaSet may trim a replacement pod; its slot is
+    /// then left alone.
+    pub gone: usize,
     /// The first error, for the report.
     pub first_error: Option<String>,
+}
+
+/// A failed change; `gone` when the server said 404.
+struct Failure {
+    gone: bool,
+    message: String,
+}
+
+fn failure(what: String) -> impl FnOnce(kube::Error) -> Failure {
+    move |e| Failure {
+        gone: matches!(&e, kube::Error::Api(s) if s.code == 404),
+        message: format!("{what}: {e}"),
+    }
+}
+
+fn other(message: String) -> Failure {
+    Failure {
+        gone: false,
+        message,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +102,8 @@ struct PodSlot {
     node: usize,
     ready: bool,
     busy: bool,
+    /// A 404 said it no longer exists.
+    gone: bool,
 }
 
 struct RouteSlot {
@@ -94,7 +121,7 @@ struct Done {
     target: Target,
     /// The pod's readiness after a ready flip.
     ready: Option<bool>,
-    result: Result<(), String>,
+    result: Result<(), Failure>,
 }
 
 type Pending = Pin<Box<dyn Future<Output = Done> + Send>>;
@@ -105,6 +132,9 @@ struct State {
     routes: Vec<RouteSlot>,
     rng: fastrand::Rng,
     serial: u64,
+    /// Differs per run (the clock at its start), so a second run on the same cluster,
+    /// which picks the same objects, still writes values that change them.
+    salt: u64,
 }
 
 impl State {
@@ -119,14 +149,15 @@ impl State {
                     app: a,
                     busy: false,
                 });
-                for (k, pod) in shape::pods(app, ns, a, pods.len()).iter().enumerate() {
+                for k in 0..app.replicas {
                     pods.push(PodSlot {
                         ns: n,
                         app: a,
                         name: shape::pod_name(app, ns, k),
                         node: pods.len(),
-                        ready: pod["status"]["conditions"][1]["status"] == "True",
+                        ready: shape::pod_ready(ns, a, k),
                         busy: false,
+                        gone: false,
                     });
                 }
             }
@@ -137,6 +168,9 @@ impl State {
             routes,
             rng: fastrand::Rng::with_seed(SEED),
             serial: 0,
+            salt: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64),
         }
     }
 
@@ -155,7 +189,8 @@ impl State {
     fn issue(&mut self, client: &kube::Client) -> Option<(Change, Pending)> {
         let change = pick_change(self.rng.u32(0..100));
         self.serial += 1;
-        let serial = self.serial;
+        let mark = format!("{:x}-{}", self.salt, self.serial);
+        let annotation = json!({ "meshctl.dev/churn": mark });
         let client = client.clone();
         if change == Change::Weight {
             let i = Self::free(&mut self.rng, |i| self.routes[i].busy, self.routes.len())?;
@@ -165,7 +200,8 @@ impl State {
             let app = &ns.apps[slot.app];
             let route = shape::http_route(app, ns, &self.plan[ns.gateway_ns - 1]);
             let stable = 50 + 10 * self.rng.u32(0..6);
-            let patch = json!({"spec": {"rules": shape::route_rules(app, stable)}});
+            let patch = json!({"metadata": {"annotations": annotation},
+                               "spec": {"rules": shape::route_rules(app, stable)}});
             let fut = async move {
                 let result = patch_object(&client, &route, patch).await;
                 Done {
@@ -176,7 +212,8 @@ impl State {
             };
             return Some((change, Box::pin(fut)));
         }
-        let i = Self::free(&mut self.rng, |i| self.pods[i].busy, self.pods.len())?;
+        let busy = |i: usize| self.pods[i].busy || self.pods[i].gone;
+        let i = Self::free(&mut self.rng, busy, self.pods.len())?;
         let slot = &mut self.pods[i];
         slot.busy = true;
         let ns = &self.plan[slot.ns];
@@ -185,8 +222,8 @@ impl State {
         let fut: Pending = match change {
             Change::Label => {
                 let patch = json!({"metadata": {
-                    "labels": {"meshctl.dev/churn": (serial % 1000).to_string()},
-                    "annotations": {"meshctl.dev/churn-serial": serial.to_string()}}});
+                    "labels": {"meshctl.dev/churn": format!("{:x}", self.salt.wrapping_add(self.serial) % 4096)},
+                    "annotations": annotation}});
                 Box::pin(async move {
                     let result = patch_object(&client, &pod, patch).await;
                     Done {
@@ -198,7 +235,14 @@ impl State {
             }
             Change::Ready => {
                 let ready = !slot.ready;
-                let status = shape::pod_status(&pod["spec"]["containers"], slot.node, ready);
+                let mut status = shape::pod_status(&pod["spec"]["containers"], slot.node, ready);
+                // A transition time of now: a flip to the state a pod already has (a second
+                // run does not know the first's flips) is still a change.
+                for c in status["conditions"].as_array_mut().into_iter().flatten() {
+                    if c["type"] == "Ready" || c["type"] == "ContainersReady" {
+                        c["lastTransitionTime"] = now().into();
+                    }
+                }
                 Box::pin(async move {
                     let result = patch_status(&client, &pod, status).await;
                     Done {
@@ -208,14 +252,11 @@ impl State {
                     }
                 })
             }
+            // (a weight change returned above)
             Change::Recreate | Change::Weight => {
-                let name = format!(
-                    "{}-{}",
-                    shape::replica_set_name(app),
-                    shape::suffix(self.rng.u64(..), 5)
-                );
-                let fresh = shape::pod_named(app, ns, &name, slot.node, true);
-                slot.name = name;
+                // The same name (a ReplicaSet would pick a new one), so that a later run,
+                // which knows only the generated names, still finds every pod.
+                let fresh = shape::pod_named(app, ns, &slot.name, slot.node, true);
                 slot.ready = true;
                 Box::pin(async move {
                     let result = recreate(&client, &pod, fresh).await;
@@ -235,8 +276,10 @@ impl State {
             Target::Pod(i) => {
                 let slot = &mut self.pods[i];
                 slot.busy = false;
-                if let (Some(ready), Ok(())) = (done.ready, &done.result) {
-                    slot.ready = ready;
+                match (&done.result, done.ready) {
+                    (Ok(()), Some(ready)) => slot.ready = ready,
+                    (Err(f), _) if f.gone => slot.gone = true,
+                    _ => {}
                 }
             }
             Target::Route(i) => self.routes[i].busy = false,
@@ -244,20 +287,31 @@ impl State {
     }
 }
 
+/// RFC 3339, seconds.
+fn now() -> String {
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 fn name_of(obj: &Value) -> &str {
     obj["metadata"]["name"].as_str().unwrap_or_default()
 }
 
-async fn patch_object(client: &kube::Client, obj: &Value, patch: Value) -> Result<(), String> {
-    api_for(client, obj)?
+async fn patch_object(client: &kube::Client, obj: &Value, patch: Value) -> Result<(), Failure> {
+    api_for(client, obj)
+        .map_err(other)?
         .patch(name_of(obj), &PatchParams::default(), &Patch::Merge(patch))
         .await
         .map(drop)
-        .map_err(|e| format!("patch {}: {e}", super::load::describe(obj)))
+        .map_err(failure(format!("patch {}", super::load::describe(obj))))
 }
 
-async fn patch_status(client: &kube::Client, obj: &Value, status: Value) -> Result<(), String> {
-    api_for(client, obj)?
+async fn patch_status(client: &kube::Client, obj: &Value, status: Value) -> Result<(), Failure> {
+    api_for(client, obj)
+        .map_err(other)?
         .patch_status(
             name_of(obj),
             &PatchParams::default(),
@@ -265,27 +319,28 @@ async fn patch_status(client: &kube::Client, obj: &Value, status: Value) -> Resu
         )
         .await
         .map(drop)
-        .map_err(|e| format!("status of {}: {e}", super::load::describe(obj)))
+        .map_err(failure(format!("status of {}", super::load::describe(obj))))
 }
 
 /// Deletes a pod at once (no kubelet confirms a graceful delete) and creates its
 /// replacement, owned by the deleted pod's owner.
-async fn recreate(client: &kube::Client, old: &Value, mut fresh: Value) -> Result<(), String> {
+async fn recreate(client: &kube::Client, old: &Value, mut fresh: Value) -> Result<(), Failure> {
     let params = DeleteParams {
         grace_period_seconds: Some(0),
         ..DeleteParams::default()
     };
-    let deleted = api_for(client, old)?
+    let deleted = api_for(client, old)
+        .map_err(other)?
         .delete(name_of(old), &params)
         .await
-        .map_err(|e| format!("delete {}: {e}", super::load::describe(old)))?;
+        .map_err(failure(format!("delete {}", super::load::describe(old))))?;
     if let Some(gone) = deleted.left()
         && let Some(refs) = gone.metadata.owner_references
     {
         fresh["metadata"]["ownerReferences"] =
-            serde_json::to_value(refs).map_err(|e| e.to_string())?;
+            serde_json::to_value(refs).map_err(|e| other(e.to_string()))?;
     }
-    create(client, &fresh, None).await.map(drop)
+    create(client, &fresh, None).await.map(drop).map_err(other)
 }
 
 /// Changes the cluster `objects(size)` created: `churn.rate` changes per second, evenly
@@ -312,9 +367,10 @@ pub async fn churn(
     let mut in_flight: FuturesUnordered<Pending> = FuturesUnordered::new();
     let record = |state: &mut State, report: &mut ChurnReport, done: Done| {
         state.finish(&done);
-        if let Err(e) = done.result {
+        if let Err(f) = done.result {
             report.failed += 1;
-            report.first_error.get_or_insert(e);
+            report.gone += usize::from(f.gone);
+            report.first_error.get_or_insert(f.message);
         }
     };
     for tick in 0..ticks {

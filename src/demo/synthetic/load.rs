@@ -149,6 +149,10 @@ fn waves(objects: &[Value]) -> Vec<Vec<&Value>> {
 /// is done), then its status through the status subresource. Owner references are
 /// pointed at the uids of owners created earlier in the same load. Gives up after the
 /// first errors, naming each object.
+///
+/// Meant for an API server without controllers (as the benchmark and the e2e tests run
+/// it): a kube-controller-manager would roll the Deployments onto ReplicaSets of its own
+/// hash. The demo takes the objects at start instead (`MESHCTL_DEMO_PODS`).
 pub async fn load(
     client: &kube::Client,
     objects: &[Value],

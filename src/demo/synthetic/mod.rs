@@ -23,6 +23,10 @@
 //! without them (only CRDs are required); the console then reports the missing classes
 //! and control planes. Nodes are `meshctl-demo-node-1..3`, as the demo's stand-ins.
 //! The API server's Service CIDR must hold [`Size::services`] addresses.
+//!
+//! On a real API server: [`load`] then [`churn`]. In the demo: `MESHCTL_DEMO_PODS=N
+//! meshctl-tui --demo` (or `DemoCluster::start_with_pods`) adds `objects` to the demo's
+//! store through its loader, and its controllers then treat them as their own.
 
 mod certs;
 mod churn;

@@ -223,7 +223,7 @@ pub fn replica_set(app: &App, ns: &Namespace) -> Value {
 }
 
 /// Pod `k` of an app is not ready when its global position falls on every 37th pod.
-fn pod_ready(ns: &Namespace, app_index: usize, k: usize) -> bool {
+pub fn pod_ready(ns: &Namespace, app_index: usize, k: usize) -> bool {
     (ns.index * 131 + app_index * 17 + k) % 37 != 5
 }
 
@@ -383,7 +383,14 @@ fn gateway_class(gateway_ns: &Namespace) -> (&'static str, &'static str) {
 /// of `served` (its own namespace and the next), each with its app's Secret.
 pub fn gateway(gw: &Namespace, served: &[&Namespace]) -> Value {
     let (class, _) = gateway_class(gw);
-    let ok = |kind: &str, reason: &str| condition(kind, true, reason, "");
+    let ok = |kind: &str, reason: &str| {
+        condition(
+            kind,
+            true,
+            reason,
+            &format!("{kind} by the synthetic controller"),
+        )
+    };
     let mut listeners = vec![json!({"name": "http", "port": 80, "protocol": "HTTP",
                                     "allowedRoutes": {"namespaces": {"from": "All"}}})];
     let mut statuses = vec![];
@@ -393,7 +400,7 @@ pub fn gateway(gw: &Namespace, served: &[&Namespace]) -> Value {
             listeners.push(json!({
                 "name": format!("https-{}-{}", ns.index, app.name), "hostname": host(app, ns),
                 "port": 443, "protocol": "HTTPS",
-                "tls": {"mode": "Terminate", "certificateRefs": [{"group": "", "kind": "Secret", "name": tls_secret_name(app, ns)}]},
+                "tls": {"mode": "Terminate", "certificateRefs": [{"kind": "Secret", "name": tls_secret_name(app, ns)}]},
                 "allowedRoutes": {"namespaces": {"from": "All"}}
             }));
         }
@@ -424,8 +431,8 @@ pub fn route_rules(app: &App, stable: u32) -> Value {
     json!([{
         "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
         "backendRefs": [
-            {"group": "", "kind": "Service", "name": app.name, "port": 80, "weight": stable},
-            {"group": "", "kind": "Service", "name": canary_service(app), "port": 80, "weight": 100 - stable}
+            {"kind": "Service", "name": app.name, "port": 80, "weight": stable},
+            {"kind": "Service", "name": canary_service(app), "port": 80, "weight": 100 - stable}
         ]
     }])
 }
