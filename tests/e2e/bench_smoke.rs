@@ -76,3 +76,46 @@ async fn the_benchmark_reports_every_figure_on_a_real_server_and_on_the_demo() {
         "only what the in-process server cannot give is n/a"
     );
 }
+
+/// `cargo bench --bench scale -- generate` / `churn` on a cluster of one's own: here a
+/// fresh API server with no CRDs, reached through its kubeconfig as a user would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generate_and_churn_work_on_any_cluster_through_its_kubeconfig() {
+    use crate::bench_runner::existing::Task;
+    use crate::support::kube_env::KubeEnv;
+    use k8s_openapi::api::core::v1::Pod;
+    use kube::api::{Api, ListParams};
+
+    let _machine = machine::shared().await;
+    let env = KubeEnv::start().await;
+    let kubeconfig = env.kubeconfig_path().display().to_string();
+    let task = |line: String| {
+        let args: Vec<String> = line.split_whitespace().map(String::from).collect();
+        Task::parse(&args).expect("a task").expect("valid flags")
+    };
+
+    let text = task(format!(
+        "generate --pods 60 --crds --kubeconfig {kubeconfig}"
+    ))
+    .run()
+    .await
+    .unwrap_or_else(|e| panic!("generate: {e}"));
+    assert!(text.contains("synthetic"), "{text}");
+    let pods: Api<Pod> = Api::namespaced(env.client(), "scale-0001");
+    let listed = pods.list(&ListParams::default()).await.expect("list pods");
+    assert_eq!(listed.items.len(), 50, "the first namespace holds 50 pods");
+
+    let text = task(format!(
+        "churn --pods 60 --rate 20 --seconds 1 --kubeconfig {kubeconfig}"
+    ))
+    .run()
+    .await
+    .unwrap_or_else(|e| panic!("churn: {e}"));
+    let issued: usize = text
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {text:?}"));
+    assert!(issued >= 10, "{text}");
+    assert!(text.contains(" 0 failed"), "{text}");
+}

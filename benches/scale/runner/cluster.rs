@@ -2,7 +2,7 @@
 //! console user), the demo's CRDs and base assets, then the synthetic shape of the size
 //! asked for (`meshctl_tui::demo::synthetic`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use futures::{StreamExt, stream};
@@ -39,27 +39,41 @@ pub async fn start(pods: usize) -> Result<Loaded, String> {
         .await
         .map(|v| v.git_version)
         .map_err(|e| format!("server version: {e}"))?;
-    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
-    env.install_crds(&[assets.join("00-crds.yaml")]).await;
-    let base = base_documents(&assets)?;
-    let (created, statuses) = apply(&env.client(), &base).await?;
-    let objects = synthetic::objects(&synthetic::Size { pods });
-    let load = synthetic::load(&env.client(), &objects, LOAD_CONCURRENCY)
-        .await
-        .map_err(|e| format!("synthetic load of {pods} pods: {e}"))?;
+    env.install_crds(&[assets_dir().join("00-crds.yaml")]).await;
+    let summary = populate(&env.client(), pods).await?;
     let summary = format!(
-        "loaded in {:.0} s: demo base assets {created} objects ({statuses} statuses), \
-         synthetic {} objects ({} statuses) in {:.0} s at concurrency {LOAD_CONCURRENCY}",
-        started.elapsed().as_secs_f64(),
-        load.created,
-        load.statuses,
-        load.elapsed.as_secs_f64(),
+        "loaded in {:.0} s: {summary}",
+        started.elapsed().as_secs_f64()
     );
     Ok(Loaded {
         env,
         server_version,
         summary,
     })
+}
+
+/// The demo's assets: its CRDs (`00-crds.yaml`) and the base objects the synthetic shape
+/// sits on.
+pub fn assets_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo")
+}
+
+/// Creates the demo's base assets and then a synthetic cluster of `pods` pods through
+/// `client` (the CRDs must be installed); returns one line saying what was created.
+pub async fn populate(client: &Client, pods: usize) -> Result<String, String> {
+    let base = base_documents(&assets_dir())?;
+    let (created, statuses) = apply(client, &base).await?;
+    let objects = synthetic::objects(&synthetic::Size { pods });
+    let load = synthetic::load(client, &objects, LOAD_CONCURRENCY)
+        .await
+        .map_err(|e| format!("synthetic load of {pods} pods: {e}"))?;
+    Ok(format!(
+        "demo base assets {created} objects ({statuses} statuses), \
+         synthetic {} objects ({} statuses) in {:.0} s at concurrency {LOAD_CONCURRENCY}",
+        load.created,
+        load.statuses,
+        load.elapsed.as_secs_f64(),
+    ))
 }
 
 /// Every document of `assets/demo/*.yaml` but the CRDs, in file order.

@@ -7,6 +7,7 @@
 
 mod audit;
 mod cluster;
+pub mod existing;
 mod machine;
 mod measure;
 pub mod options;

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::{
+    Client,
     api::{Api, ApiResource, DynamicObject, GroupVersionKind, PostParams},
     discovery::Scope,
 };
@@ -57,89 +58,12 @@ impl KubeEnv {
     ///
     /// Returns the names of the CRDs. Panics on any error.
     pub async fn install_crd_documents(&self, docs: Vec<(Value, String)>) -> Vec<String> {
-        let ar = ApiResource::erase::<CustomResourceDefinition>(&());
-        let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &ar);
-        let mut names = Vec::new();
-        for (mut doc, origin) in docs {
-            if doc.get("kind").and_then(Value::as_str) != Some("CustomResourceDefinition") {
-                // e.g. the ValidatingAdmissionPolicy(Binding) in the gateway-api
-                // bundles: not a CRD, and its API does not exist in 1.20.
-                continue;
-            }
-            sanitize_crd_for_1_20(&mut doc);
-            ensure_status_subresource(&mut doc);
-            let name = doc
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or_else(|| panic!("CRD without metadata.name in {origin}"))
-                .to_string();
-            let mut obj: DynamicObject = serde_json::from_value(doc)
-                .unwrap_or_else(|e| panic!("CRD {name} from {origin}: {e}"));
-            match api.create(&PostParams::default(), &obj).await {
-                Ok(_) => {}
-                Err(kube::Error::Api(s)) if s.code == 409 => {
-                    // Exists already (e.g. gateway-api standard after
-                    // experimental): replace it. The CRD controllers keep
-                    // updating its status, so retry on version conflicts.
-                    let mut attempt = 0;
-                    loop {
-                        attempt += 1;
-                        let existing = api
-                            .get(&name)
-                            .await
-                            .unwrap_or_else(|e| panic!("get existing CRD {name}: {e}"));
-                        obj.metadata.resource_version = existing.metadata.resource_version;
-                        match api.replace(&name, &PostParams::default(), &obj).await {
-                            Ok(_) => break,
-                            Err(kube::Error::Api(s)) if s.code == 409 && attempt < 20 => {
-                                tokio::time::sleep(Duration::from_millis(100)).await;
-                            }
-                            Err(e) => panic!("replace CRD {name} from {origin} failed: {e}"),
-                        }
-                    }
-                }
-                Err(e) => panic!(
-                    "create CRD {name} from {origin} failed: {e}\n\
-                     (if this is a new kind of rejection by the 1.20 apiserver, \
-                     extend sanitize_crd_for_1_20 in tests/support/kube_env/yaml.rs)"
-                ),
-            }
-            names.push(name);
-        }
-        self.wait_crds_established(&names).await;
-        names
+        install_crd_documents_on(&self.client, docs).await
     }
 
     /// Waits until each named CRD has condition Established=True.
     pub async fn wait_crds_established(&self, names: &[String]) {
-        let api: Api<CustomResourceDefinition> = Api::all(self.client.clone());
-        let deadline = Instant::now() + Duration::from_secs(90);
-        for name in names {
-            loop {
-                let crd = api
-                    .get(name)
-                    .await
-                    .unwrap_or_else(|e| panic!("get CRD {name}: {e}"));
-                let established = crd
-                    .status
-                    .as_ref()
-                    .and_then(|s| s.conditions.as_ref())
-                    .is_some_and(|cs| {
-                        cs.iter()
-                            .any(|c| c.type_ == "Established" && c.status == "True")
-                    });
-                if established {
-                    break;
-                }
-                if Instant::now() > deadline {
-                    panic!(
-                        "CRD {name} not Established after 90s; status: {:?}",
-                        crd.status
-                    );
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
+        wait_crds_established_on(&self.client, names).await
     }
 
     /// Creates every object of a multi-document YAML string (any kind,
@@ -203,6 +127,93 @@ impl KubeEnv {
                 }
                 Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
             }
+        }
+    }
+}
+
+/// [`KubeEnv::install_crd_documents`] on any API server (the benchmark's `generate`).
+pub async fn install_crd_documents_on(client: &Client, docs: Vec<(Value, String)>) -> Vec<String> {
+    let ar = ApiResource::erase::<CustomResourceDefinition>(&());
+    let api: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
+    let mut names = Vec::new();
+    for (mut doc, origin) in docs {
+        if doc.get("kind").and_then(Value::as_str) != Some("CustomResourceDefinition") {
+            // e.g. the ValidatingAdmissionPolicy(Binding) in the gateway-api
+            // bundles: not a CRD, and its API does not exist in 1.20.
+            continue;
+        }
+        sanitize_crd_for_1_20(&mut doc);
+        ensure_status_subresource(&mut doc);
+        let name = doc
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("CRD without metadata.name in {origin}"))
+            .to_string();
+        let mut obj: DynamicObject =
+            serde_json::from_value(doc).unwrap_or_else(|e| panic!("CRD {name} from {origin}: {e}"));
+        match api.create(&PostParams::default(), &obj).await {
+            Ok(_) => {}
+            Err(kube::Error::Api(s)) if s.code == 409 => {
+                // Exists already (e.g. gateway-api standard after
+                // experimental): replace it. The CRD controllers keep
+                // updating its status, so retry on version conflicts.
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    let existing = api
+                        .get(&name)
+                        .await
+                        .unwrap_or_else(|e| panic!("get existing CRD {name}: {e}"));
+                    obj.metadata.resource_version = existing.metadata.resource_version;
+                    match api.replace(&name, &PostParams::default(), &obj).await {
+                        Ok(_) => break,
+                        Err(kube::Error::Api(s)) if s.code == 409 && attempt < 20 => {
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
+                        Err(e) => panic!("replace CRD {name} from {origin} failed: {e}"),
+                    }
+                }
+            }
+            Err(e) => panic!(
+                "create CRD {name} from {origin} failed: {e}\n\
+                 (if this is a new kind of rejection by the 1.20 apiserver, \
+                 extend sanitize_crd_for_1_20 in tests/support/kube_env/yaml.rs)"
+            ),
+        }
+        names.push(name);
+    }
+    wait_crds_established_on(client, &names).await;
+    names
+}
+
+/// Waits until each named CRD has condition Established=True.
+pub async fn wait_crds_established_on(client: &Client, names: &[String]) {
+    let api: Api<CustomResourceDefinition> = Api::all(client.clone());
+    let deadline = Instant::now() + Duration::from_secs(90);
+    for name in names {
+        loop {
+            let crd = api
+                .get(name)
+                .await
+                .unwrap_or_else(|e| panic!("get CRD {name}: {e}"));
+            let established = crd
+                .status
+                .as_ref()
+                .and_then(|s| s.conditions.as_ref())
+                .is_some_and(|cs| {
+                    cs.iter()
+                        .any(|c| c.type_ == "Established" && c.status == "True")
+                });
+            if established {
+                break;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "CRD {name} not Established after 90s; status: {:?}",
+                    crd.status
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 }

@@ -30,9 +30,11 @@ mod yaml;
 
 use std::time::{Duration, Instant};
 
+#[allow(unused_imports)] // for the benchmark's `generate`
+pub use apply::install_crd_documents_on;
 pub use env::{KubeEnv, Options};
 #[allow(unused_imports)] // the integration crate compiles this module but starts no apiserver
-pub use pki::client_from_kubeconfig;
+pub use pki::{client_from_kubeconfig, ensure_crypto_provider};
 pub use yaml::parse_yaml_documents;
 
 /// Kubernetes version of the binaries built by `tests/e2e/kube-assets.sh`.
