@@ -197,12 +197,26 @@ impl<B: Backend> Host<'_, '_, B>
 where
     B::Error: Into<io::Error>,
 {
-    /// Renders one frame.
+    /// Renders one frame. On a real terminal the frame is one synchronized update (mode
+    /// 2026): the terminal shows it whole, never a half-painted screen, however many writes
+    /// it takes (terminals without the mode ignore it). The backend writes to the same
+    /// buffered stdout, so the markers stay in order around its bytes.
     fn draw(&mut self, state: &AppState, view: &mut ViewState, ctx: &Ctx) -> io::Result<()> {
-        self.terminal
+        use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+        if self.owned {
+            crossterm::queue!(io::stdout(), BeginSynchronizedUpdate)?;
+        }
+        let drawn = self
+            .terminal
             .draw(|f| draw(f, state, view, ctx))
-            .map_err(Into::into)?;
-        Ok(())
+            .map(drop)
+            .map_err(Into::into);
+        if self.owned {
+            // Ended even when the frame failed half-way: a terminal left in the mode would
+            // stop showing anything.
+            crossterm::execute!(io::stdout(), EndSynchronizedUpdate)?;
+        }
+        drawn
     }
 
     /// ctrl-z or SIGTSTP: give the terminal back and stop; on `fg` take it again.
