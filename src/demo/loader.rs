@@ -240,9 +240,16 @@ fn ensure_nodes(s: &mut Store) {
     }
 }
 
-/// Loads `(file name, YAML text)` pairs into an empty store.
-pub fn load(s: &mut Store, files: &[(String, &str)]) -> Result<(), DemoError> {
-    let docs = parse(files)?;
+/// Where objects given as JSON (not from a file) are said to come from.
+const GENERATED: &str = "(synthetic objects)";
+
+/// Loads `(file name, YAML text)` pairs, then `extra` objects, into an empty store.
+pub fn load(s: &mut Store, files: &[(String, &str)], extra: Vec<Value>) -> Result<(), DemoError> {
+    let mut docs = parse(files)?;
+    docs.extend(extra.into_iter().map(|obj| Doc {
+        file: GENERATED.into(),
+        obj,
+    }));
     let is = |d: &Doc, kind: &str| d.obj["kind"] == kind;
     let (crds, rest): (Vec<Doc>, Vec<Doc>) = docs
         .into_iter()
@@ -290,6 +297,7 @@ mod tests {
                 "a.yaml".into(),
                 "apiVersion: x.io/v1\nkind: Foo\nmetadata: {name: f}\n",
             )],
+            vec![],
         );
         assert!(
             e.unwrap_err()
@@ -303,6 +311,7 @@ mod tests {
                 "b.yaml".into(),
                 "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: nope}\n",
             )],
+            vec![],
         );
         assert!(e.unwrap_err().to_string().contains("nope"));
     }
@@ -332,7 +341,7 @@ spec:
   versions: [{name: v1, served: true, storage: true}]
 "#;
         let mut s = Store::default();
-        load(&mut s, &[("c.yaml".into(), yaml)]).unwrap();
+        load(&mut s, &[("c.yaml".into(), yaml)], vec![]).unwrap();
         assert!(s.get("widgets.demo.io", "default", "w").is_some());
         let parent = meta::uid(s.get("configmaps", "default", "parent").unwrap()).to_string();
         let child = s.get("configmaps", "default", "child").unwrap();

@@ -22,6 +22,7 @@ mod router;
 mod scale;
 mod selectors;
 mod store;
+pub mod synthetic;
 mod view;
 mod watch;
 
@@ -46,6 +47,9 @@ pub const DEMO_CONTEXT: &str = "demo";
 pub const DEMO_CLUSTER: &str = "meshctl-demo";
 /// Namespace of `DemoCluster::client()`.
 pub const DEMO_DEFAULT_NAMESPACE: &str = "default";
+/// Pods of a synthetic cluster (`synthetic::objects`) the demo adds to its own, for
+/// benchmarks on the demo: `MESHCTL_DEMO_PODS=10000 meshctl-tui --demo`.
+pub const DEMO_PODS_ENV: &str = "MESHCTL_DEMO_PODS";
 
 // Edits to embedded files trigger a rebuild; a newly added file is only picked up
 // once this crate recompiles (touch this file).
@@ -86,10 +90,28 @@ impl std::fmt::Debug for DemoCluster {
 }
 
 impl DemoCluster {
-    /// Loads the embedded `assets/demo/*.yaml` and starts the simulated controllers
-    /// (needs a tokio runtime).
+    /// Loads the embedded `assets/demo/*.yaml` (plus a synthetic cluster of
+    /// `$MESHCTL_DEMO_PODS` pods when set) and starts the simulated controllers (needs a
+    /// tokio runtime).
     pub fn start() -> Result<DemoCluster, DemoError> {
-        Self::build(&embedded_files())
+        let pods = match std::env::var(DEMO_PODS_ENV) {
+            Ok(v) if !v.trim().is_empty() => v.trim().parse().map_err(|_| DemoError::Yaml {
+                file: DEMO_PODS_ENV.into(),
+                message: format!("{v:?} is not a number of pods"),
+            })?,
+            _ => 0,
+        };
+        Self::start_with_pods(pods)
+    }
+
+    /// The embedded assets plus `synthetic::objects` of `pods` pods (none when 0), loaded
+    /// as the assets are (same loader rules, owners linked, controllers settled).
+    pub fn start_with_pods(pods: usize) -> Result<DemoCluster, DemoError> {
+        let extra = match pods {
+            0 => Vec::new(),
+            pods => synthetic::objects(&synthetic::Size { pods }),
+        };
+        Self::build_with(&embedded_files(), extra)
     }
 
     /// Same from given YAML documents (each `&str` is a multi-document YAML file).
@@ -103,9 +125,13 @@ impl DemoCluster {
     }
 
     fn build(files: &[(String, &str)]) -> Result<DemoCluster, DemoError> {
+        Self::build_with(files, Vec::new())
+    }
+
+    fn build_with(files: &[(String, &str)], extra: Vec<Value>) -> Result<DemoCluster, DemoError> {
         tokio::runtime::Handle::try_current().map_err(|e| DemoError::NoRuntime(e.to_string()))?;
         let mut store = Store::default();
-        loader::load(&mut store, files)?;
+        loader::load(&mut store, files, extra)?;
         controllers::bootstrap(&mut store);
         // Start-up writes are not history a client could have seen.
         store.compact();
