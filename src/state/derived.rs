@@ -4,7 +4,7 @@
 use crate::cluster::kinds::Kind;
 use crate::cluster::objects::{ObjKey, RouteKind};
 use crate::model::frontends::{AlbRow, GatewayFrontend, alb_rows, gateway_frontends};
-use crate::model::mesh::{MeshRow, mesh_rows};
+use crate::model::mesh::{ControlPlanes, MeshRow, mesh_row};
 use crate::model::routes::{Known, backend_kind_invalid, route_problems, route_status_word};
 use crate::model::topology::gateway_tree;
 use crate::model::tree::Node;
@@ -12,6 +12,27 @@ use crate::model::weights::{format_percent, shares};
 use crate::state::action::ViewId;
 
 use super::AppState;
+use super::memo::{Inputs, PerNamespace};
+
+/// What a Mesh row reads: its namespace, pods and workloads, and the control planes and
+/// PeerAuthentications (the mesh-wide one sits in the root namespace) anywhere.
+const MESH_ROW: Inputs = Inputs {
+    own: &[
+        Kind::Namespaces,
+        Kind::Pods,
+        Kind::Deployments,
+        Kind::StatefulSets,
+        Kind::DaemonSets,
+    ],
+    shared: &[Kind::ControlPlanes, Kind::PeerAuthentications],
+};
+
+/// Rows kept between derivations of the views, each until its inputs change
+/// (`state::memo`).
+#[derive(Debug, Clone, Default)]
+pub struct Memo {
+    mesh: PerNamespace<(), MeshRow>,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RouteRow {
@@ -106,7 +127,7 @@ fn hit(filter: &str, texts: &[&str]) -> bool {
 }
 
 impl Derived {
-    pub fn compute(state: &AppState) -> Derived {
+    pub fn compute(state: &AppState, memo: &mut Memo) -> Derived {
         let filter = state.active_filter();
         if state.view == ViewId::Gateways {
             return Derived {
@@ -116,7 +137,7 @@ impl Derived {
                 ..Default::default()
             };
         }
-        let all = Derived::all_rows(state);
+        let all = Derived::all_rows(state, memo);
         let mut d = all.filtered(&filter);
         d.unfiltered = Some(Box::new(all));
         d
@@ -241,7 +262,7 @@ impl Derived {
     }
 
     /// Every row of the (table) view, before the filter: the costly part.
-    fn all_rows(state: &AppState) -> Derived {
+    fn all_rows(state: &AppState, memo: &mut Memo) -> Derived {
         let cache = &state.cache;
         let known = known(state);
         let mut d = Derived {
@@ -307,9 +328,19 @@ impl Derived {
                     gateway_frontends(cache, state.is_live(Kind::ApplicationLoadBalancers));
             }
             ViewId::Mesh => {
-                d.mesh = mesh_rows(cache)
-                    .into_iter()
-                    .filter(|r| state.namespace.as_ref().is_none_or(|ns| *ns == r.namespace))
+                // model::mesh::mesh_rows, a namespace at a time.
+                let cps = ControlPlanes::from_workloads(cache.control_planes.values());
+                let root = cps.root_namespace();
+                memo.mesh.sync(&cache.stamps, MESH_ROW, ());
+                d.mesh = cache
+                    .namespaces
+                    .values()
+                    .filter(|n| state.namespace.as_ref().is_none_or(|ns| *ns == n.name))
+                    .map(|n| {
+                        memo.mesh
+                            .get(&n.name, || mesh_row(cache, &cps, &root, n))
+                            .clone()
+                    })
                     .collect();
             }
             ViewId::Certs => {
