@@ -92,17 +92,25 @@ fn name(view: ViewId) -> &'static str {
 /// The demo plus `pods` synthetic pods, listed once like the console's watchers do, in an
 /// AppState where every kind that answered is live.
 fn loaded(pods: usize) -> AppState {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
     let start = Instant::now();
-    let (cache, states) = rt.block_on(async {
-        let demo = DemoCluster::start_with_pods(pods).expect("demo cluster");
-        let client = demo.client();
-        meshctl_tui::cluster::snapshot::load(&client, None, &Kind::ALL, Duration::from_secs(3600))
+    // The runtime (and with it the demo server and its controllers) ends with this block.
+    let (cache, states) = {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let demo = DemoCluster::start_with_pods(pods).expect("demo cluster");
+            let client = demo.client();
+            meshctl_tui::cluster::snapshot::load(
+                &client,
+                None,
+                &Kind::ALL,
+                Duration::from_secs(3600),
+            )
             .await
-    });
+        })
+    };
     eprintln!(
         "loaded {} pods, {} services, {} routes in {:.1?}",
         cache.pods.len(),
@@ -123,7 +131,27 @@ fn loaded(pods: usize) -> AppState {
         state.watch.insert(k, s);
     }
     state.cache = cache;
+    let before = rss_mb();
+    // SAFETY: returns free heap pages to the kernel, as the console does once all is listed.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+    eprintln!(
+        "RSS with the cache (the demo server dropped): {before:.1} MB, {:.1} MB after malloc_trim(0)",
+        rss_mb()
+    );
     state
+}
+
+/// Resident set size of this process, from /proc/self/statm.
+fn rss_mb() -> f64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: f64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0.0);
+    pages * 4096.0 / 1e6
 }
 
 /// Pod `i`'s next label change (as `kubectl label --overwrite` would send it).
