@@ -6,13 +6,15 @@ use crate::cluster::objects::{ObjKey, RouteKind};
 use crate::model::frontends::{AlbRow, GatewayFrontend, alb_rows, gateway_frontends};
 use crate::model::mesh::{ControlPlanes, MeshRow, mesh_row};
 use crate::model::routes::{Known, backend_kind_invalid, route_problems, route_status_word};
-use crate::model::topology::gateway_tree;
+use crate::model::topology::{
+    attached, backend_namespaces, class_names, class_node, gateway_node, gateway_tree,
+};
 use crate::model::tree::Node;
 use crate::model::weights::{format_percent, shares};
 use crate::state::action::ViewId;
 
 use super::AppState;
-use super::memo::{Inputs, PerNamespace};
+use super::memo::{Inputs, PerNamespace, PerObject};
 
 /// What a Mesh row reads: its namespace, pods and workloads, and the control planes and
 /// PeerAuthentications (the mesh-wide one sits in the root namespace) anywhere.
@@ -27,11 +29,50 @@ const MESH_ROW: Inputs = Inputs {
     shared: &[Kind::ControlPlanes, Kind::PeerAuthentications],
 };
 
+/// What a gateway's subtree reads anywhere: classes, gateways, routes (any may attach).
+const GATEWAY_NODE_SHARED: &[Kind] = &[
+    Kind::GatewayClasses,
+    Kind::Gateways,
+    Kind::HttpRoutes,
+    Kind::GrpcRoutes,
+    Kind::VirtualServices,
+];
+/// ... and in its routes' backends' namespaces only.
+const GATEWAY_NODE_PER_NS: &[Kind] = &[Kind::Services, Kind::Pods];
+
 /// Rows kept between derivations of the views, each until its inputs change
 /// (`state::memo`).
 #[derive(Debug, Clone, Default)]
 pub struct Memo {
     mesh: PerNamespace<(), MeshRow>,
+    gateways: PerObject<Known, ObjKey, Node>,
+}
+
+/// `model::topology::gateway_tree` unfiltered, a gateway at a time.
+fn gateway_tree_kept(state: &AppState, memo: &mut Memo) -> Vec<Node> {
+    let cache = &state.cache;
+    let known = known(state);
+    memo.gateways.sync(
+        &cache.stamps,
+        GATEWAY_NODE_SHARED,
+        GATEWAY_NODE_PER_NS,
+        known,
+    );
+    class_names(cache)
+        .into_iter()
+        .map(|class| {
+            let mut node = class_node(cache, &class);
+            for gw in cache.gateways.values().filter(|g| g.class == class) {
+                let child = memo.gateways.get(&gw.key, || {
+                    let routes = attached(cache, gw);
+                    let nss = backend_namespaces(&routes);
+                    (gateway_node(cache, known, gw, &routes), nss)
+                });
+                node = node.child(child.clone());
+            }
+            node
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -130,9 +171,14 @@ impl Derived {
     pub fn compute(state: &AppState, memo: &mut Memo) -> Derived {
         let filter = state.active_filter();
         if state.view == ViewId::Gateways {
+            let tree = if filter.is_empty() {
+                gateway_tree_kept(state, memo)
+            } else {
+                gateway_tree(&state.cache, known(state), &filter)
+            };
             return Derived {
                 view: Some(state.view),
-                gateway_tree: gateway_tree(&state.cache, known(state), &filter),
+                gateway_tree: tree,
                 filter,
                 ..Default::default()
             };

@@ -6,6 +6,8 @@
 //! Two shapes cover the derivations so far:
 //! - [`Whole`]: one result over whole kinds (the traffic findings, the certificate
 //!   inventory): derived again when any of its kinds changed anywhere.
+//! - [`PerObject`]: one result per object, with the namespaces it read (a gateway's
+//!   subtree reads the Services and pods of its routes' backends, wherever they are).
 //! - [`PerNamespace`]: one result per namespace (Mesh rows, mesh findings): a namespace's
 //!   result is derived again when one of its `own` kinds changed *in that namespace*, and
 //!   every namespace's when one of its `shared` kinds changed anywhere (control planes,
@@ -127,6 +129,63 @@ impl<K: PartialEq, V> PerNamespace<K, V> {
             self.kept.insert(ns.to_string(), derive());
         }
         &self.kept[ns]
+    }
+
+    pub fn clear(&mut self) {
+        self.at = None;
+        self.kept.clear();
+    }
+}
+
+/// One result per object (a gateway, say), with the namespaces it read, found while
+/// deriving it: it is derived again when one of `per_ns` kinds changed in one of those
+/// namespaces, or one of `shared` kinds anywhere.
+#[derive(Debug, Clone)]
+pub struct PerObject<K, I, V> {
+    at: Option<(K, u64)>,
+    kept: BTreeMap<I, (V, Vec<String>)>,
+}
+
+impl<K, I, V> Default for PerObject<K, I, V> {
+    fn default() -> Self {
+        PerObject {
+            at: None,
+            kept: BTreeMap::new(),
+        }
+    }
+}
+
+impl<K: PartialEq, I: Ord + Clone, V> PerObject<K, I, V> {
+    /// Drops what changed since the last sync (see [`PerNamespace::sync`]).
+    pub fn sync(&mut self, stamps: &Stamps, shared: &[Kind], per_ns: &[Kind], key: K) {
+        let since = match &self.at {
+            Some((k, at)) if *k == key => *at,
+            _ => {
+                self.kept.clear();
+                self.at = Some((key, stamps.now()));
+                return;
+            }
+        };
+        if stamps.any_changed(shared, since) {
+            self.kept.clear();
+        } else if stamps.any_changed(per_ns, since) {
+            self.kept.retain(|_, (_, nss)| {
+                !nss.iter()
+                    .any(|ns| per_ns.iter().any(|k| stamps.changed_in(*k, ns, since)))
+            });
+        }
+        if let Some((_, at)) = &mut self.at {
+            *at = stamps.now();
+        }
+    }
+
+    /// Object `id`'s result: kept since the last sync, or derived now (with the
+    /// namespaces it read). Call [`Self::sync`] first.
+    pub fn get(&mut self, id: &I, derive: impl FnOnce() -> (V, Vec<String>)) -> &V {
+        if !self.kept.contains_key(id) {
+            self.kept.insert(id.clone(), derive());
+        }
+        &self.kept[id].0
     }
 
     pub fn clear(&mut self) {
