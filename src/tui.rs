@@ -7,8 +7,8 @@ use crossterm::cursor::{Hide, Show};
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::execute;
 use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
-    is_raw_mode_enabled,
+    EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode,
+    enable_raw_mode, is_raw_mode_enabled,
 };
 use ratatui::DefaultTerminal;
 
@@ -20,18 +20,20 @@ pub fn enter() -> DefaultTerminal {
     let terminal = ratatui::init();
     let next = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(stdout(), DisableBracketedPaste, Show);
+        let _ = execute!(stdout(), EndSynchronizedUpdate, DisableBracketedPaste, Show);
         next(info);
     }));
     let _ = execute!(stdout(), EnableBracketedPaste);
     terminal
 }
 
-/// Gives the terminal back as it was: paste mode off, raw mode off, main screen, cursor
+/// Gives the terminal back as it was: no synchronized update pending, paste mode off, raw mode off, main screen, cursor
 /// shown. Errors are ignored: the terminal may be gone (SIGHUP) and there is nothing left
 /// to tell.
 pub fn restore() {
-    let _ = execute!(stdout(), DisableBracketedPaste);
+    // A frame cut short (a signal's grace ran out mid-draw) must not leave the terminal
+    // holding back its output.
+    let _ = execute!(stdout(), EndSynchronizedUpdate, DisableBracketedPaste);
     let _ = disable_raw_mode();
     let _ = execute!(stdout(), LeaveAlternateScreen, Show);
     let _ = stdout().flush();

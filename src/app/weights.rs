@@ -381,7 +381,7 @@ mod tests {
         let r = checkout("7", [90, 10]);
         s.cache.routes.insert((r.key.clone(), r.kind), r);
         s.view = ViewId::Routes;
-        s.derived = crate::state::derived::Derived::compute(&s);
+        s.derived = crate::state::derived::Derived::compute(&s, &mut Default::default());
         (s, ViewState::default(), Keymap::default())
     }
 
@@ -644,7 +644,7 @@ mod tests {
         s.cache
             .routes
             .insert((first.key.clone(), first.kind), first);
-        s.derived = crate::state::derived::Derived::compute(&s);
+        s.derived = crate::state::derived::Derived::compute(&s, &mut Default::default());
         assert_eq!(s.derived.routes[0].key.name, "a-first");
         // No frame is drawn between the filter's Enter and W (fast typing, a paste).
         press(&mut s, &mut ui, &km, "/checkout\nW");

@@ -9,6 +9,7 @@ use crate::cluster::objects::{
     ReferenceGrantInfo, RouteInfo, RouteKind, SecretCerts, ServiceInfo, TlsPolicyInfo,
     WorkloadInfo, WorkloadKind,
 };
+pub use crate::cluster::stamps::Stamps;
 
 /// One lean object of any watched kind.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +44,46 @@ pub enum Obj {
     },
 }
 
+impl Obj {
+    /// The watch it came from and the namespace it is stamped in (see [`Stamps`]).
+    fn origin(&self) -> (Kind, &str) {
+        match self {
+            Obj::Namespace(n) => (Kind::Namespaces, &n.name),
+            Obj::Pod(p) => (Kind::Pods, &p.key.ns),
+            Obj::Service(s) => (Kind::Services, &s.key.ns),
+            Obj::Workload(w) => (w.kind.watched(), &w.key.ns),
+            Obj::ControlPlane(w) => (Kind::ControlPlanes, &w.key.ns),
+            Obj::GatewayClass(_) => (Kind::GatewayClasses, ""),
+            Obj::Gateway(g) => (Kind::Gateways, &g.key.ns),
+            Obj::Route(r) => (r.kind.watched(), &r.key.ns),
+            Obj::PeerAuth(p) => (Kind::PeerAuthentications, &p.key.ns),
+            Obj::Alb(a) => (Kind::ApplicationLoadBalancers, &a.key.ns),
+            Obj::FrontendTls(f) => (Kind::FrontendTlsPolicies, &f.key.ns),
+            Obj::Ingress(i) => (Kind::Ingresses, &i.key.ns),
+            Obj::IngressClass(_) => (Kind::IngressClasses, ""),
+            Obj::ReferenceGrant(g) => (Kind::ReferenceGrants, &g.key.ns),
+            Obj::CertSecret(kind, s) => (*kind, &s.key.ns),
+            Obj::CertConfigMap(c) => (Kind::ConfigMaps, &c.key.ns),
+            Obj::CmCertificate(c) => (Kind::CertManagerCertificates, &c.key.ns),
+            Obj::TlsPolicy(p) => (p.kind, &p.key.ns),
+            Obj::Unreadable { kind, key, .. } => (*kind, stamped_ns(*kind, key)),
+        }
+    }
+}
+
+/// The namespace a change of `key` is stamped in: a Namespace object's own name.
+fn stamped_ns(kind: Kind, key: &ObjKey) -> &str {
+    if kind == Kind::Namespaces {
+        &key.name
+    } else {
+        &key.ns
+    }
+}
+
 /// Objects sorted by namespace then name, so a namespace is a range scan.
+///
+/// Change every field through `apply`, `delete`, `reset` and `clear` only: they stamp what
+/// changed (`stamps`), and memoised derivations trust the stamps.
 #[derive(Debug, Default, Clone)]
 pub struct ClusterCache {
     pub namespaces: BTreeMap<String, NamespaceInfo>,
@@ -66,6 +106,8 @@ pub struct ClusterCache {
     pub cm_certificates: BTreeMap<ObjKey, CmCertificateInfo>,
     pub tls_policies: BTreeMap<(Kind, ObjKey), TlsPolicyInfo>,
     pub unreadable: BTreeMap<(Kind, ObjKey), String>,
+    /// When each kind last changed, per namespace.
+    pub stamps: Stamps,
 }
 
 impl ClusterCache {
@@ -95,6 +137,7 @@ impl ClusterCache {
 
     /// Drops everything of one kind (before a fresh list replaces it).
     pub fn clear(&mut self, kind: Kind) {
+        self.stamps.touch_all(kind);
         self.slot(kind).clear_kind(kind);
         self.unreadable.retain(|(k, _), _| *k != kind);
     }
@@ -108,6 +151,8 @@ impl ClusterCache {
     }
 
     pub fn apply(&mut self, obj: Obj) {
+        let (kind, ns) = obj.origin();
+        self.stamps.touch(kind, ns);
         match obj {
             Obj::Namespace(n) => {
                 self.namespaces.insert(n.name.clone(), n);
@@ -182,6 +227,7 @@ impl ClusterCache {
     }
 
     pub fn delete(&mut self, kind: Kind, key: &ObjKey) {
+        self.stamps.touch(kind, stamped_ns(kind, key));
         self.slot(kind).remove(kind, key);
         self.unreadable.remove(&(kind, key.clone()));
     }
@@ -195,8 +241,13 @@ impl ClusterCache {
             .map(|(_, p)| p)
     }
 
+    /// Workloads of one namespace (a range scan: keys sort by namespace first).
     pub fn workloads_in<'a>(&'a self, ns: &'a str) -> impl Iterator<Item = &'a WorkloadInfo> + 'a {
-        self.workloads.values().filter(move |w| w.key.ns == ns)
+        let start = (ObjKey::new(ns, ""), WorkloadKind::ALL[0]);
+        self.workloads
+            .range(start..)
+            .take_while(move |((k, _), _)| k.ns == ns)
+            .map(|(_, w)| w)
     }
 }
 

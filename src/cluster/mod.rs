@@ -4,5 +4,6 @@ pub mod connect;
 pub mod kinds;
 pub mod objects;
 pub mod snapshot;
+pub mod stamps;
 pub mod watch;
 pub mod write;

@@ -10,6 +10,7 @@ use ratatui::backend::Backend;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio::task::JoinHandle;
 
+use super::pace::{Pacer, Urgency};
 use super::session::Session;
 use crate::app::msg::{Effect, Msg, Signal};
 use crate::app::update::update;
@@ -18,9 +19,6 @@ use crate::state::view_state::ViewState;
 use crate::state::{AppState, Level};
 use crate::ui::theme::Theme;
 use crate::ui::{Ctx, draw};
-
-/// At most one frame per this interval while watch events stream in.
-const FRAME_BUDGET: Duration = Duration::from_millis(33);
 
 /// Reads the keyboard on a thread of its own: each event is queued as soon as it is parsed,
 /// so a burst (2,000 × j, a paste the terminal does not bracket) is in the channel at once and
@@ -146,33 +144,42 @@ where
         owned: owns_terminal,
         keymap: ui_cfg.keymap,
     };
-    let mut dirty = true;
-    let mut last_draw = Instant::now() - FRAME_BUDGET;
+    let mut pacer = Pacer::default();
+    pacer.note(Urgency::Now);
+    // The generation whose initial lists were followed by a trim of the allocator.
+    let mut trimmed = 0;
     loop {
-        if dirty {
-            let wait = FRAME_BUDGET.saturating_sub(last_draw.elapsed());
-            if wait.is_zero() {
-                state.refresh_keeping(&mut view);
-                host.terminal
-                    .draw(|f| draw(f, &state, &mut view, &ctx))
-                    .map_err(Into::into)?;
-                last_draw = Instant::now();
-                dirty = false;
-            } else if let Ok(Some(msg)) = tokio::time::timeout(wait, rx.recv()).await {
-                dirty |= handle(&mut state, &mut view, &mut session, &mut host, &tx, msg).await;
-                if state.quit {
-                    break;
-                }
-                continue;
-            } else {
-                continue;
-            }
+        if trimmed != state.generation && state.health() == crate::state::Health::Live {
+            trimmed = state.generation;
+            release_list_buffers();
         }
-        let Some(msg) = rx.recv().await else { break };
-        dirty |= handle(&mut state, &mut view, &mut session, &mut host, &tx, msg).await;
+        let now = Instant::now();
+        if pacer.is_due(now) {
+            state.refresh_keeping(&mut view);
+            host.draw(&state, &mut view, &ctx)?;
+            pacer.drawn(Instant::now());
+        }
+        // Wait for a message, or until the pending frame is due.
+        let msg = match pacer.due(now) {
+            None => rx.recv().await,
+            Some(at) => match tokio::time::timeout_at(at.into(), rx.recv()).await {
+                Ok(msg) => msg,
+                Err(_) => continue,
+            },
+        };
+        let Some(msg) = msg else { break };
+        if let Some(why) = handle(&mut state, &mut view, &mut session, &mut host, &tx, msg).await {
+            pacer.note(why);
+        }
         // Drain what is already queued before drawing once.
-        while let Ok(msg) = rx.try_recv() {
-            dirty |= handle(&mut state, &mut view, &mut session, &mut host, &tx, msg).await;
+        while !state.quit
+            && let Ok(msg) = rx.try_recv()
+        {
+            if let Some(why) =
+                handle(&mut state, &mut view, &mut session, &mut host, &tx, msg).await
+            {
+                pacer.note(why);
+            }
         }
         if state.quit {
             break;
@@ -182,6 +189,17 @@ where
         h.abort();
     }
     Ok(state)
+}
+
+/// Once every kind is listed: the list responses and their decoding were freed, but the
+/// allocator keeps the pages for reuse that will not come (steady state is far smaller
+/// than the peak of the initial lists). Give them back to the system.
+fn release_list_buffers() {
+    // SAFETY: malloc_trim only returns free memory of glibc's heap to the kernel.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// The terminal as the loop's messages need it (suspend, resume).
@@ -196,6 +214,28 @@ impl<B: Backend> Host<'_, '_, B>
 where
     B::Error: Into<io::Error>,
 {
+    /// Renders one frame. On a real terminal the frame is one synchronized update (mode
+    /// 2026): the terminal shows it whole, never a half-painted screen, however many writes
+    /// it takes (terminals without the mode ignore it). The backend writes to the same
+    /// buffered stdout, so the markers stay in order around its bytes.
+    fn draw(&mut self, state: &AppState, view: &mut ViewState, ctx: &Ctx) -> io::Result<()> {
+        use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+        if self.owned {
+            crossterm::queue!(io::stdout(), BeginSynchronizedUpdate)?;
+        }
+        let drawn = self
+            .terminal
+            .draw(|f| draw(f, state, view, ctx))
+            .map(drop)
+            .map_err(Into::into);
+        if self.owned {
+            // Ended even when the frame failed half-way: a terminal left in the mode would
+            // stop showing anything.
+            crossterm::execute!(io::stdout(), EndSynchronizedUpdate)?;
+        }
+        drawn
+    }
+
     /// ctrl-z or SIGTSTP: give the terminal back and stop; on `fg` take it again.
     fn suspend(&mut self, state: &mut AppState) {
         if !self.owned {
@@ -230,7 +270,7 @@ where
     }
 }
 
-/// Returns whether the screen must be redrawn.
+/// Returns why the screen must be redrawn, if it must.
 async fn handle<B: Backend>(
     state: &mut AppState,
     view: &mut ViewState,
@@ -238,7 +278,7 @@ async fn handle<B: Backend>(
     host: &mut Host<'_, '_, B>,
     tx: &UnboundedSender<Msg>,
     msg: Msg,
-) -> bool
+) -> Option<Urgency>
 where
     B::Error: Into<io::Error>,
 {
@@ -246,17 +286,22 @@ where
     // A tick redraws only when a rollout turned stuck, on the Certificates view (days
     // left), or when the day changes (certificate findings in the header); other messages
     // get the real time, so rollout progress is stamped when it is seen.
+    // Watch data and the clock are drawn at the data pace (`pace`); what the user did (and
+    // the answers to it) at once.
     let redraw = match &msg {
         // Only asks for a probe; its answer redraws if anything changed.
-        Msg::Silence { .. } => false,
-        Msg::Tick(t) => {
-            state.rollouts.turned_stuck(state.now, *t)
-                || state.view == crate::state::action::ViewId::Certs
-                || t.as_second().div_euclid(86_400) != state.now.as_second().div_euclid(86_400)
+        Msg::Silence { .. } => None,
+        Msg::Tick(t) => (state.rollouts.turned_stuck(state.now, *t)
+            || state.view == crate::state::action::ViewId::Certs
+            || t.as_second().div_euclid(86_400) != state.now.as_second().div_euclid(86_400))
+        .then_some(Urgency::Data),
+        Msg::Watch(_) => {
+            state.now = jiff::Timestamp::now();
+            Some(Urgency::Data)
         }
         _ => {
             state.now = jiff::Timestamp::now();
-            true
+            Some(Urgency::Now)
         }
     };
     let rearm = matches!(msg, Msg::Watch(_) | Msg::Tick(_));

@@ -7,7 +7,7 @@ use super::weights::{format_percent, shares};
 
 /// Problems are judged only against kinds whose watch is live: a missing Service is not a
 /// problem while Services are still syncing or forbidden.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Known {
     pub gateways: bool,
     pub services: bool,

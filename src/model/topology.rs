@@ -16,31 +16,10 @@ use super::weights::{format_percent, shares};
 /// route name contains it.
 pub fn gateway_tree(cache: &ClusterCache, known: Known, filter: &str) -> Vec<Node> {
     let mut classes: Vec<Node> = Vec::new();
-    let mut class_names: Vec<String> = cache.gateway_classes.keys().cloned().collect();
-    for gw in cache.gateways.values() {
-        if !class_names.contains(&gw.class) {
-            class_names.push(gw.class.clone());
-        }
-    }
-    for class in class_names {
-        let mut node = Node::new(format!("class:{class}"))
-            .span("GatewayClass ", Tone::Muted)
-            .span(class.clone(), Tone::Accent);
-        match cache.gateway_classes.get(&class) {
-            Some(gc) => {
-                node = node.span(format!("  {}", gc.controller), Tone::Muted);
-                let accepted = find_cond(&gc.conditions, "Accepted").map(|c| c.status.as_str());
-                let (t, tone) = cond_span("Accepted", accepted);
-                node = node.span("  ", Tone::Normal).span(t, tone);
-            }
-            None => node = node.span("  (GatewayClass not found)", Tone::Error),
-        }
+    for class in class_names(cache) {
+        let mut node = class_node(cache, &class);
         for gw in cache.gateways.values().filter(|g| g.class == class) {
-            let routes: Vec<&RouteInfo> = cache
-                .routes
-                .values()
-                .filter(|r| r.parents.iter().any(|p| p.is_gateway() && p.key == gw.key))
-                .collect();
+            let routes = attached(cache, gw);
             let matches = filter.is_empty()
                 || gw.key.to_string().to_lowercase().contains(filter)
                 || class.to_lowercase().contains(filter)
@@ -58,7 +37,59 @@ pub fn gateway_tree(cache: &ClusterCache, known: Known, filter: &str) -> Vec<Nod
     classes
 }
 
-fn gateway_node(
+/// The classes at the top of the tree, in order: every GatewayClass, then the classes
+/// only gateways name.
+pub fn class_names(cache: &ClusterCache) -> Vec<String> {
+    let mut class_names: Vec<String> = cache.gateway_classes.keys().cloned().collect();
+    for gw in cache.gateways.values() {
+        if !class_names.contains(&gw.class) {
+            class_names.push(gw.class.clone());
+        }
+    }
+    class_names
+}
+
+/// A class's own line, without its gateways.
+pub fn class_node(cache: &ClusterCache, class: &str) -> Node {
+    let mut node = Node::new(format!("class:{class}"))
+        .span("GatewayClass ", Tone::Muted)
+        .span(class.to_string(), Tone::Accent);
+    match cache.gateway_classes.get(class) {
+        Some(gc) => {
+            node = node.span(format!("  {}", gc.controller), Tone::Muted);
+            let accepted = find_cond(&gc.conditions, "Accepted").map(|c| c.status.as_str());
+            let (t, tone) = cond_span("Accepted", accepted);
+            node = node.span("  ", Tone::Normal).span(t, tone);
+        }
+        None => node = node.span("  (GatewayClass not found)", Tone::Error),
+    }
+    node
+}
+
+/// The routes whose parents name this gateway.
+pub fn attached<'a>(cache: &'a ClusterCache, gw: &GatewayInfo) -> Vec<&'a RouteInfo> {
+    cache
+        .routes
+        .values()
+        .filter(|r| r.parents.iter().any(|p| p.is_gateway() && p.key == gw.key))
+        .collect()
+}
+
+/// The namespaces whose Services and pods a gateway's node reads: its routes' backends'.
+/// (Everything else it reads is routes, gateways and classes.)
+pub fn backend_namespaces(routes: &[&RouteInfo]) -> Vec<String> {
+    let mut nss: Vec<String> = routes
+        .iter()
+        .flat_map(|r| r.rules.iter().flat_map(|x| &x.backends))
+        .map(|b| b.key.ns.clone())
+        .collect();
+    nss.sort();
+    nss.dedup();
+    nss
+}
+
+/// One gateway with its listeners, routes, backends, Services and pods.
+pub fn gateway_node(
     cache: &ClusterCache,
     known: Known,
     gw: &GatewayInfo,

@@ -4,14 +4,76 @@
 use crate::cluster::kinds::Kind;
 use crate::cluster::objects::{ObjKey, RouteKind};
 use crate::model::frontends::{AlbRow, GatewayFrontend, alb_rows, gateway_frontends};
-use crate::model::mesh::{MeshRow, mesh_rows};
+use crate::model::mesh::{ControlPlanes, MeshRow, mesh_row};
 use crate::model::routes::{Known, backend_kind_invalid, route_problems, route_status_word};
-use crate::model::topology::gateway_tree;
+use crate::model::topology::{
+    attached, backend_namespaces, class_names, class_node, gateway_node, gateway_tree,
+};
 use crate::model::tree::Node;
 use crate::model::weights::{format_percent, shares};
 use crate::state::action::ViewId;
 
 use super::AppState;
+use super::memo::{Inputs, PerNamespace, PerObject};
+
+/// What a Mesh row reads: its namespace, pods and workloads, and the control planes and
+/// PeerAuthentications (the mesh-wide one sits in the root namespace) anywhere.
+const MESH_ROW: Inputs = Inputs {
+    own: &[
+        Kind::Namespaces,
+        Kind::Pods,
+        Kind::Deployments,
+        Kind::StatefulSets,
+        Kind::DaemonSets,
+    ],
+    shared: &[Kind::ControlPlanes, Kind::PeerAuthentications],
+};
+
+/// What a gateway's subtree reads anywhere: classes, gateways, routes (any may attach).
+const GATEWAY_NODE_SHARED: &[Kind] = &[
+    Kind::GatewayClasses,
+    Kind::Gateways,
+    Kind::HttpRoutes,
+    Kind::GrpcRoutes,
+    Kind::VirtualServices,
+];
+/// ... and in its routes' backends' namespaces only.
+const GATEWAY_NODE_PER_NS: &[Kind] = &[Kind::Services, Kind::Pods];
+
+/// Rows kept between derivations of the views, each until its inputs change
+/// (`state::memo`).
+#[derive(Debug, Clone, Default)]
+pub struct Memo {
+    mesh: PerNamespace<(), MeshRow>,
+    gateways: PerObject<Known, ObjKey, Node>,
+}
+
+/// `model::topology::gateway_tree` unfiltered, a gateway at a time.
+fn gateway_tree_kept(state: &AppState, memo: &mut Memo) -> Vec<Node> {
+    let cache = &state.cache;
+    let known = known(state);
+    memo.gateways.sync(
+        &cache.stamps,
+        GATEWAY_NODE_SHARED,
+        GATEWAY_NODE_PER_NS,
+        known,
+    );
+    class_names(cache)
+        .into_iter()
+        .map(|class| {
+            let mut node = class_node(cache, &class);
+            for gw in cache.gateways.values().filter(|g| g.class == class) {
+                let child = memo.gateways.get(&gw.key, || {
+                    let routes = attached(cache, gw);
+                    let nss = backend_namespaces(&routes);
+                    (gateway_node(cache, known, gw, &routes), nss)
+                });
+                node = node.child(child.clone());
+            }
+            node
+        })
+        .collect()
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RouteRow {
@@ -106,17 +168,22 @@ fn hit(filter: &str, texts: &[&str]) -> bool {
 }
 
 impl Derived {
-    pub fn compute(state: &AppState) -> Derived {
+    pub fn compute(state: &AppState, memo: &mut Memo) -> Derived {
         let filter = state.active_filter();
         if state.view == ViewId::Gateways {
+            let tree = if filter.is_empty() {
+                gateway_tree_kept(state, memo)
+            } else {
+                gateway_tree(&state.cache, known(state), &filter)
+            };
             return Derived {
                 view: Some(state.view),
-                gateway_tree: gateway_tree(&state.cache, known(state), &filter),
+                gateway_tree: tree,
                 filter,
                 ..Default::default()
             };
         }
-        let all = Derived::all_rows(state);
+        let all = Derived::all_rows(state, memo);
         let mut d = all.filtered(&filter);
         d.unfiltered = Some(Box::new(all));
         d
@@ -241,7 +308,7 @@ impl Derived {
     }
 
     /// Every row of the (table) view, before the filter: the costly part.
-    fn all_rows(state: &AppState) -> Derived {
+    fn all_rows(state: &AppState, memo: &mut Memo) -> Derived {
         let cache = &state.cache;
         let known = known(state);
         let mut d = Derived {
@@ -307,9 +374,19 @@ impl Derived {
                     gateway_frontends(cache, state.is_live(Kind::ApplicationLoadBalancers));
             }
             ViewId::Mesh => {
-                d.mesh = mesh_rows(cache)
-                    .into_iter()
-                    .filter(|r| state.namespace.as_ref().is_none_or(|ns| *ns == r.namespace))
+                // model::mesh::mesh_rows, a namespace at a time.
+                let cps = ControlPlanes::from_workloads(cache.control_planes.values());
+                let root = cps.root_namespace();
+                memo.mesh.sync(&cache.stamps, MESH_ROW, ());
+                d.mesh = cache
+                    .namespaces
+                    .values()
+                    .filter(|n| state.namespace.as_ref().is_none_or(|ns| *ns == n.name))
+                    .map(|n| {
+                        memo.mesh
+                            .get(&n.name, || mesh_row(cache, &cps, &root, n))
+                            .clone()
+                    })
                     .collect();
             }
             ViewId::Certs => {

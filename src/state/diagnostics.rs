@@ -4,11 +4,13 @@
 
 use std::collections::BTreeSet;
 
+use crate::cluster::cache::ClusterCache;
 use crate::cluster::kinds::Kind;
-use crate::model::certs::{SourceKind, inventory};
-use crate::model::diagnostics::{Counts, Finding, Live, findings};
+use crate::model::certs::{Bands, SourceKind, inventory};
+use crate::model::diagnostics::{Counts, Finding, Live, findings, finish, parts};
 
 use super::AppState;
+use super::memo::{Inputs, PerNamespace, Whole};
 
 /// Every kind a finding is judged on. A change of any other kind does not re-derive.
 pub const INPUTS: &[Kind] = &[
@@ -39,6 +41,141 @@ pub const INPUTS: &[Kind] = &[
     Kind::AlbBackendTlsPolicies,
 ];
 
+/// What each part of the findings reads (`state::memo`): the mesh findings of a namespace
+/// read its namespace, pods and workloads, and the control planes and DaemonSets
+/// (ztunnel) anywhere.
+const MESH: Inputs = Inputs {
+    own: &[
+        Kind::Namespaces,
+        Kind::Pods,
+        Kind::Deployments,
+        Kind::StatefulSets,
+        Kind::DaemonSets,
+    ],
+    shared: &[Kind::ControlPlanes, Kind::DaemonSets],
+};
+
+/// Traffic into STRICT mTLS joins across namespaces: Ingress controllers' pods anywhere,
+/// the pods behind every backend.
+const TRAFFIC: &[Kind] = &[
+    Kind::Namespaces,
+    Kind::Pods,
+    Kind::Services,
+    Kind::Deployments,
+    Kind::StatefulSets,
+    Kind::DaemonSets,
+    Kind::ControlPlanes,
+    Kind::PeerAuthentications,
+    Kind::Ingresses,
+    Kind::IngressClasses,
+    Kind::GatewayClasses,
+    Kind::Gateways,
+    Kind::HttpRoutes,
+    Kind::GrpcRoutes,
+    Kind::VirtualServices,
+];
+
+/// Routes (their parents, backends, grants) and Gateways.
+const GATEWAY: &[Kind] = &[
+    Kind::Namespaces,
+    Kind::Services,
+    Kind::GatewayClasses,
+    Kind::Gateways,
+    Kind::HttpRoutes,
+    Kind::GrpcRoutes,
+    Kind::VirtualServices,
+    Kind::ReferenceGrants,
+];
+
+/// The certificate inventory (what holds certificates, who uses them) and the listeners.
+const CERTS: &[Kind] = &[
+    Kind::TlsSecrets,
+    Kind::IstioCaCerts,
+    Kind::IstioCaSecrets,
+    Kind::ConfigMaps,
+    Kind::CertManagerCertificates,
+    Kind::Gateways,
+    Kind::FrontendTlsPolicies,
+    Kind::BackendTlsPolicies,
+    Kind::AlbBackendTlsPolicies,
+    Kind::ControlPlanes,
+];
+
+/// The findings by part, each kept until one of its inputs changes (`state::memo`), so a
+/// pod event re-judges its namespace's mesh findings and the traffic ones, not the
+/// certificates of the cluster.
+#[derive(Debug, Clone, Default)]
+pub struct Parts {
+    mesh: PerNamespace<Live, Vec<Finding>>,
+    traffic: Whole<Live, Vec<Finding>>,
+    gateway: Whole<Live, Vec<Finding>>,
+    /// Also keyed by the minute: days left move with the clock (a finding's band is as of
+    /// the last change of an input, to the minute).
+    certs: Whole<(Live, i64, bool), Vec<Finding>>,
+}
+
+impl Parts {
+    pub fn clear(&mut self) {
+        *self = Parts::default();
+    }
+
+    /// Every finding, as `model::diagnostics::findings` derives them, deriving only the
+    /// parts whose inputs changed since the last call.
+    pub fn findings(
+        &mut self,
+        cache: &ClusterCache,
+        live: &Live,
+        now: jiff::Timestamp,
+        bands: &Bands,
+        secrets_listed: bool,
+    ) -> Vec<Finding> {
+        let stamps = &cache.stamps;
+        let mut out = Vec::new();
+        self.mesh.sync(stamps, MESH, live.clone());
+        if let Some(scope) = parts::mesh_scope(cache, live) {
+            for ns in cache.namespaces.values().filter(|n| live.in_scope(&n.name)) {
+                out.extend_from_slice(self.mesh.get(&ns.name, || {
+                    let mut v = Vec::new();
+                    parts::mesh_in_namespace(cache, live, &scope, ns, &mut v);
+                    v
+                }));
+            }
+        }
+        let part = |f: fn(&ClusterCache, &Live, &mut Vec<Finding>)| {
+            move || {
+                let mut v = Vec::new();
+                f(cache, live, &mut v);
+                v
+            }
+        };
+        out.extend_from_slice(self.traffic.get(
+            stamps,
+            TRAFFIC,
+            live.clone(),
+            part(parts::traffic),
+        ));
+        out.extend_from_slice(self.gateway.get(
+            stamps,
+            GATEWAY,
+            live.clone(),
+            part(parts::gateway),
+        ));
+        let minute = now.as_second().div_euclid(60);
+        out.extend_from_slice(self.certs.get(
+            stamps,
+            CERTS,
+            (live.clone(), minute, secrets_listed),
+            || {
+                let rows = inventory(cache, now, bands, secrets_listed);
+                let mut v = Vec::new();
+                parts::certs(cache, live, &rows, &mut v);
+                v
+            },
+        ));
+        finish(out)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Diagnostics {
     pub findings: Vec<Finding>,
@@ -50,6 +187,8 @@ pub struct Diagnostics {
     /// Ids of findings judged on the last known objects of kinds that can no longer be
     /// trusted (their watch broke): kept, and marked stale, instead of vanishing.
     pub stale_ids: BTreeSet<String>,
+    /// The parts the findings were made of, kept for the next derivation.
+    pub parts: Parts,
 }
 
 impl Diagnostics {
@@ -66,6 +205,7 @@ impl Default for Diagnostics {
             stale: true,
             version: 0,
             stale_ids: BTreeSet::new(),
+            parts: Parts::default(),
         }
     }
 }
@@ -93,15 +233,20 @@ pub fn refresh(state: &mut AppState) {
     // Days left move with the clock, not with watch events: a finding's band is as of the
     // last change of an input (the Certificates view itself is re-derived when shown).
     // The last known Secrets count as listed while stale (what they said then).
-    let certs = inventory(
-        &state.cache,
-        state.now,
-        &state.cert_bands,
-        state.is_live(Kind::TlsSecrets) || stale.contains(&Kind::TlsSecrets),
-    );
+    let secrets_listed = state.is_live(Kind::TlsSecrets) || stale.contains(&Kind::TlsSecrets);
     let (all, stale_ids) = if stale.is_empty() {
-        (findings(&state.cache, &trusted, &certs), BTreeSet::new())
+        let all = state.diagnostics.parts.findings(
+            &state.cache,
+            &trusted,
+            state.now,
+            &state.cert_bands,
+            secrets_listed,
+        );
+        (all, BTreeSet::new())
     } else {
+        // Rare (a watch broke): judged in full, twice.
+        state.diagnostics.parts.clear();
+        let certs = inventory(&state.cache, state.now, &state.cert_bands, secrets_listed);
         // Judged twice: on every kind ever listed (the last known objects of the stale ones
         // are still in the cache), and on the trusted kinds alone. What only the first
         // finds rests on stale data.

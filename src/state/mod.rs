@@ -7,6 +7,9 @@ pub mod diagnostics;
 pub mod hazard;
 pub mod inject;
 pub mod input;
+pub mod memo;
+#[cfg(test)]
+mod memo_tests;
 pub mod migrate;
 pub mod modal_action;
 pub mod rollout;
@@ -134,6 +137,8 @@ pub struct AppState {
     /// Only the filter changed since: the derived rows are filtered again, not re-derived.
     pub refilter: bool,
     pub derived: Derived,
+    /// What the last derivations of the views keep for the next (`state::memo`).
+    pub derived_memo: derived::Memo,
     /// Bumped whenever `derived` is recomputed, so widgets can cache what they build from it.
     pub derived_version: u64,
     /// When each rollout last made progress (stuck detection).
@@ -182,6 +187,7 @@ impl AppState {
             stale: true,
             refilter: false,
             derived: Derived::default(),
+            derived_memo: Default::default(),
             derived_version: 0,
             rollouts: rollout::Rollouts::default(),
             undo: None,
@@ -274,11 +280,11 @@ impl AppState {
     pub fn refresh(&mut self) {
         diagnostics::refresh(self);
         if self.stale {
-            self.derived = Derived::compute(self);
+            self.derive();
         } else if self.refilter {
             let (view, filter) = (self.view, self.active_filter());
             if !self.derived.refilter(view, &filter) {
-                self.derived = Derived::compute(self);
+                self.derive();
             }
         } else {
             return;
@@ -286,6 +292,12 @@ impl AppState {
         self.derived_version += 1;
         self.stale = false;
         self.refilter = false;
+    }
+
+    fn derive(&mut self) {
+        let mut memo = std::mem::take(&mut self.derived_memo);
+        self.derived = Derived::compute(self, &mut memo);
+        self.derived_memo = memo;
     }
 
     pub fn flash(&mut self, text: impl Into<String>, level: Level) {

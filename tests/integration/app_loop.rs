@@ -4,6 +4,7 @@
 //! The facts asserted are the demo's deliberate problems (assets/demo/README.md).
 
 use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -11,7 +12,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams};
 use meshctl_tui::app::msg::Msg;
 use meshctl_tui::cluster::connect::Target;
+use meshctl_tui::cluster::kinds::{Kind, WatchState};
 use meshctl_tui::cluster::objects::{ObjKey, RouteKind};
+use meshctl_tui::cluster::watch::{WatchEvent, WatchMsg};
 use meshctl_tui::config::Keymap;
 use meshctl_tui::console::{Session, Ui, run};
 use meshctl_tui::demo::DemoCluster;
@@ -37,6 +40,8 @@ const WAIT: Duration = Duration::from_secs(60);
 struct SharedBackend {
     inner: TestBackend,
     screen: Arc<Mutex<Buffer>>,
+    /// Frames flushed so far.
+    frames: Arc<AtomicUsize>,
 }
 
 impl Backend for SharedBackend {
@@ -88,6 +93,7 @@ impl Backend for SharedBackend {
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush().map_err(io::Error::other)?;
         *self.screen.lock().unwrap() = self.inner.buffer().clone();
+        self.frames.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
 }
@@ -102,6 +108,7 @@ fn rows(buf: &Buffer) -> Vec<String> {
 struct App {
     tx: UnboundedSender<Msg>,
     screen: Arc<Mutex<Buffer>>,
+    frames: Arc<AtomicUsize>,
     task: JoinHandle<(io::Result<AppState>, Terminal<SharedBackend>)>,
     demo: DemoCluster,
 }
@@ -114,9 +121,11 @@ impl App {
         let screen = Arc::new(Mutex::new(Buffer::empty(ratatui::layout::Rect::new(
             0, 0, WIDTH, HEIGHT,
         ))));
+        let frames = Arc::new(AtomicUsize::new(0));
         let backend = SharedBackend {
             inner: TestBackend::new(WIDTH, HEIGHT),
             screen: screen.clone(),
+            frames: frames.clone(),
         };
         let session = Session::new(Target::Demo, Some(demo.clone()));
         let loop_tx = tx.clone();
@@ -135,6 +144,7 @@ impl App {
         App {
             tx,
             screen,
+            frames,
             task,
             demo,
         }
@@ -566,6 +576,61 @@ async fn quits_without_waiting_for_another_message() {
         ended.is_ok(),
         "q was handled but the loop still runs 5 s later"
     );
+}
+
+/// A stream of watch events is drawn at the data pace (at most one frame per 100 ms), not
+/// once per event; a key is still drawn without waiting for that pace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_bursts_are_drawn_at_the_data_pace_and_keys_at_once() {
+    let app = App::start();
+    app.wait_live().await;
+    app.wait_text(&["Gateway test-infra/gateway-01"]).await;
+    tokio::time::sleep(Duration::from_millis(300)).await; // quiet: the last frame is drawn
+    // 100 events over about a second (a rollout): a live watch says it is live again, which
+    // makes the Gateways view's rows stale each time.
+    let watch = || {
+        Msg::Watch(WatchMsg {
+            generation: 1,
+            kind: Kind::Pods,
+            event: WatchEvent::State(WatchState::Live),
+        })
+    };
+    let before = app.frames.load(Ordering::SeqCst);
+    let start = Instant::now();
+    for _ in 0..100 {
+        app.tx.send(watch()).expect("the loop is running");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let elapsed = start.elapsed();
+    tokio::time::sleep(Duration::from_millis(150)).await; // the last pending frame
+    let frames = app.frames.load(Ordering::SeqCst) - before;
+    let most = (elapsed.as_millis() / 100) as usize + 2;
+    assert!(
+        (1..=most).contains(&frames),
+        "{frames} frames for 100 events over {elapsed:?} (at most {most})"
+    );
+    // A key right after a data frame, while more data waits for its interval, is drawn
+    // without waiting for it: the best of a few tries is well under the 100 ms data pace.
+    let frames_now = || app.frames.load(Ordering::SeqCst);
+    let mut best = Duration::MAX;
+    for key in "3232".chars() {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let quiet = frames_now();
+        app.tx.send(watch()).expect("the loop is running");
+        while frames_now() == quiet {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let data_frame = frames_now();
+        app.tx.send(watch()).expect("the loop is running"); // waits for the pace
+        let sent = Instant::now();
+        app.keys(&key.to_string());
+        while frames_now() == data_frame {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        best = best.min(sent.elapsed());
+    }
+    assert!(best < Duration::from_millis(60), "a key waited {best:?}");
+    app.quit().await;
 }
 
 /// Enabling injection on `reporting-batch` (istio-injection=disabled, 3 Deployments without

@@ -57,6 +57,41 @@ fn assert_restored(c: &Console, raw: &[u8], when: &str) {
     assert!(c.cooked_mode(), "{when}: the tty was left raw");
 }
 
+const SYNC_BEGIN: &[u8] = b"\x1b[?2026h";
+const SYNC_END: &[u8] = b"\x1b[?2026l";
+
+/// Every frame is one synchronized update (the terminal shows a full repaint whole): each
+/// begin is ended before the next, and what a frame draws comes between the two.
+#[test]
+fn every_frame_is_one_synchronized_update() {
+    let mut c = demo();
+    c.send("2");
+    c.wait_for("Routes [all]", T);
+    c.send("q");
+    assert!(c.wait_exit(T).success());
+    c.wait_output_end(T);
+    let raw = c.raw_output();
+    let mut frames = Vec::new();
+    let mut rest = &raw[..];
+    while let Some(b) = pty::find_bytes(rest, SYNC_BEGIN) {
+        let frame = &rest[b + SYNC_BEGIN.len()..];
+        let e = pty::find_bytes(frame, SYNC_END).expect("every frame is ended");
+        assert!(
+            pty::find_bytes(&frame[..e], SYNC_BEGIN).is_none(),
+            "a frame began inside another"
+        );
+        frames.push(&frame[..e]);
+        rest = &frame[e + SYNC_END.len()..];
+    }
+    assert!(frames.len() >= 2, "{} synchronized frames", frames.len());
+    assert!(
+        frames
+            .iter()
+            .any(|f| pty::find_bytes(f, b"Routes").is_some()),
+        "the Routes view was drawn inside a frame"
+    );
+}
+
 #[test]
 fn sigterm_sigint_sighup_restore_the_terminal_and_exit_128_plus_signo() {
     for (signal, name, code) in [

@@ -655,6 +655,14 @@ fn frame(text: &str) -> String {
     out
 }
 
+/// Position of the first occurrence of `needle` in `hay`.
+pub fn find_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return None;
+    }
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
 /// Position of the last occurrence of `needle` in `hay`.
 pub fn rfind_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.is_empty() || hay.len() < needle.len() {

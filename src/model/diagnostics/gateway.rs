@@ -18,7 +18,7 @@ fn route_kind_live(live: &Live, k: RouteKind) -> bool {
     })
 }
 
-pub(super) fn findings(cache: &ClusterCache, live: &Live, out: &mut Vec<Finding>) {
+pub fn findings(cache: &ClusterCache, live: &Live, out: &mut Vec<Finding>) {
     for r in cache
         .routes
         .values()

@@ -13,44 +13,76 @@ use crate::model::mesh::{
 
 use super::{Finding, Fix, Live, ObjRef, count, some_names};
 
-pub(super) fn findings(cache: &ClusterCache, live: &Live, out: &mut Vec<Finding>) {
+/// What every namespace's mesh findings share: the control planes, the root namespace and
+/// whether ztunnel runs.
+#[derive(Debug)]
+pub struct MeshScope {
+    cps: ControlPlanes,
+    root: String,
+    ztunnel: Option<bool>,
+}
+
+/// None when namespaces are not known (no mesh finding then).
+pub fn scope(cache: &ClusterCache, live: &Live) -> Option<MeshScope> {
     if !live.has(Kind::Namespaces) {
-        return;
+        return None;
     }
     let cps = ControlPlanes::from_workloads(cache.control_planes.values());
-    let root = cps.root_namespace();
-    let ztunnel = ztunnel_found(cache, live);
+    Some(MeshScope {
+        root: cps.root_namespace(),
+        cps,
+        ztunnel: ztunnel_found(cache, live),
+    })
+}
+
+pub(super) fn findings(cache: &ClusterCache, live: &Live, out: &mut Vec<Finding>) {
+    let Some(scope) = scope(cache, live) else {
+        return;
+    };
     for ns in cache.namespaces.values().filter(|n| live.in_scope(&n.name)) {
-        labels_conflict(ns, &cps, live, out);
-        if !live.has(Kind::ControlPlanes) {
-            continue;
+        in_namespace(cache, live, &scope, ns, out);
+    }
+}
+
+/// One namespace's findings. Reads, besides what `scope` read: the namespace, and its
+/// pods and workloads (see `state::diagnostics::MESH_INPUTS`).
+pub fn in_namespace(
+    cache: &ClusterCache,
+    live: &Live,
+    scope: &MeshScope,
+    ns: &NamespaceInfo,
+    out: &mut Vec<Finding>,
+) {
+    let MeshScope { cps, root, ztunnel } = scope;
+    labels_conflict(ns, cps, live, out);
+    if !live.has(Kind::ControlPlanes) {
+        return;
+    }
+    let row = mesh_row(cache, cps, root, ns);
+    match &row.control_plane {
+        ControlPlaneState::Missing { wanted } => {
+            out.push(no_control_plane(cache, live, ns, wanted, cps));
         }
-        let row = mesh_row(cache, &cps, &root, ns);
-        match &row.control_plane {
-            ControlPlaneState::Missing { wanted } => {
-                out.push(no_control_plane(cache, live, ns, wanted, &cps));
+        ControlPlaneState::Present { revision, .. } => {
+            if let Some(nr) = cps.not_ready(revision) {
+                out.push(control_plane_not_ready(
+                    cache,
+                    ns,
+                    &row.injection.effective,
+                    &nr,
+                ));
             }
-            ControlPlaneState::Present { revision, .. } => {
-                if let Some(nr) = cps.not_ready(revision) {
-                    out.push(control_plane_not_ready(
-                        cache,
-                        ns,
-                        &row.injection.effective,
-                        &nr,
-                    ));
-                }
-            }
-            ControlPlaneState::NotNeeded => {}
         }
-        if !cps.by_revision.is_empty() {
-            disabled(cache, live, ns, out);
-        }
-        if row.injection.effective == Injection::Ambient && ztunnel == Some(false) {
-            out.push(ambient_without_ztunnel(ns));
-        }
-        if live.sees(Kind::Pods, &ns.name) {
-            restarts(cache, &cps, ns, out);
-        }
+        ControlPlaneState::NotNeeded => {}
+    }
+    if !cps.by_revision.is_empty() {
+        disabled(cache, live, ns, out);
+    }
+    if row.injection.effective == Injection::Ambient && *ztunnel == Some(false) {
+        out.push(ambient_without_ztunnel(ns));
+    }
+    if live.sees(Kind::Pods, &ns.name) {
+        restarts(cache, cps, ns, out);
     }
 }
 

@@ -469,6 +469,21 @@ pub fn findings(cache: &ClusterCache, live: &Live, cert_rows: &[CertRow]) -> Vec
     traffic::findings(cache, live, &mut out);
     gateway::findings(cache, live, &mut out);
     certs::findings(cache, live, cert_rows, &mut out);
+    finish(out)
+}
+
+/// The findings by concern, for a caller that keeps each part until its inputs change
+/// (`state::diagnostics`): concatenated in this order (mesh per namespace in name order,
+/// traffic, gateway, certificates), then [`finish`]ed, they are [`findings`].
+pub mod parts {
+    pub use super::certs::findings as certs;
+    pub use super::gateway::findings as gateway;
+    pub use super::mesh::{MeshScope, in_namespace as mesh_in_namespace, scope as mesh_scope};
+    pub use super::traffic::findings as traffic;
+}
+
+/// Sorted, one finding per id.
+pub fn finish(mut out: Vec<Finding>) -> Vec<Finding> {
     sort(&mut out);
     // Two backends of one rule to one Service (VirtualService subsets) are one problem.
     out.dedup_by(|a, b| a.id == b.id);

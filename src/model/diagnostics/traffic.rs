@@ -97,7 +97,7 @@ impl Mtls<'_> {
     }
 }
 
-pub(super) fn findings(cache: &ClusterCache, live: &Live, out: &mut Vec<Finding>) {
+pub fn findings(cache: &ClusterCache, live: &Live, out: &mut Vec<Finding>) {
     // Cross-namespace joins: every namespace must be listed, and the mTLS inputs live.
     let needed = [
         Kind::Services,
