@@ -32,6 +32,7 @@ use std::time::{Duration, Instant};
 
 #[allow(unused_imports)] // for the benchmark's `generate`
 pub use apply::install_crd_documents_on;
+#[allow(unused_imports)] // Options: the benchmark's audit log (the e2e crate and benches)
 pub use env::{KubeEnv, Options};
 #[allow(unused_imports)] // the integration crate compiles this module but starts no apiserver
 pub use pki::{client_from_kubeconfig, ensure_crypto_provider};
