@@ -9,8 +9,16 @@ use meshctl_tui::state::{AppState, ConnInfo, Modal};
 use meshctl_tui::ui::theme::{Theme, no_color_from_env};
 use meshctl_tui::{config, tui};
 
-#[tokio::main]
-async fn main() -> Result<()> {
+fn main() -> Result<()> {
+    // Before the runtime starts its threads (each keeps the malloc arena it starts in).
+    meshctl_tui::console::memory::tune_allocator();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(console_main())
+}
+
+async fn console_main() -> Result<()> {
     color_eyre::install()?;
     let cli = Cli::parse();
     match &cli.command {

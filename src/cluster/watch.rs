@@ -297,12 +297,23 @@ impl<M: From<WatchMsg> + Send + 'static> Watch<M> {
     }
 
     fn config(&self) -> watcher::Config {
-        let config = watcher::Config::default();
-        match self.spec.selector {
-            Some(Selector::Label(s)) => config.labels(s),
-            Some(Selector::Field(s)) => config.fields(s),
-            None => config,
-        }
+        list_config(&self.spec)
+    }
+}
+
+/// Objects per list request. A page is held whole while it is read: 500 pods
+/// (kube-runtime's default) parse to about 18 MB, mostly their managedFields as JSON trees,
+/// and that space stays with the process (1k pods: 42 MB resident at 500, 30 MB at 100).
+/// More pages cost no measurable time on the server (10k pods: the same list time at 100,
+/// 250 and 500).
+pub const LIST_PAGE_SIZE: u32 = 100;
+
+fn list_config(spec: &KindSpec) -> watcher::Config {
+    let config = watcher::Config::default().page_size(LIST_PAGE_SIZE);
+    match spec.selector {
+        Some(Selector::Label(s)) => config.labels(s),
+        Some(Selector::Field(s)) => config.fields(s),
+        None => config,
     }
 }
 
@@ -522,6 +533,20 @@ async fn wait_for_crd(client: &Client, spec: &KindSpec) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_watch_lists_in_small_pages_and_keeps_its_selector() {
+        for kind in Kind::ALL {
+            let spec = kind.spec();
+            let config = list_config(&spec);
+            assert_eq!(config.page_size, Some(LIST_PAGE_SIZE), "{kind:?}");
+            match spec.selector {
+                Some(Selector::Label(s)) => assert_eq!(config.label_selector.as_deref(), Some(s)),
+                Some(Selector::Field(s)) => assert_eq!(config.field_selector.as_deref(), Some(s)),
+                None => assert!(config.label_selector.is_none() && config.field_selector.is_none()),
+            }
+        }
+    }
 
     fn dyn_obj(v: serde_json::Value) -> DynamicObject {
         serde_json::from_value(v).unwrap()

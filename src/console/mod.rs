@@ -2,6 +2,7 @@
 //! session it talks to the cluster through, and the execution of effects. It sits above
 //! `ui` (it draws) and `app` (it runs the reducer); nothing below imports it.
 
+pub mod memory;
 pub mod pace;
 pub mod run;
 pub mod session;

@@ -146,13 +146,7 @@ where
     };
     let mut pacer = Pacer::default();
     pacer.note(Urgency::Now);
-    // The generation whose initial lists were followed by a trim of the allocator.
-    let mut trimmed = 0;
     loop {
-        if trimmed != state.generation && state.health() == crate::state::Health::Live {
-            trimmed = state.generation;
-            release_list_buffers();
-        }
         let now = Instant::now();
         if pacer.is_due(now) {
             state.refresh_keeping(&mut view);
@@ -189,17 +183,6 @@ where
         h.abort();
     }
     Ok(state)
-}
-
-/// Once every kind is listed: the list responses and their decoding were freed, but the
-/// allocator keeps the pages for reuse that will not come (steady state is far smaller
-/// than the peak of the initial lists). Give them back to the system.
-fn release_list_buffers() {
-    // SAFETY: malloc_trim only returns free memory of glibc's heap to the kernel.
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    unsafe {
-        libc::malloc_trim(0);
-    }
 }
 
 /// The terminal as the loop's messages need it (suspend, resume).

@@ -1,7 +1,7 @@
 //! Interaction state of widgets (selection, scroll) — separate from the domain state so
 //! `draw` can update offsets while the domain state stays read-only there.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use ratatui::widgets::TableState;
 use tui_tree_widget::TreeState;
@@ -22,6 +22,8 @@ pub struct ViewState {
     pub tree_items: Vec<tui_tree_widget::TreeItem<'static, String>>,
     pub tree_version: u64,
     pub tree_width: u16,
+    /// The opened set `tree_items` were built for (closed nodes have no child items).
+    pub tree_opened: HashSet<Vec<String>>,
     /// Scroll of the audit overlay's whole-overlay detail, in wrapped rows (clamped when
     /// drawn).
     pub audit_scroll: u16,
