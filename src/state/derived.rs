@@ -138,18 +138,8 @@ pub fn inputs(view: ViewId) -> &'static [Kind] {
             Kind::ControlPlanes,
             Kind::PeerAuthentications,
         ],
-        ViewId::Certs => &[
-            Kind::TlsSecrets,
-            Kind::IstioCaCerts,
-            Kind::IstioCaSecrets,
-            Kind::ConfigMaps,
-            Kind::CertManagerCertificates,
-            Kind::Gateways,
-            Kind::FrontendTlsPolicies,
-            Kind::BackendTlsPolicies,
-            Kind::AlbBackendTlsPolicies,
-            Kind::ControlPlanes,
-        ],
+        // The certificate inventory, as its findings read it.
+        ViewId::Certs => super::diagnostics::CERTS,
         ViewId::Diagnostics => super::diagnostics::INPUTS,
     }
 }

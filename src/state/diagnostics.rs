@@ -87,8 +87,9 @@ const GATEWAY: &[Kind] = &[
     Kind::ReferenceGrants,
 ];
 
-/// The certificate inventory (what holds certificates, who uses them) and the listeners.
-const CERTS: &[Kind] = &[
+/// The certificate inventory (what holds certificates, who uses them) and the listeners:
+/// the Certificates view reads the same.
+pub(super) const CERTS: &[Kind] = &[
     Kind::TlsSecrets,
     Kind::IstioCaCerts,
     Kind::IstioCaSecrets,
