@@ -19,13 +19,7 @@ use super::memo::{Inputs, PerNamespace, PerObject};
 /// What a Mesh row reads: its namespace, pods and workloads, and the control planes and
 /// PeerAuthentications (the mesh-wide one sits in the root namespace) anywhere.
 const MESH_ROW: Inputs = Inputs {
-    own: &[
-        Kind::Namespaces,
-        Kind::Pods,
-        Kind::Deployments,
-        Kind::StatefulSets,
-        Kind::DaemonSets,
-    ],
+    own: super::diagnostics::MESH_OWN,
     shared: &[Kind::ControlPlanes, Kind::PeerAuthentications],
 };
 

@@ -45,15 +45,18 @@ pub const INPUTS: &[Kind] = &[
 /// read its namespace, pods and workloads, and the control planes and DaemonSets
 /// (ztunnel) anywhere.
 const MESH: Inputs = Inputs {
-    own: &[
-        Kind::Namespaces,
-        Kind::Pods,
-        Kind::Deployments,
-        Kind::StatefulSets,
-        Kind::DaemonSets,
-    ],
+    own: MESH_OWN,
     shared: &[Kind::ControlPlanes, Kind::DaemonSets],
 };
+
+/// What a namespace's mesh facts read in that namespace: the Mesh view's rows read the same.
+pub(super) const MESH_OWN: &[Kind] = &[
+    Kind::Namespaces,
+    Kind::Pods,
+    Kind::Deployments,
+    Kind::StatefulSets,
+    Kind::DaemonSets,
+];
 
 /// Traffic into STRICT mTLS joins across namespaces: Ingress controllers' pods anywhere,
 /// the pods behind every backend.
