@@ -42,6 +42,7 @@ pub(super) fn on_watch(state: &mut AppState, w: WatchMsg) {
 pub(super) fn new_generation(state: &mut AppState) -> u64 {
     state.generation += 1;
     state.cache = Default::default();
+    state.rollouts.forget_summary();
     state.ever_live.clear();
     state.probe_failed = None;
     state.stale_since = None;

@@ -14,6 +14,7 @@ use super::pace::{Pacer, Urgency};
 use super::session::Session;
 use crate::app::msg::{Effect, Msg, Signal};
 use crate::app::update::update;
+use crate::cluster::kinds::Kind;
 use crate::config::Keymap;
 use crate::state::view_state::ViewState;
 use crate::state::{AppState, Level};
@@ -287,7 +288,15 @@ where
             Some(Urgency::Now)
         }
     };
-    let rearm = matches!(msg, Msg::Watch(_) | Msg::Tick(_));
+    // Deadlines move only with workloads and the clock (the scan reads every workload).
+    let rearm = match &msg {
+        Msg::Watch(w) => matches!(
+            w.kind,
+            Kind::Deployments | Kind::StatefulSets | Kind::DaemonSets
+        ),
+        Msg::Tick(_) => true,
+        _ => false,
+    };
     if let Msg::Watch(w) = &msg
         && w.generation == state.generation
     {

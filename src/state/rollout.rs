@@ -3,6 +3,7 @@
 //!
 //! The clock is the caller's (`AppState::now`, kept fresh by the loop), so tests inject it.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
 use jiff::{SignedDuration, Timestamp};
@@ -54,6 +55,18 @@ pub struct Summary {
 pub struct Rollouts {
     pub stuck_after: SignedDuration,
     seen: BTreeMap<(ObjKey, WorkloadKind), Seen>,
+    /// The header's summary (it is drawn every frame, and reads every workload), kept
+    /// until a workload event, or until the clock reaches the next rollout's deadline.
+    kept: Cell<Option<KeptSummary>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct KeptSummary {
+    summary: Summary,
+    stuck_after: SignedDuration,
+    /// Valid at `now` in `[from, until)`.
+    from: Timestamp,
+    until: Option<Timestamp>,
 }
 
 impl Default for Rollouts {
@@ -61,6 +74,7 @@ impl Default for Rollouts {
         Rollouts {
             stuck_after: DEFAULT_STUCK_AFTER,
             seen: BTreeMap::new(),
+            kept: Cell::new(None),
         }
     }
 }
@@ -93,6 +107,7 @@ impl Rollouts {
             Kind::DaemonSets => WorkloadKind::DaemonSet,
             _ => return,
         };
+        self.forget_summary();
         match event {
             WatchEvent::Reset(objs) => {
                 let listed: Vec<&WorkloadInfo> = objs
@@ -132,16 +147,37 @@ impl Rollouts {
         (s, stuck)
     }
 
+    /// Rollouts of `cache` by state at `now`. The workloads must change only with
+    /// [`Self::on_watch`] (or [`Self::forget_summary`] after replacing them): the result is
+    /// kept until then, or until the clock reaches the next deadline.
     pub fn summary(&self, cache: &ClusterCache, now: Timestamp) -> Summary {
-        let mut sum = Summary::default();
+        if let Some(k) = self.kept.get()
+            && k.stuck_after == self.stuck_after
+            && k.from <= now
+            && k.until.is_none_or(|d| now < d)
+        {
+            return k.summary;
+        }
+        let mut summary = Summary::default();
         for w in cache.workloads.values() {
             match self.status(w, now) {
-                (_, true) => sum.stuck += 1,
-                (s, false) if s.phase.in_progress() => sum.running += 1,
+                (_, true) => summary.stuck += 1,
+                (s, false) if s.phase.in_progress() => summary.running += 1,
                 _ => {}
             }
         }
-        sum
+        self.kept.set(Some(KeptSummary {
+            summary,
+            stuck_after: self.stuck_after,
+            from: now,
+            until: self.next_deadline(now),
+        }));
+        summary
+    }
+
+    /// The workloads were replaced (a new context): the kept summary is of the old ones.
+    pub fn forget_summary(&self) {
+        self.kept.set(None);
     }
 
     fn deadlines(&self) -> impl Iterator<Item = Timestamp> + '_ {
@@ -250,5 +286,47 @@ mod tests {
         assert_eq!(r.since(&a), Some(t(0)));
         // Not watched (yet): unfinished but not stuck.
         assert_eq!(r.summary(&cache, t(75)).running, 1);
+    }
+
+    #[test]
+    fn the_summary_is_kept_until_a_workload_event_or_the_next_deadline() {
+        let mut r = Rollouts {
+            stuck_after: SignedDuration::from_secs(60),
+            ..Default::default()
+        };
+        let mut cache = ClusterCache::default();
+        let w = cart(2, 0);
+        cache.apply(Obj::Workload(w.clone()));
+        apply(&mut r, &w, t(0));
+        let running = Summary {
+            running: 1,
+            stuck: 0,
+        };
+        let stuck = Summary {
+            running: 0,
+            stuck: 1,
+        };
+        assert_eq!(r.summary(&cache, t(10)), running);
+        // The cache changed behind the summary's back: it is kept (this is what it saves).
+        cache.apply(Obj::Workload(cart(2, 2)));
+        assert_eq!(r.summary(&cache, t(20)), running);
+        // Until the deadline passes: derived again, at the time asked.
+        cache.apply(Obj::Workload(w.clone()));
+        assert_eq!(r.summary(&cache, t(60)), stuck);
+        // A workload event drops it.
+        let done = cart(2, 2);
+        cache.apply(Obj::Workload(done.clone()));
+        apply(&mut r, &done, t(61));
+        assert_eq!(r.summary(&cache, t(62)), Summary::default());
+        // So does a new configuration, and a clock that went back.
+        cache.apply(Obj::Workload(w.clone()));
+        apply(&mut r, &w, t(63));
+        assert_eq!(r.summary(&cache, t(64)), running);
+        r.stuck_after = SignedDuration::from_secs(1);
+        assert_eq!(r.summary(&cache, t(65)), stuck);
+        r.stuck_after = SignedDuration::from_secs(60);
+        assert_eq!(r.summary(&cache, t(66)), running);
+        assert_eq!(r.summary(&cache, t(200)), stuck);
+        assert_eq!(r.summary(&cache, t(70)), running, "clock went back");
     }
 }
