@@ -20,7 +20,7 @@ pub fn selected(state: &AppState, ui: &ViewState) -> Option<Finding> {
             .derived
             .findings
             .get(ui.selected(ViewId::Diagnostics))
-            .cloned(),
+            .map(|f| Finding::clone(f)),
     }
 }
 

@@ -89,7 +89,8 @@ pub struct Derived {
     pub albs: Vec<AlbRow>,
     pub frontends: Vec<GatewayFrontend>,
     pub mesh: Vec<MeshRow>,
-    pub findings: Vec<crate::model::diagnostics::Finding>,
+    /// Shared with `state::diagnostics` (copying them was most of a pod event's cost).
+    pub findings: Vec<std::sync::Arc<crate::model::diagnostics::Finding>>,
     /// The Certificates view's rows (filtered), and the row its detail shows.
     pub certs: Vec<crate::model::certs::CertRow>,
     pub cert_detail: Option<crate::model::certs::CertRow>,

@@ -3,14 +3,17 @@
 //! kinds changed (watch event or watch state): idle frames and unrelated kinds cost nothing.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use crate::cluster::cache::ClusterCache;
 use crate::cluster::kinds::Kind;
+use crate::cluster::objects::ObjKey;
 use crate::model::certs::{Bands, SourceKind, inventory};
+use crate::model::diagnostics::parts::{ControllerPod, TrafficJudge as Judge, controller_pods};
 use crate::model::diagnostics::{Counts, Finding, Live, findings, finish, parts};
 
 use super::AppState;
-use super::memo::{Inputs, PerNamespace, Whole};
+use super::memo::{Inputs, PerNamespace, PerObject, Whole};
 
 /// Every kind a finding is judged on. A change of any other kind does not re-derive.
 pub const INPUTS: &[Kind] = &[
@@ -58,25 +61,43 @@ pub(super) const MESH_OWN: &[Kind] = &[
     Kind::DaemonSets,
 ];
 
-/// Traffic into STRICT mTLS joins across namespaces: Ingress controllers' pods anywhere,
-/// the pods behind every backend.
-const TRAFFIC: &[Kind] = &[
-    Kind::Namespaces,
-    Kind::Pods,
-    Kind::Services,
-    Kind::Deployments,
-    Kind::StatefulSets,
-    Kind::DaemonSets,
-    Kind::ControlPlanes,
-    Kind::PeerAuthentications,
-    Kind::Ingresses,
-    Kind::IngressClasses,
-    Kind::GatewayClasses,
-    Kind::Gateways,
-    Kind::HttpRoutes,
-    Kind::GrpcRoutes,
-    Kind::VirtualServices,
-];
+/// Traffic into STRICT mTLS (`model::diagnostics::traffic`), a Gateway or an Ingress at a
+/// time: each reads its class, the routes that may attach to it, and the mTLS of the mesh
+/// anywhere; the Services and pods of its backends (and the namespace of an Ingress
+/// controller's pods) in the namespaces it names. The AGC mesh extension (a Deployment
+/// anywhere) and the Ingress controllers' pods are part of the key.
+const GATEWAY_TRAFFIC: Inputs = Inputs {
+    shared: &[
+        Kind::GatewayClasses,
+        Kind::Gateways,
+        Kind::HttpRoutes,
+        Kind::GrpcRoutes,
+        Kind::PeerAuthentications,
+        Kind::ControlPlanes,
+    ],
+    own: &[Kind::Pods, Kind::Services],
+};
+const INGRESS_TRAFFIC: Inputs = Inputs {
+    shared: &[
+        Kind::Ingresses,
+        Kind::IngressClasses,
+        Kind::PeerAuthentications,
+        Kind::ControlPlanes,
+    ],
+    own: &[
+        Kind::Namespaces,
+        Kind::Pods,
+        Kind::Services,
+        Kind::Deployments,
+        Kind::StatefulSets,
+        Kind::DaemonSets,
+    ],
+};
+/// The Ingress controllers' pods of a namespace.
+const CONTROLLER_PODS: Inputs = Inputs {
+    own: &[Kind::Namespaces, Kind::Pods],
+    shared: &[],
+};
 
 /// Routes (their parents, backends, grants) and Gateways.
 const GATEWAY: &[Kind] = &[
@@ -110,12 +131,71 @@ pub(super) const CERTS: &[Kind] = &[
 /// certificates of the cluster.
 #[derive(Debug, Clone, Default)]
 pub struct Parts {
-    mesh: PerNamespace<Live, Vec<Finding>>,
-    traffic: Whole<Live, Vec<Finding>>,
-    gateway: Whole<Live, Vec<Finding>>,
+    mesh: PerNamespace<Live, Vec<Arc<Finding>>>,
+    traffic: Traffic,
+    gateway: Whole<Live, Vec<Arc<Finding>>>,
     /// Also keyed by the minute: days left move with the clock (a finding's band is as of
     /// the last change of an input, to the minute).
-    certs: Whole<(Live, i64, bool), Vec<Finding>>,
+    certs: Whole<(Live, i64, bool), Vec<Arc<Finding>>>,
+}
+
+/// The traffic findings, a Gateway or an Ingress at a time.
+#[derive(Debug, Clone, Default)]
+struct Traffic {
+    gateways: PerObject<(Live, Extension), ObjKey, Kept>,
+    /// Keyed by every Ingress controller pod too: they may run in any namespace.
+    ingresses: PerObject<(Live, Extension, Vec<ControllerPod>), ObjKey, Kept>,
+    controllers: PerNamespace<(), Vec<ControllerPod>>,
+}
+
+type Kept = Vec<Arc<Finding>>;
+
+/// The AGC mesh extension, as `traffic::Judge::extension` reads it.
+type Extension = Option<Option<bool>>;
+
+impl Traffic {
+    /// Every traffic finding, as `model::diagnostics::parts::traffic` derives them.
+    fn findings(&mut self, cache: &ClusterCache, live: &Live, out: &mut Vec<Arc<Finding>>) {
+        let Some(judge) = Judge::new(cache, live) else {
+            return;
+        };
+        let stamps = &cache.stamps;
+        if judge.judges_ingresses() && !cache.ingresses.is_empty() {
+            self.controllers.sync(stamps, CONTROLLER_PODS, ());
+            let mut controllers = Vec::new();
+            for ns in cache.namespaces.keys() {
+                controllers
+                    .extend_from_slice(self.controllers.get(ns, || controller_pods(cache, ns)));
+            }
+            let i = INGRESS_TRAFFIC;
+            let key = (live.clone(), judge.extension(), controllers.clone());
+            self.ingresses.sync(stamps, i.shared, i.own, key);
+            for ing in cache.ingresses.values() {
+                out.extend_from_slice(self.ingresses.get(&ing.key, || {
+                    let mut v = Vec::new();
+                    let read = judge.ingress(ing, &controllers, &mut v);
+                    (shared(v), read)
+                }));
+            }
+        }
+        if judge.judges_gateways() {
+            let g = GATEWAY_TRAFFIC;
+            self.gateways
+                .sync(stamps, g.shared, g.own, (live.clone(), judge.extension()));
+            for gw in cache.gateways.values() {
+                out.extend_from_slice(self.gateways.get(&gw.key, || {
+                    let mut v = Vec::new();
+                    let read = judge.gateway(gw, &mut v);
+                    (shared(v), read)
+                }));
+            }
+        }
+    }
+}
+
+/// Findings as kept: shared, so that putting the parts together copies no text.
+fn shared(v: Vec<Finding>) -> Vec<Arc<Finding>> {
+    v.into_iter().map(Arc::new).collect()
 }
 
 impl Parts {
@@ -132,7 +212,7 @@ impl Parts {
         now: jiff::Timestamp,
         bands: &Bands,
         secrets_listed: bool,
-    ) -> Vec<Finding> {
+    ) -> Vec<Arc<Finding>> {
         let stamps = &cache.stamps;
         let mut out = Vec::new();
         self.mesh.sync(stamps, MESH, live.clone());
@@ -141,7 +221,7 @@ impl Parts {
                 out.extend_from_slice(self.mesh.get(&ns.name, || {
                     let mut v = Vec::new();
                     parts::mesh_in_namespace(cache, live, &scope, ns, &mut v);
-                    v
+                    shared(v)
                 }));
             }
         }
@@ -149,15 +229,10 @@ impl Parts {
             move || {
                 let mut v = Vec::new();
                 f(cache, live, &mut v);
-                v
+                shared(v)
             }
         };
-        out.extend_from_slice(self.traffic.get(
-            stamps,
-            TRAFFIC,
-            live.clone(),
-            part(parts::traffic),
-        ));
+        self.traffic.findings(cache, live, &mut out);
         out.extend_from_slice(self.gateway.get(
             stamps,
             GATEWAY,
@@ -173,7 +248,7 @@ impl Parts {
                 let rows = inventory(cache, now, bands, secrets_listed);
                 let mut v = Vec::new();
                 parts::certs(cache, live, &rows, &mut v);
-                v
+                shared(v)
             },
         ));
         finish(out)
@@ -182,7 +257,7 @@ impl Parts {
 
 #[derive(Debug, Clone)]
 pub struct Diagnostics {
-    pub findings: Vec<Finding>,
+    pub findings: Vec<Arc<Finding>>,
     pub counts: Counts,
     /// An input changed since `findings` was derived.
     pub stale: bool,
@@ -256,7 +331,7 @@ pub fn refresh(state: &mut AppState) {
         // finds rests on stale data.
         let mut known = trusted.clone();
         known.kinds.extend(stale.iter().copied());
-        let all = findings(&state.cache, &known, &certs);
+        let all = shared(findings(&state.cache, &known, &certs));
         let fresh_certs: Vec<_> = certs
             .into_iter()
             .filter(|r| source_kinds(r.id.kind).iter().all(|k| !stale.contains(k)))
@@ -291,7 +366,12 @@ fn source_kinds(k: SourceKind) -> &'static [Kind] {
 
 /// The finding with this id, if it still exists.
 pub fn find<'a>(state: &'a AppState, id: &str) -> Option<&'a Finding> {
-    state.diagnostics.findings.iter().find(|f| f.id == id)
+    state
+        .diagnostics
+        .findings
+        .iter()
+        .find(|f| f.id == id)
+        .map(|f| &**f)
 }
 
 /// Whether a finding passes the (lowercase) filter: the rows of the Diagnostics view.

@@ -17,6 +17,7 @@ mod traffic;
 #[cfg(test)]
 mod tests;
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
@@ -474,25 +475,30 @@ pub fn findings(cache: &ClusterCache, live: &Live, cert_rows: &[CertRow]) -> Vec
 
 /// The findings by concern, for a caller that keeps each part until its inputs change
 /// (`state::diagnostics`): concatenated in this order (mesh per namespace in name order,
-/// traffic, gateway, certificates), then [`finish`]ed, they are [`findings`].
+/// traffic per Ingress then per Gateway, gateway, certificates), then [`finish`]ed, they
+/// are [`findings`].
 pub mod parts {
     pub use super::certs::findings as certs;
     pub use super::gateway::findings as gateway;
     pub use super::mesh::{MeshScope, in_namespace as mesh_in_namespace, scope as mesh_scope};
-    pub use super::traffic::findings as traffic;
+    pub use super::traffic::{ControllerPod, Judge as TrafficJudge, controller_pods};
 }
 
-/// Sorted, one finding per id.
-pub fn finish(mut out: Vec<Finding>) -> Vec<Finding> {
+/// Sorted, one finding per id (findings, or shared ones: `state::diagnostics` keeps them
+/// between derivations).
+pub fn finish<F: Borrow<Finding>>(mut out: Vec<F>) -> Vec<F> {
     sort(&mut out);
     // Two backends of one rule to one Service (VirtualService subsets) are one problem.
-    out.dedup_by(|a, b| a.id == b.id);
+    out.dedup_by(|a, b| Borrow::<Finding>::borrow(a).id == Borrow::<Finding>::borrow(b).id);
     out
 }
 
 /// The order of the view and of `check`: errors first, then by code, then by object.
-pub fn sort(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| (a.severity, a.code, &a.id).cmp(&(b.severity, b.code, &b.id)));
+pub fn sort<F: Borrow<Finding>>(findings: &mut [F]) {
+    findings.sort_by(|a, b| {
+        let (a, b) = (a.borrow(), b.borrow());
+        (a.severity, a.code, &a.id).cmp(&(b.severity, b.code, &b.id))
+    });
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -503,10 +509,10 @@ pub struct Counts {
 }
 
 impl Counts {
-    pub fn of(findings: &[Finding]) -> Counts {
+    pub fn of<F: Borrow<Finding>>(findings: &[F]) -> Counts {
         let mut c = Counts::default();
         for f in findings {
-            match f.severity {
+            match f.borrow().severity {
                 Severity::Error => c.errors += 1,
                 Severity::Warning => c.warnings += 1,
                 Severity::Info => c.infos += 1,

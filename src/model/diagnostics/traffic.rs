@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use crate::cluster::cache::ClusterCache;
 use crate::cluster::kinds::Kind;
 use crate::cluster::objects::{
-    IngressInfo, MtlsMode, ObjKey, PodInfo, RouteKind, ServiceInfo, WorkloadKind,
+    GatewayInfo, IngressInfo, MtlsMode, ObjKey, PodInfo, RouteKind, ServiceInfo, WorkloadKind,
 };
 use crate::model::mesh::{ControlPlanes, effective_mtls, injection};
 
@@ -97,34 +97,149 @@ impl Mtls<'_> {
     }
 }
 
+/// Every traffic finding of the cluster, judged in full.
 pub fn findings(cache: &ClusterCache, live: &Live, out: &mut Vec<Finding>) {
-    // Cross-namespace joins: every namespace must be listed, and the mTLS inputs live.
-    let needed = [
-        Kind::Services,
-        Kind::Pods,
-        Kind::PeerAuthentications,
-        Kind::ControlPlanes,
-        Kind::Namespaces,
-    ];
-    if !needed.iter().all(|k| live.sees_all(*k)) {
+    let Some(judge) = Judge::new(cache, live) else {
         return;
-    }
-    let cps = ControlPlanes::from_workloads(cache.control_planes.values());
-    if cps.by_revision.is_empty() {
-        return; // no Istio: nothing enforces mTLS
-    }
-    let mtls = Mtls {
-        cache,
-        root: cps.root_namespace(),
     };
-    let extension = agc_extension(cache, live);
-    if live.sees_all(Kind::Ingresses) && live.has(Kind::IngressClasses) {
+    if judge.judges_ingresses() {
+        let controllers: Vec<ControllerPod> = cache
+            .namespaces
+            .keys()
+            .flat_map(|ns| controller_pods(cache, ns))
+            .collect();
         for ing in cache.ingresses.values() {
-            ingress_into_strict(cache, &mtls, ing, extension, out);
+            judge.ingress(ing, &controllers, out);
         }
     }
-    if live.sees_all(Kind::Gateways) && live.has(Kind::GatewayClasses) {
-        gateways_into_strict(cache, live, &mtls, extension, out);
+    if judge.judges_gateways() {
+        for gw in cache.gateways.values() {
+            judge.gateway(gw, out);
+        }
+    }
+}
+
+/// A pod of an Ingress controller that runs in the cluster (`Runs::Pods`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ControllerPod {
+    /// The label that tells the controller's pods.
+    label: (&'static str, &'static str),
+    key: ObjKey,
+    in_mesh: bool,
+}
+
+/// The live Ingress controller pods of namespace `ns`: what an Ingress finding reads of
+/// pods outside its backends' namespaces (so a caller can keep them per namespace).
+pub fn controller_pods(cache: &ClusterCache, ns: &str) -> Vec<ControllerPod> {
+    cache
+        .pods_in(ns)
+        .filter(|p| live_pod(p))
+        .flat_map(|p| {
+            CONTROLLER_POD_LABELS
+                .iter()
+                .filter(|(k, v)| p.labels.get(*k).is_some_and(|x| x == v))
+                .map(|label| ControllerPod {
+                    label: *label,
+                    key: p.key.clone(),
+                    in_mesh: in_mesh(p),
+                })
+        })
+        .collect()
+}
+
+/// The labels of `Runs::Pods` in [`ingress_controller`].
+const CONTROLLER_POD_LABELS: &[(&str, &str)] = &[
+    ("app.kubernetes.io/name", "ingress-nginx"),
+    ("app.kubernetes.io/name", "nginx-ingress"),
+    ("app.kubernetes.io/name", "traefik"),
+];
+
+/// What the traffic findings read besides their own object (an Ingress, a Gateway), so
+/// that a caller can judge one object at a time: the mTLS of the mesh, and the AGC mesh
+/// extension. Judged only when every namespace is listed (cross-namespace joins) and Istio
+/// runs (else nothing enforces mTLS).
+pub struct Judge<'a> {
+    cache: &'a ClusterCache,
+    live: &'a Live,
+    mtls: Mtls<'a>,
+    extension: Option<Option<bool>>,
+}
+
+impl<'a> Judge<'a> {
+    pub fn new(cache: &'a ClusterCache, live: &'a Live) -> Option<Judge<'a>> {
+        let needed = [
+            Kind::Services,
+            Kind::Pods,
+            Kind::PeerAuthentications,
+            Kind::ControlPlanes,
+            Kind::Namespaces,
+        ];
+        if !needed.iter().all(|k| live.sees_all(*k)) {
+            return None;
+        }
+        let cps = ControlPlanes::from_workloads(cache.control_planes.values());
+        if cps.by_revision.is_empty() {
+            return None; // no Istio: nothing enforces mTLS
+        }
+        Some(Judge {
+            cache,
+            live,
+            mtls: Mtls {
+                cache,
+                root: cps.root_namespace(),
+            },
+            extension: agc_extension(cache, live),
+        })
+    }
+
+    /// The AGC mesh extension as [`agc_extension`] reads it (Deployments anywhere): a
+    /// caller keeping results per object keeps them only while this stays the same.
+    pub fn extension(&self) -> Option<Option<bool>> {
+        self.extension
+    }
+
+    pub fn judges_ingresses(&self) -> bool {
+        self.live.sees_all(Kind::Ingresses) && self.live.has(Kind::IngressClasses)
+    }
+
+    pub fn judges_gateways(&self) -> bool {
+        self.live.sees_all(Kind::Gateways)
+            && self.live.has(Kind::GatewayClasses)
+            && (self.live.sees_all(Kind::HttpRoutes) || self.live.sees_all(Kind::GrpcRoutes))
+    }
+
+    /// The findings of Ingress `ing`, given every namespace's [`controller_pods`]. Returns
+    /// the namespaces whose objects it read (backends', the controller's).
+    pub fn ingress(
+        &self,
+        ing: &IngressInfo,
+        controllers: &[ControllerPod],
+        out: &mut Vec<Finding>,
+    ) -> Vec<String> {
+        let mut read: Vec<String> = ing.backends.iter().map(|b| b.service.ns.clone()).collect();
+        if let Some(ns) = ingress_into_strict(
+            self.cache,
+            &self.mtls,
+            ing,
+            controllers,
+            self.extension,
+            out,
+        ) {
+            read.push(ns);
+        }
+        read.sort();
+        read.dedup();
+        read
+    }
+
+    /// The findings of Gateway `gw`. Returns the namespaces whose objects it read (its
+    /// own, its routes' backends').
+    pub fn gateway(&self, gw: &GatewayInfo, out: &mut Vec<Finding>) -> Vec<String> {
+        let mut read = vec![gw.key.ns.clone()];
+        gateway_into_strict(self.cache, &self.mtls, gw, self.extension, &mut read, out);
+        read.sort();
+        read.dedup();
+        read
     }
 }
 
@@ -151,19 +266,18 @@ fn class_controller<'a>(cache: &'a ClusterCache, ing: &IngressInfo) -> Option<(S
     Some((class.name.clone(), class.controller.as_str()))
 }
 
+/// Returns the namespace of the controller's pods when it read them.
 fn ingress_into_strict(
     cache: &ClusterCache,
     mtls: &Mtls,
     ing: &IngressInfo,
+    controllers: &[ControllerPod],
     extension: Option<Option<bool>>,
     out: &mut Vec<Finding>,
-) {
-    let Some((class, controller)) = class_controller(cache, ing) else {
-        return;
-    };
-    let Some(runs) = ingress_controller(controller) else {
-        return; // a controller we cannot place: no guess
-    };
+) -> Option<String> {
+    let (class, controller) = class_controller(cache, ing)?;
+    // A controller we cannot place: no guess.
+    let runs = ingress_controller(controller)?;
     if controller == AGC_CONTROLLER
         && extension == Some(Some(true))
         && let Some(f) = agc_ingress_unsupported(cache, ing, &class)
@@ -171,17 +285,15 @@ fn ingress_into_strict(
         out.push(f);
     }
     let (where_, fix_ns, controller_objs) = match runs {
-        Runs::Mesh => return,
+        Runs::Mesh => return None,
         Runs::External(what) => (format!("{what}, outside the cluster"), None, Vec::new()),
         Runs::Pods(k, v) => {
-            let pods: Vec<&PodInfo> = cache
-                .pods
-                .values()
-                .filter(|p| live_pod(p) && p.labels.get(k).is_some_and(|x| x == v))
-                .collect();
-            if pods.is_empty() || pods.iter().any(|p| in_mesh(p)) {
-                return; // not found (no guess), or in the mesh
+            let mine: Vec<&ControllerPod> =
+                controllers.iter().filter(|c| c.label == (k, v)).collect();
+            if mine.is_empty() || mine.iter().any(|c| c.in_mesh) {
+                return None; // not found (no guess), or in the mesh
             }
+            let pods: Vec<&PodInfo> = mine.iter().filter_map(|c| cache.pods.get(&c.key)).collect();
             let nss: BTreeSet<&str> = pods.iter().map(|p| p.key.ns.as_str()).collect();
             let ns = nss.iter().next().copied().unwrap_or_default().to_string();
             let labels = cache
@@ -210,7 +322,7 @@ fn ingress_into_strict(
         .filter_map(|b| mtls.strict_service(&b.service))
         .collect();
     if strict.is_empty() {
-        return;
+        return fix_ns;
     }
     let mut objects = vec![ObjRef::new("Ingress", &ing.key)];
     objects.extend(strict.iter().map(|s| ObjRef::new("Service", &s.key)));
@@ -242,10 +354,13 @@ fn ingress_into_strict(
             mtls.note(&strict[0].key.ns)
         ),
     );
-    if let Some(ns) = fix_ns {
-        f = f.with_fix(Fix::ToggleInjection { namespace: ns });
+    if let Some(ns) = &fix_ns {
+        f = f.with_fix(Fix::ToggleInjection {
+            namespace: ns.clone(),
+        });
     }
     out.push(f);
+    fix_ns
 }
 
 /// AGC's mesh extension handles Gateway API only: an AGC Ingress into mesh pods gets no mTLS.
@@ -290,117 +405,113 @@ fn agc_ingress_unsupported(
     ))
 }
 
-fn gateways_into_strict(
+/// Adds the namespaces it read to `read`.
+fn gateway_into_strict(
     cache: &ClusterCache,
-    live: &Live,
     mtls: &Mtls,
+    gw: &GatewayInfo,
     extension: Option<Option<bool>>,
+    read: &mut Vec<String>,
     out: &mut Vec<Finding>,
 ) {
-    let routes_known = live.sees_all(Kind::HttpRoutes) || live.sees_all(Kind::GrpcRoutes);
-    if !routes_known {
+    let Some(class) = cache.gateway_classes.get(&gw.class) else {
+        return;
+    };
+    let controller = class.controller.as_str();
+    if ISTIO_GATEWAY_CONTROLLERS.contains(&controller) {
         return;
     }
-    for gw in cache.gateways.values() {
-        let Some(class) = cache.gateway_classes.get(&gw.class) else {
-            continue;
-        };
-        let controller = class.controller.as_str();
-        if ISTIO_GATEWAY_CONTROLLERS.contains(&controller) {
-            continue;
+    // Whether this gateway's data plane is outside the mesh, and why.
+    let why = if controller == AGC_CONTROLLER {
+        match extension {
+            None => return,
+            Some(Some(true)) => return,
+            Some(Some(false)) => {
+                format!("the AGC mesh extension ({AGC_MESH_EXTENSION}) exists but has no ready pod")
+            }
+            Some(None) => format!(
+                "Application Gateway for Containers runs outside the cluster and the ALB \
+                 Controller's Istio extension ({AGC_MESH_EXTENSION}, in {AGC_NAMESPACE}) \
+                 is not installed"
+            ),
         }
-        // Whether this gateway's data plane is outside the mesh, and why.
-        let why = if controller == AGC_CONTROLLER {
-            match extension {
-                None => continue,
-                Some(Some(true)) => continue,
-                Some(Some(false)) => format!(
-                    "the AGC mesh extension ({AGC_MESH_EXTENSION}) exists but has no ready pod"
-                ),
-                Some(None) => format!(
-                    "Application Gateway for Containers runs outside the cluster and the ALB \
-                     Controller's Istio extension ({AGC_MESH_EXTENSION}, in {AGC_NAMESPACE}) \
-                     is not installed"
-                ),
-            }
-        } else {
-            let pods: Vec<&PodInfo> = cache
-                .pods_in(&gw.key.ns)
-                .filter(|p| {
-                    live_pod(p)
-                        && p.labels
-                            .get("gateway.networking.k8s.io/gateway-name")
-                            .is_some_and(|n| *n == gw.key.name)
-                })
-                .collect();
-            if pods.is_empty() || pods.iter().any(|p| in_mesh(p)) {
-                continue; // unknown data plane, or in the mesh
-            }
-            format!(
-                "its {} proxy pod(s) ({controller}) have no sidecar",
-                pods.len()
-            )
-        };
-        let mut routes = Vec::new();
-        let mut strict: Vec<&ServiceInfo> = Vec::new();
-        for r in cache.routes.values().filter(|r| {
-            r.kind != RouteKind::Virtual
-                && r.parents.iter().any(|p| p.is_gateway() && p.key == gw.key)
-        }) {
-            let mut hit = false;
-            for b in r
-                .rules
-                .iter()
-                .flat_map(|x| &x.backends)
-                .filter(|b| b.is_service())
-            {
-                if let Some(s) = mtls.strict_service(&b.key) {
-                    hit = true;
-                    if !strict.iter().any(|x| x.key == s.key) {
-                        strict.push(s);
-                    }
+    } else {
+        let pods: Vec<&PodInfo> = cache
+            .pods_in(&gw.key.ns)
+            .filter(|p| {
+                live_pod(p)
+                    && p.labels
+                        .get("gateway.networking.k8s.io/gateway-name")
+                        .is_some_and(|n| *n == gw.key.name)
+            })
+            .collect();
+        if pods.is_empty() || pods.iter().any(|p| in_mesh(p)) {
+            return; // unknown data plane, or in the mesh
+        }
+        format!(
+            "its {} proxy pod(s) ({controller}) have no sidecar",
+            pods.len()
+        )
+    };
+    let mut routes = Vec::new();
+    let mut strict: Vec<&ServiceInfo> = Vec::new();
+    for r in cache.routes.values().filter(|r| {
+        r.kind != RouteKind::Virtual && r.parents.iter().any(|p| p.is_gateway() && p.key == gw.key)
+    }) {
+        let mut hit = false;
+        for b in r
+            .rules
+            .iter()
+            .flat_map(|x| &x.backends)
+            .filter(|b| b.is_service())
+        {
+            read.push(b.key.ns.clone());
+            if let Some(s) = mtls.strict_service(&b.key) {
+                hit = true;
+                if !strict.iter().any(|x| x.key == s.key) {
+                    strict.push(s);
                 }
             }
-            if hit {
-                routes.push(r);
-            }
         }
-        if strict.is_empty() {
-            continue;
+        if hit {
+            routes.push(r);
         }
-        let mut objects = vec![ObjRef::new("Gateway", &gw.key)];
-        objects.extend(routes.iter().map(|r| ObjRef::new(r.kind.kind(), &r.key)));
-        objects.extend(strict.iter().map(|s| ObjRef::new("Service", &s.key)));
-        let names: Vec<String> = strict.iter().map(|s| s.key.to_string()).collect();
-        let advice = if controller == AGC_CONTROLLER {
-            format!(
-                "Install the ALB Controller service mesh extension ({AGC_MESH_EXTENSION}), which \
-                 gives AGC mesh certificates, or set PERMISSIVE for these services."
-            )
-        } else {
-            "Give the gateway's pods a sidecar, use a mesh-integrated gateway class (istio), \
-             or set PERMISSIVE for these services."
-                .into()
-        };
-        out.push(Finding::new(
-            "MTLS002",
-            objects,
-            "",
-            format!(
-                "Gateway {} (class {}) routes to STRICT mTLS pods without mesh integration: {}",
-                gw.key,
-                gw.class,
-                some_names(&names, 3)
-            ),
-            format!(
-                "Gateway {} (class {}, controller {controller}) has routes to {}; {}. {why}, \
-                 so its requests arrive without mesh mTLS and the sidecars refuse them: expect \
-                 HTTP 503s. {advice}",
-                gw.key,
-                gw.class,
-                some_names(&names, 3),
-                mtls.note(&strict[0].key.ns),
-            ),
-        ));
     }
+    if strict.is_empty() {
+        return;
+    }
+    let mut objects = vec![ObjRef::new("Gateway", &gw.key)];
+    objects.extend(routes.iter().map(|r| ObjRef::new(r.kind.kind(), &r.key)));
+    objects.extend(strict.iter().map(|s| ObjRef::new("Service", &s.key)));
+    let names: Vec<String> = strict.iter().map(|s| s.key.to_string()).collect();
+    let advice = if controller == AGC_CONTROLLER {
+        format!(
+            "Install the ALB Controller service mesh extension ({AGC_MESH_EXTENSION}), which \
+             gives AGC mesh certificates, or set PERMISSIVE for these services."
+        )
+    } else {
+        "Give the gateway's pods a sidecar, use a mesh-integrated gateway class (istio), \
+         or set PERMISSIVE for these services."
+            .into()
+    };
+    out.push(Finding::new(
+        "MTLS002",
+        objects,
+        "",
+        format!(
+            "Gateway {} (class {}) routes to STRICT mTLS pods without mesh integration: {}",
+            gw.key,
+            gw.class,
+            some_names(&names, 3)
+        ),
+        format!(
+            "Gateway {} (class {}, controller {controller}) has routes to {}; {}. {why}, \
+             so its requests arrive without mesh mTLS and the sidecars refuse them: expect \
+             HTTP 503s. {advice}",
+            gw.key,
+            gw.class,
+            some_names(&names, 3),
+            mtls.note(&strict[0].key.ns),
+        ),
+    ));
 }
