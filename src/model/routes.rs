@@ -303,6 +303,24 @@ pub fn route_problems(cache: &ClusterCache, known: Known, route: &RouteInfo) -> 
     out
 }
 
+/// The namespaces whose objects a route's row and findings read: its own (the route
+/// itself) and its backends' (Services, ReferenceGrants). Gateways may be anywhere.
+pub fn namespaces_read(route: &RouteInfo) -> Vec<String> {
+    let mut nss: Vec<String> = std::iter::once(&route.key.ns)
+        .chain(
+            route
+                .rules
+                .iter()
+                .flat_map(|r| &r.backends)
+                .map(|b| &b.key.ns),
+        )
+        .cloned()
+        .collect();
+    nss.sort();
+    nss.dedup();
+    nss
+}
+
 /// Overall condition of a route across its parents, for a one-word status column.
 pub fn route_status_word(route: &RouteInfo) -> &'static str {
     if route.kind == RouteKind::Virtual {

@@ -1,11 +1,15 @@
 //! Rows the current view shows, derived from the cache. Only the visible view is derived,
 //! and only when the cache or its filter changed, so idle frames cost nothing.
 
+use crate::cluster::cache::ClusterCache;
 use crate::cluster::kinds::Kind;
+use crate::cluster::objects::RouteInfo;
 use crate::cluster::objects::{ObjKey, RouteKind};
 use crate::model::frontends::{AlbRow, GatewayFrontend, alb_rows, gateway_frontends};
 use crate::model::mesh::{ControlPlanes, MeshRow, mesh_row};
-use crate::model::routes::{Known, backend_kind_invalid, route_problems, route_status_word};
+use crate::model::routes::{
+    Known, backend_kind_invalid, namespaces_read, route_problems, route_status_word,
+};
 use crate::model::topology::{
     attached, backend_namespaces, class_names, class_node, gateway_node, gateway_tree,
 };
@@ -39,6 +43,8 @@ const GATEWAY_NODE_PER_NS: &[Kind] = &[Kind::Services, Kind::Pods];
 #[derive(Debug, Clone, Default)]
 pub struct Memo {
     mesh: PerNamespace<(), MeshRow>,
+    /// The Routes view's rows, a route at a time (they read what its findings read).
+    routes: PerObject<Known, (ObjKey, RouteKind), RouteRow>,
     gateways: PerObject<Known, ObjKey, Node>,
 }
 
@@ -150,6 +156,46 @@ pub fn known(state: &AppState) -> Known {
 
 fn hit(filter: &str, texts: &[&str]) -> bool {
     filter.is_empty() || texts.iter().any(|t| t.to_lowercase().contains(filter))
+}
+
+/// Route `r`'s row in the Routes view.
+fn route_row(cache: &ClusterCache, known: Known, r: &RouteInfo) -> RouteRow {
+    let backends: Vec<String> = r
+        .rules
+        .iter()
+        .flat_map(|rule| {
+            let s = shares(&rule.backends.iter().map(|b| b.weight).collect::<Vec<_>>());
+            rule.backends
+                .iter()
+                .zip(s.percent)
+                .map(|(b, p)| match &b.subset {
+                    _ if backend_kind_invalid(cache, r, b) => {
+                        format!("{} {} {}→500", b.kind, b.key.name, format_percent(p))
+                    }
+                    Some(s) => format!("{}/{s} {}", b.key.name, format_percent(p)),
+                    None => format!("{} {}", b.key.name, format_percent(p)),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    RouteRow {
+        kind: r.kind,
+        key: r.key.clone(),
+        hostnames: r.hostnames.join(","),
+        parents: r
+            .parents
+            .iter()
+            .map(|p| p.key.to_string())
+            .collect::<Vec<_>>()
+            .join(","),
+        rules: r.rules.len(),
+        backends: backends.join(", "),
+        status: route_status_word(r),
+        problems: route_problems(cache, known, r)
+            .iter()
+            .map(|p| p.describe())
+            .collect(),
+    }
 }
 
 impl Derived {
@@ -303,53 +349,16 @@ impl Derived {
         match state.view {
             ViewId::Gateways => {}
             ViewId::Routes => {
+                let inputs = super::diagnostics::ROUTE;
+                memo.routes
+                    .sync(&cache.stamps, inputs.shared, inputs.own, known);
                 d.routes = cache
                     .routes
-                    .values()
-                    .map(|r| {
-                        let backends: Vec<String> = r
-                            .rules
-                            .iter()
-                            .flat_map(|rule| {
-                                let s = shares(
-                                    &rule.backends.iter().map(|b| b.weight).collect::<Vec<_>>(),
-                                );
-                                rule.backends
-                                    .iter()
-                                    .zip(s.percent)
-                                    .map(|(b, p)| match &b.subset {
-                                        _ if backend_kind_invalid(cache, r, b) => format!(
-                                            "{} {} {}→500",
-                                            b.kind,
-                                            b.key.name,
-                                            format_percent(p)
-                                        ),
-                                        Some(s) => {
-                                            format!("{}/{s} {}", b.key.name, format_percent(p))
-                                        }
-                                        None => format!("{} {}", b.key.name, format_percent(p)),
-                                    })
-                                    .collect::<Vec<_>>()
-                            })
-                            .collect();
-                        RouteRow {
-                            kind: r.kind,
-                            key: r.key.clone(),
-                            hostnames: r.hostnames.join(","),
-                            parents: r
-                                .parents
-                                .iter()
-                                .map(|p| p.key.to_string())
-                                .collect::<Vec<_>>()
-                                .join(","),
-                            rules: r.rules.len(),
-                            backends: backends.join(", "),
-                            status: route_status_word(r),
-                            problems: route_problems(cache, known, r)
-                                .iter()
-                                .map(|p| p.describe())
-                                .collect(),
-                        }
+                    .iter()
+                    .map(|(id, r)| {
+                        memo.routes
+                            .get(id, || (route_row(cache, known, r), namespaces_read(r)))
+                            .clone()
                     })
                     .collect();
             }

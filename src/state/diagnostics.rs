@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use crate::cluster::cache::ClusterCache;
 use crate::cluster::kinds::Kind;
-use crate::cluster::objects::ObjKey;
+use crate::cluster::objects::{ObjKey, RouteKind};
 use crate::model::certs::{Bands, SourceKind, inventory};
 use crate::model::diagnostics::parts::{ControllerPod, TrafficJudge as Judge, controller_pods};
 use crate::model::diagnostics::{Counts, Finding, Live, findings, finish, parts};
+use crate::model::routes::namespaces_read;
 
 use super::AppState;
 use super::memo::{Inputs, PerNamespace, PerObject, Whole};
@@ -99,17 +100,20 @@ const CONTROLLER_PODS: Inputs = Inputs {
     shared: &[],
 };
 
-/// Routes (their parents, backends, grants) and Gateways.
-const GATEWAY: &[Kind] = &[
-    Kind::Namespaces,
-    Kind::Services,
-    Kind::GatewayClasses,
-    Kind::Gateways,
-    Kind::HttpRoutes,
-    Kind::GrpcRoutes,
-    Kind::VirtualServices,
-    Kind::ReferenceGrants,
-];
+/// A route's findings, and its row in the Routes view: the route itself and its
+/// backends' Services and ReferenceGrants, in the namespaces `model::routes::namespaces_read`
+/// names; its parent Gateways and their classes anywhere.
+pub(super) const ROUTE: Inputs = Inputs {
+    shared: &[Kind::Gateways, Kind::GatewayClasses],
+    own: &[
+        Kind::Namespaces,
+        Kind::HttpRoutes,
+        Kind::GrpcRoutes,
+        Kind::VirtualServices,
+        Kind::Services,
+        Kind::ReferenceGrants,
+    ],
+};
 
 /// The certificate inventory (what holds certificates, who uses them) and the listeners:
 /// the Certificates view reads the same.
@@ -133,7 +137,9 @@ pub(super) const CERTS: &[Kind] = &[
 pub struct Parts {
     mesh: PerNamespace<Live, Vec<Arc<Finding>>>,
     traffic: Traffic,
-    gateway: Whole<Live, Vec<Arc<Finding>>>,
+    routes: PerObject<Live, (ObjKey, RouteKind), Kept>,
+    /// The Gateways' own findings (conditions, listeners).
+    gateways: Whole<Live, Kept>,
     /// Also keyed by the minute: days left move with the clock (a finding's band is as of
     /// the last change of an input, to the minute).
     certs: Whole<(Live, i64, bool), Vec<Arc<Finding>>>,
@@ -233,11 +239,20 @@ impl Parts {
             }
         };
         self.traffic.findings(cache, live, &mut out);
-        out.extend_from_slice(self.gateway.get(
+        self.routes
+            .sync(stamps, ROUTE.shared, ROUTE.own, live.clone());
+        for (id, r) in &cache.routes {
+            out.extend_from_slice(self.routes.get(id, || {
+                let mut v = Vec::new();
+                parts::route_findings(cache, live, r, &mut v);
+                (shared(v), namespaces_read(r))
+            }));
+        }
+        out.extend_from_slice(self.gateways.get(
             stamps,
-            GATEWAY,
+            &[Kind::Gateways],
             live.clone(),
-            part(parts::gateway),
+            part(parts::gateway_findings),
         ));
         let minute = now.as_second().div_euclid(60);
         out.extend_from_slice(self.certs.get(

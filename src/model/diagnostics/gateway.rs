@@ -19,13 +19,23 @@ fn route_kind_live(live: &Live, k: RouteKind) -> bool {
 }
 
 pub fn findings(cache: &ClusterCache, live: &Live, out: &mut Vec<Finding>) {
-    for r in cache
-        .routes
-        .values()
-        .filter(|r| route_kind_live(live, r.kind) && live.in_scope(&r.key.ns))
-    {
+    for r in cache.routes.values() {
+        route_findings(cache, live, r, out);
+    }
+    gateway_findings(cache, live, out);
+}
+
+/// The findings of one route: they read the route, the Gateways and classes, and the
+/// Services and ReferenceGrants of its backends' namespaces
+/// (`model::routes::namespaces_read`).
+pub fn route_findings(cache: &ClusterCache, live: &Live, r: &RouteInfo, out: &mut Vec<Finding>) {
+    if route_kind_live(live, r.kind) && live.in_scope(&r.key.ns) {
         route(cache, live, r, out);
     }
+}
+
+/// The findings of the Gateways themselves (each reads only its own object).
+pub fn gateway_findings(cache: &ClusterCache, live: &Live, out: &mut Vec<Finding>) {
     if live.has(Kind::Gateways) {
         for gw in cache.gateways.values().filter(|g| live.in_scope(&g.key.ns)) {
             gateway(gw, out);

@@ -475,11 +475,11 @@ pub fn findings(cache: &ClusterCache, live: &Live, cert_rows: &[CertRow]) -> Vec
 
 /// The findings by concern, for a caller that keeps each part until its inputs change
 /// (`state::diagnostics`): concatenated in this order (mesh per namespace in name order,
-/// traffic per Ingress then per Gateway, gateway, certificates), then [`finish`]ed, they
-/// are [`findings`].
+/// traffic per Ingress then per Gateway, per route, per Gateway, certificates), then
+/// [`finish`]ed, they are [`findings`].
 pub mod parts {
     pub use super::certs::findings as certs;
-    pub use super::gateway::findings as gateway;
+    pub use super::gateway::{gateway_findings, route_findings};
     pub use super::mesh::{MeshScope, in_namespace as mesh_in_namespace, scope as mesh_scope};
     pub use super::traffic::{ControllerPod, Judge as TrafficJudge, controller_pods};
 }

@@ -3,12 +3,14 @@
 //! extension does not support. These join objects across namespaces, so they need every
 //! namespace listed (no namespace scope).
 
-use std::collections::BTreeSet;
+use std::cell::OnceCell;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::cluster::cache::ClusterCache;
 use crate::cluster::kinds::Kind;
 use crate::cluster::objects::{
-    GatewayInfo, IngressInfo, MtlsMode, ObjKey, PodInfo, RouteKind, ServiceInfo, WorkloadKind,
+    GatewayInfo, IngressInfo, MtlsMode, ObjKey, PodInfo, RouteInfo, RouteKind, ServiceInfo,
+    WorkloadKind,
 };
 use crate::model::mesh::{ControlPlanes, effective_mtls, injection};
 
@@ -163,6 +165,9 @@ pub struct Judge<'a> {
     live: &'a Live,
     mtls: Mtls<'a>,
     extension: Option<Option<bool>>,
+    /// The Gateway API routes of each Gateway, built once when a first gateway is judged
+    /// (each gateway scanning every route made a route change cost gateways x routes).
+    routes: OnceCell<BTreeMap<&'a ObjKey, Vec<&'a RouteInfo>>>,
 }
 
 impl<'a> Judge<'a> {
@@ -189,6 +194,7 @@ impl<'a> Judge<'a> {
                 root: cps.root_namespace(),
             },
             extension: agc_extension(cache, live),
+            routes: OnceCell::new(),
         })
     }
 
@@ -236,7 +242,9 @@ impl<'a> Judge<'a> {
     /// own, its routes' backends').
     pub fn gateway(&self, gw: &GatewayInfo, out: &mut Vec<Finding>) -> Vec<String> {
         let mut read = vec![gw.key.ns.clone()];
-        gateway_into_strict(self.cache, &self.mtls, gw, self.extension, &mut read, out);
+        let routes = self.routes.get_or_init(|| routes_by_gateway(self.cache));
+        let routes = routes.get(&gw.key).map_or(&[][..], Vec::as_slice);
+        gateway_into_strict(self, gw, routes, &mut read, out);
         read.sort();
         read.dedup();
         read
@@ -405,15 +413,37 @@ fn agc_ingress_unsupported(
     ))
 }
 
-/// Adds the namespaces it read to `read`.
+/// Each Gateway's Gateway API routes (a route with two listeners of one gateway as
+/// parents is listed once).
+fn routes_by_gateway(cache: &ClusterCache) -> BTreeMap<&ObjKey, Vec<&RouteInfo>> {
+    let mut by: BTreeMap<&ObjKey, Vec<&RouteInfo>> = BTreeMap::new();
+    for r in cache
+        .routes
+        .values()
+        .filter(|r| r.kind != RouteKind::Virtual)
+    {
+        let gateways: BTreeSet<&ObjKey> = r
+            .parents
+            .iter()
+            .filter(|p| p.is_gateway())
+            .map(|p| &p.key)
+            .collect();
+        for gw in gateways {
+            by.entry(gw).or_default().push(r);
+        }
+    }
+    by
+}
+
+/// `routes`: the gateway's. Adds the namespaces it read to `read`.
 fn gateway_into_strict(
-    cache: &ClusterCache,
-    mtls: &Mtls,
+    judge: &Judge,
     gw: &GatewayInfo,
-    extension: Option<Option<bool>>,
+    routes_of_gw: &[&RouteInfo],
     read: &mut Vec<String>,
     out: &mut Vec<Finding>,
 ) {
+    let (cache, mtls, extension) = (judge.cache, &judge.mtls, judge.extension);
     let Some(class) = cache.gateway_classes.get(&gw.class) else {
         return;
     };
@@ -455,9 +485,7 @@ fn gateway_into_strict(
     };
     let mut routes = Vec::new();
     let mut strict: Vec<&ServiceInfo> = Vec::new();
-    for r in cache.routes.values().filter(|r| {
-        r.kind != RouteKind::Virtual && r.parents.iter().any(|p| p.is_gateway() && p.key == gw.key)
-    }) {
+    for r in routes_of_gw.iter().copied() {
         let mut hit = false;
         for b in r
             .rules
