@@ -94,6 +94,11 @@ const INGRESS_TRAFFIC: Inputs = Inputs {
         Kind::DaemonSets,
     ],
 };
+/// The STRICT Services of a namespace (`traffic::Judge::strict_in`).
+const STRICT: Inputs = Inputs {
+    own: &[Kind::Namespaces, Kind::Pods, Kind::Services],
+    shared: &[Kind::PeerAuthentications, Kind::ControlPlanes],
+};
 /// The Ingress controllers' pods of a namespace.
 const CONTROLLER_PODS: Inputs = Inputs {
     own: &[Kind::Namespaces, Kind::Pods],
@@ -152,6 +157,8 @@ struct Traffic {
     /// Keyed by every Ingress controller pod too: they may run in any namespace.
     ingresses: PerObject<(Live, Extension, Vec<ControllerPod>), ObjKey, Kept>,
     controllers: PerNamespace<(), Vec<ControllerPod>>,
+    /// What every backend's judgement reads: a pod event judges its namespace again.
+    strict: PerNamespace<(), Vec<ObjKey>>,
 }
 
 type Kept = Vec<Arc<Finding>>;
@@ -162,34 +169,49 @@ type Extension = Option<Option<bool>>;
 impl Traffic {
     /// Every traffic finding, as `model::diagnostics::parts::traffic` derives them.
     fn findings(&mut self, cache: &ClusterCache, live: &Live, out: &mut Vec<Arc<Finding>>) {
-        let Some(judge) = Judge::new(cache, live) else {
+        let Some(base) = Judge::new(cache, live) else {
             return;
         };
+        let Traffic {
+            gateways,
+            ingresses,
+            controllers,
+            strict,
+        } = self;
         let stamps = &cache.stamps;
+        strict.sync(stamps, STRICT, ());
+        for ns in cache.namespaces.keys() {
+            strict.get(ns, || base.strict_in(ns));
+        }
+        // A namespace without its Namespace object (not listed yet, or going) is judged
+        // afresh.
+        let kept = |key: &ObjKey| match strict.kept(&key.ns) {
+            Some(keys) => keys.binary_search(key).is_ok(),
+            None => base.strict_in(&key.ns).binary_search(key).is_ok(),
+        };
+        let judge = base.with_strict(&kept);
         if judge.judges_ingresses() && !cache.ingresses.is_empty() {
-            self.controllers.sync(stamps, CONTROLLER_PODS, ());
-            let mut controllers = Vec::new();
+            controllers.sync(stamps, CONTROLLER_PODS, ());
+            let mut pods = Vec::new();
             for ns in cache.namespaces.keys() {
-                controllers
-                    .extend_from_slice(self.controllers.get(ns, || controller_pods(cache, ns)));
+                pods.extend_from_slice(controllers.get(ns, || controller_pods(cache, ns)));
             }
             let i = INGRESS_TRAFFIC;
-            let key = (live.clone(), judge.extension(), controllers.clone());
-            self.ingresses.sync(stamps, i.shared, i.own, key);
+            let key = (live.clone(), judge.extension(), pods.clone());
+            ingresses.sync(stamps, i.shared, i.own, key);
             for ing in cache.ingresses.values() {
-                out.extend_from_slice(self.ingresses.get(&ing.key, || {
+                out.extend_from_slice(ingresses.get(&ing.key, || {
                     let mut v = Vec::new();
-                    let read = judge.ingress(ing, &controllers, &mut v);
+                    let read = judge.ingress(ing, &pods, &mut v);
                     (shared(v), read)
                 }));
             }
         }
         if judge.judges_gateways() {
             let g = GATEWAY_TRAFFIC;
-            self.gateways
-                .sync(stamps, g.shared, g.own, (live.clone(), judge.extension()));
+            gateways.sync(stamps, g.shared, g.own, (live.clone(), judge.extension()));
             for gw in cache.gateways.values() {
-                out.extend_from_slice(self.gateways.get(&gw.key, || {
+                out.extend_from_slice(gateways.get(&gw.key, || {
                     let mut v = Vec::new();
                     let read = judge.gateway(gw, &mut v);
                     (shared(v), read)

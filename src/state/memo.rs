@@ -131,6 +131,11 @@ impl<K: PartialEq, V> PerNamespace<K, V> {
         &self.kept[ns]
     }
 
+    /// Namespace `ns`'s result if it is kept (derived by [`Self::get`] since it changed).
+    pub fn kept(&self, ns: &str) -> Option<&V> {
+        self.kept.get(ns)
+    }
+
     pub fn clear(&mut self) {
         self.at = None;
         self.kept.clear();

@@ -62,6 +62,8 @@ fn live_pod(p: &PodInfo) -> bool {
 struct Mtls<'a> {
     cache: &'a ClusterCache,
     root: String,
+    /// The answers of [`Mtls::judge_strict`], kept by the caller (see [`Judge::strict_in`]).
+    strict: Option<&'a dyn Fn(&ObjKey) -> bool>,
 }
 
 impl Mtls<'_> {
@@ -69,14 +71,21 @@ impl Mtls<'_> {
     /// (a sidecar or ambient): plaintext from outside is refused there.
     fn strict_service(&self, key: &ObjKey) -> Option<&ServiceInfo> {
         let svc = self.cache.services.get(key)?;
-        let m = effective_mtls(&key.ns, &self.root, self.cache.peer_auths.values());
-        if m.mode != MtlsMode::Strict {
-            return None;
+        match self.strict {
+            Some(kept) => kept(key),
+            None => self.judge_strict(svc),
         }
-        self.cache
-            .pods_in(&key.ns)
-            .any(|p| live_pod(p) && svc.selects(p) && in_mesh(p) && p.gateway.is_none())
-            .then_some(svc)
+        .then_some(svc)
+    }
+
+    fn judge_strict(&self, svc: &ServiceInfo) -> bool {
+        let ns = &svc.key.ns;
+        let m = effective_mtls(ns, &self.root, self.cache.peer_auths.values());
+        m.mode == MtlsMode::Strict
+            && self
+                .cache
+                .pods_in(ns)
+                .any(|p| live_pod(p) && svc.selects(p) && in_mesh(p) && p.gateway.is_none())
     }
 
     fn note(&self, ns: &str) -> String {
@@ -192,10 +201,43 @@ impl<'a> Judge<'a> {
             mtls: Mtls {
                 cache,
                 root: cps.root_namespace(),
+                strict: None,
             },
             extension: agc_extension(cache, live),
             routes: OnceCell::new(),
         })
+    }
+
+    /// The STRICT Services of namespace `ns` (sorted): they read its Services and pods,
+    /// and the PeerAuthentications and control planes anywhere. A caller that keeps them per
+    /// namespace passes them back with [`Judge::with_strict`].
+    pub fn strict_in(&self, ns: &str) -> Vec<ObjKey> {
+        self.cache
+            .services
+            .range(ObjKey::new(ns, "")..)
+            .take_while(|(k, _)| k.ns == ns)
+            .filter(|(_, s)| self.mtls.judge_strict(s))
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    /// This judge, with the STRICT Services answered by `strict` (from [`Judge::strict_in`])
+    /// instead of judged again for every backend.
+    pub fn with_strict<'b>(&self, strict: &'b dyn Fn(&ObjKey) -> bool) -> Judge<'b>
+    where
+        'a: 'b,
+    {
+        Judge {
+            cache: self.cache,
+            live: self.live,
+            mtls: Mtls {
+                cache: self.cache,
+                root: self.mtls.root.clone(),
+                strict: Some(strict),
+            },
+            extension: self.extension,
+            routes: OnceCell::new(),
+        }
     }
 
     /// The AGC mesh extension as [`agc_extension`] reads it (Deployments anywhere): a
